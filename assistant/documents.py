@@ -1,0 +1,166 @@
+"""Load corpus files into retrieval units: decisions become question–answer pairs, policies heading-aware chunks.
+
+Loading is all-or-nothing per file: a bad file is reported with its reason and contributes no units, so the
+index never holds half a document.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from assistant.chunking import chunk_blocks
+from assistant.decisions import ParsedDecision, is_page_copy, is_structured_decision, parse_date, parse_page_copy, parse_structured
+from assistant.models import DocType, Unit
+from assistant.readers import SUPPORTED_SUFFIXES, TEXT_SUFFIXES, ReadError, decode_text, read_file, split_front_matter
+from assistant.settings import Settings
+
+IGNORED_NAMES = {"readme.md", "license", "license.md", ".gitkeep"}
+
+
+@dataclass
+class Failure:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class LoadReport:
+    units: list[Unit] = field(default_factory=list)
+    documents: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    loaded_paths: set[str] = field(default_factory=set)
+
+
+def doc_id_for(path: Path) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-").lower()
+
+
+def content_id(*parts: str) -> str:
+    """Ids derive from content, so an unchanged unit keeps its id and re-ingest can skip it."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:24]
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths, skipping hidden and '_'-prefixed folders (sources, build inputs) and READMEs."""
+    for root in paths:
+        if root.is_file():
+            yield root
+            continue
+        if not root.exists():
+            raise FileNotFoundError(f"{root} does not exist")
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if any(part.startswith((".", "_")) for part in rel.parts):
+                continue
+            if path.is_file() and path.name.lower() not in IGNORED_NAMES:
+                yield path
+
+
+def load_paths(paths: Iterable[Path], settings: Settings) -> LoadReport:
+    report = LoadReport()
+    for path in iter_files(paths):
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            report.failures.append(Failure(str(path), f"unsupported file type '{path.suffix or path.name}'"))
+            continue
+        try:
+            units = load_file(path, settings)
+        except ReadError as exc:
+            report.failures.append(Failure(str(path), str(exc)))
+            continue
+        if not units:
+            report.failures.append(Failure(str(path), "no usable text was found"))
+            continue
+        report.documents += 1
+        report.units.extend(units)
+        report.loaded_paths.add(str(path.resolve()))
+    return report
+
+
+def load_file(path: Path, settings: Settings) -> list[Unit]:
+    source = str(path.resolve())
+    doc_id = doc_id_for(path)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        text = decode_text(_read_bytes(path, settings))
+        meta, body = split_front_matter(text)
+        if is_structured_decision(meta, body):
+            return decision_units(parse_structured(text), doc_id, source)
+        if is_page_copy(text):
+            return decision_units(parse_page_copy(text), doc_id, source)
+    return policy_units(path, doc_id, source, settings)
+
+
+def _read_bytes(path: Path, settings: Settings) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"cannot be read ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise ReadError("the file is empty")
+    if len(data) > settings.max_file_bytes:
+        raise ReadError(f"the file is {len(data) / 1e6:.1f} MB, over the {settings.max_file_bytes / 1e6:.0f} MB limit")
+    return data
+
+
+def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Unit]:
+    extra = {k: parsed.meta[k] for k in ("outcome", "exemptions", "illustrative", "source_url", "personal_data_test") if k in parsed.meta}
+    common = dict(
+        doc_id=doc_id,
+        doc_type=DocType.DECISION,
+        title=parsed.title,
+        source_path=source,
+        reference=parsed.reference,
+        received=parsed.received,
+        decided=parsed.decided,
+    )
+    units: list[Unit] = []
+    for pair in parsed.pairs:
+        text = f"Question {', '.join(pair.labels)}: {pair.question}\nAnswer: {pair.answer}"
+        units.append(
+            Unit(
+                id=content_id(doc_id, "qa", *pair.labels, text),
+                text=text,
+                question_numbers=pair.labels,
+                question=pair.question,
+                answer=pair.answer,
+                extra=dict(extra),
+                **common,
+            )
+        )
+    for i, general in enumerate(parsed.general):
+        units.append(
+            Unit(id=content_id(doc_id, "general", str(i), general), text=general, answer=general, extra=dict(extra), **common)
+        )
+    return units
+
+
+def policy_units(path: Path, doc_id: str, source: str, settings: Settings) -> list[Unit]:
+    result = read_file(path, max_bytes=settings.max_file_bytes)
+    title = str(result.meta.get("title") or next((b.text for b in result.blocks if b.level), "") or path.stem)
+    published: date | None = parse_date(result.meta.get("published"))
+    extra = {"published": published} if published else {}
+    for key in ("owner", "illustrative", "personal_data_test", "source_url"):
+        if key in result.meta:
+            extra[key] = result.meta[key]
+    chunks = chunk_blocks(result.blocks, min_words=settings.chunk_min_words, max_words=settings.chunk_max_words)
+    return [
+        Unit(
+            id=content_id(doc_id, "chunk", str(i), chunk.text),
+            doc_id=doc_id,
+            doc_type=DocType.POLICY,
+            title=title,
+            text=chunk.text,
+            source_path=source,
+            reference=str(result.meta.get("reference") or ""),
+            heading_path=chunk.heading_path,
+            extra=dict(extra),
+        )
+        for i, chunk in enumerate(chunks)
+    ]

