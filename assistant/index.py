@@ -20,6 +20,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
 from assistant.decisions import parse_date  # noqa: E402
 from assistant.documents import Failure, LoadReport, load_paths  # noqa: E402
 from assistant.models import DocType, Passage, Unit  # noqa: E402
@@ -60,17 +62,33 @@ def embeddings_for(model: str, device: str = "cpu", batch_size: int = 32) -> Any
     )
 
 
-class LazyEmbeddings:
-    """Loads the model on first use, so commands that need no vectors (stats, unchanged re-ingest) stay fast."""
+class LazyEmbeddings(Embeddings):
+    """Loads the model on first use, so commands that need no vectors (stats, unchanged re-ingest) stay fast.
 
-    def __init__(self, model: str, device: str, batch_size: int) -> None:
+    Vectors of short texts (questions, sentences) are memoised: drafting embeds the same passage sentences
+    again and again, and a re-drafted question should cost nothing.
+    """
+
+    def __init__(self, model: str, device: str, batch_size: int, cache_size: int = 50_000) -> None:
         self._args = (model, device, batch_size)
+        self._cache: dict[str, list[float]] = {}
+        self._cache_size = cache_size
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return embeddings_for(*self._args).embed_documents(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vectors = embeddings_for(*self._args).embed_documents(missing)
+            if len(self._cache) + len(missing) > self._cache_size:
+                self._cache.clear()
+            self._cache.update(zip(missing, vectors))
+        return [self._cache[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        return embeddings_for(*self._args).embed_query(text)
+        return self.embed_documents([text])[0]
+
+    def embed_uncached(self, texts: list[str]) -> list[list[float]]:
+        """For bulk ingest: corpus units are embedded once and stored in Chroma, not memoised."""
+        return embeddings_for(*self._args).embed_documents(texts)
 
 
 def unit_to_metadata(unit: Unit) -> dict[str, Any]:
@@ -195,6 +213,7 @@ class Index:
         self._store: Any = None
         self._keyword: KeywordIndex | None = None
         self._units: dict[str, Unit] | None = None
+        self._embeddings: LazyEmbeddings | None = None
 
     # -- storage -------------------------------------------------------------------------------
     def _client(self) -> Any:
@@ -211,8 +230,10 @@ class Index:
 
     @property
     def embeddings(self) -> Any:
-        s = self.settings
-        return LazyEmbeddings(s.embedding_model, s.embedding_device, s.embedding_batch_size)
+        if self._embeddings is None:
+            s = self.settings
+            self._embeddings = LazyEmbeddings(s.embedding_model, s.embedding_device, s.embedding_batch_size)
+        return self._embeddings
 
     @property
     def store(self) -> Any:
@@ -324,7 +345,7 @@ class Index:
             bar = tqdm(total=total, unit="unit", desc="embedding")
         for start in range(0, total, batch):
             texts = [_embedding_text(u) for u in to_add[start : start + batch]]
-            vectors.extend(self.embeddings.embed_documents(texts))
+            vectors.extend(self.embeddings.embed_uncached(texts))
             done = min(total, start + batch)
             if bar is not None:
                 bar.update(len(texts))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "no.", "s.", "ss.", "para.", "approx.", "vs.", "cllr.", "dr.", "mr.", "mrs.", "ms.", "st.")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[‘“]?[A-Z0-9£•])")
+# A sentence ends at . ! or ?, after any citation markers that follow it ("… held. [1] Next").
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,3}\])*[\"')\]]*\s+(?=[\"'(‘“]?[A-Z0-9£•]|\[(?!\d))")
+_TRAILING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+$")
 _WORD = re.compile(r"[A-Za-z0-9£%]+(?:['’][a-z]+)?")
 # Figures worth checking: counts, money, percentages, years and ratios such as 2022/23.
 _FIGURE = re.compile(r"(?<![A-Za-z0-9])(?:£\s?)?\d[\d,]*(?:\.\d+)?(?:/\d+)?%?")
@@ -19,9 +21,10 @@ def split_sentences(text: str) -> list[str]:
             continue
         start = 0
         for m in _SENTENCE_END.finditer(line):
-            candidate = line[start:m.start()].strip()
-            tail = candidate.lower().rsplit(" ", 1)[-1]
-            if tail in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", tail) or re.fullmatch(r"[A-Z]\.", candidate[-2:]):
+            candidate = line[start:m.end()].strip()
+            core = _TRAILING_MARKERS.sub("", candidate)
+            tail = core.lower().rsplit(" ", 1)[-1]
+            if tail in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", tail) or re.fullmatch(r"[A-Z]\.", core[-2:]):
                 continue
             if candidate:
                 out.append(candidate)

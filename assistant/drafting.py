@@ -1,0 +1,190 @@
+"""The drafting pipeline: split a request, retrieve per question, draft with an engine, check, flag.
+
+The CLI, the app and the evals all call `Drafter`; none of them holds drafting logic of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Iterator, Sequence
+
+from langchain_core.runnables import Runnable
+
+from assistant.citations import check_draft, make_citation, strip_markers
+from assistant.engines import EngineInput, EngineOutput
+from assistant.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
+from assistant.flags import review_flags
+from assistant.index import Index
+from assistant.models import Citation, Draft, Flag, Question, Status
+from assistant.requests import split_request
+from assistant.retrieval import retrieve
+from assistant.safety import without_instructions
+from assistant.settings import Settings
+from assistant.status import suggest_status
+
+
+@dataclass
+class ChatAnswer:
+    """A chat reply over the corpus: text with [n] markers, verified citations and flags."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+
+class Drafter:
+    ENGINES = ("extractive", "llm", "naive")
+
+    def __init__(self, settings: Settings, index: Index | None = None, chat_model: Any | None = None) -> None:
+        self.settings = settings
+        self.index = index or Index(settings)
+        self._chat_model = chat_model
+        self._engines: dict[str, Runnable] = {}
+
+    # -- parts -----------------------------------------------------------------------------------
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return self.index.embeddings.embed_documents(texts) if texts else []
+
+    @property
+    def extractive_config(self) -> ExtractiveConfig:
+        return ExtractiveConfig(match_floor=self.settings.decision_match_floor)
+
+    def chat_model(self) -> Any:
+        if self._chat_model is None:
+            from assistant.engines.llm import build_chat_model
+
+            self._chat_model = build_chat_model(self.settings)
+        return self._chat_model
+
+    def engine(self, name: str | None = None) -> Runnable:
+        name = name or self.settings.engine
+        if name not in self.ENGINES:
+            raise ValueError(f"Unknown engine '{name}': choose one of {', '.join(self.ENGINES)}")
+        if name not in self._engines:
+            if name == "extractive":
+                self._engines[name] = extractive_engine(self.embed, self.extractive_config)
+            elif name == "llm":
+                from assistant.engines.llm import llm_engine
+
+                self._engines[name] = llm_engine(self.settings, self.chat_model())
+            else:
+                from assistant.engines.naive import naive_engine
+
+                self._engines[name] = naive_engine()
+        return self._engines[name]
+
+    def split(self, text: str) -> list[Question]:
+        """Raises assistant.requests.RequestError with a message for the officer on bad input."""
+        return split_request(text, max_chars=self.settings.max_request_chars, max_questions=self.settings.max_questions)
+
+    # -- drafting --------------------------------------------------------------------------------
+    def draft_question(
+        self, question: Question, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
+    ) -> Draft:
+        name = engine or self.settings.engine
+        clean_text, removed = without_instructions(question.text)
+        clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
+        query = Question(question.number, clean_text, clean_parts)
+        passages = retrieve(self.index, query, self.settings, exclude=exclude)
+        output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received))
+        draft = self._checked(question, output, passages, name, received)
+        if removed:
+            draft.flags.append(
+                Flag("instruction_ignored", f"The request contains text that reads like an instruction; it was treated as data: “{removed[0][:80]}”.")
+            )
+        return draft
+
+    def draft_request(
+        self, text: str, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
+    ) -> Iterator[Draft]:
+        """Yields one checked Draft per question, in order, as each is ready (the UI shows progress)."""
+        name = engine or self.settings.engine
+        if name == "naive":
+            yield self._naive(text, exclude)
+            return
+        for question in self.split(text):
+            yield self.draft_question(question, engine=name, exclude=exclude, received=received)
+
+    def _naive(self, text: str, exclude: Sequence[str]) -> Draft:
+        """No splitting, no floor, no checks: the whole request is one query."""
+        if not text.strip():
+            raise ValueError("The request is empty.")
+        passages = self.index.search(text[:5000], k=self.settings.retrieval_k, exclude=exclude)
+        output = self.engine("naive").invoke(EngineInput(Question("1", text.strip()), passages))
+        citations = [make_citation(i + 1, p, p.unit.text[:300]) for i, p in enumerate(passages)]
+        return Draft(Question("1", text.strip()), output.answer, Status.PROVIDED, [], citations, [], "naive", passages, output.reason)
+
+    def _checked(
+        self, question: Question, output: EngineOutput, passages: list, engine: str, received: date | None
+    ) -> Draft:
+        result = check_draft(
+            output.answer,
+            passages,
+            threshold=self.settings.support_threshold,
+            drop_unsupported=self.settings.drop_unsupported,
+            embed=self.embed,
+        )
+        answer = result.answer
+        claims = [s for s in result.sentences if not s.boilerplate]
+        if output.status is Status.NEEDS_REVIEW:
+            status, exemptions, reason = Status.NEEDS_REVIEW, [], output.reason
+        elif not answer or (claims and len(result.unsupported) == len(claims)):
+            status, exemptions, reason = Status.NEEDS_REVIEW, [], "No sentence of the draft is supported by its sources."
+        else:
+            status, exemptions, reason = suggest_status(strip_markers(answer))
+            reason = f"{reason} {output.reason}".strip()
+        if not answer:
+            answer = "Note for the officer: every drafted sentence failed the source check, so nothing is proposed."
+        flags = result.flags + review_flags(
+            answer, result.citations, passages, received=received, stale_after_days=self.settings.stale_after_days
+        )
+        return Draft(
+            question=question,
+            answer=answer,
+            status=status,
+            exemptions=exemptions,
+            citations=result.citations,
+            flags=flags,
+            engine=engine,
+            passages=list(passages),
+            status_reason=reason,
+        )
+
+    def recheck(self, draft: Draft, answer: str, *, received: date | None = None) -> Draft:
+        """Re-run the checks and flags on an officer-edited answer; the officer's status and exemptions stay."""
+        checked = self._checked(draft.question, EngineOutput(answer=answer), draft.passages, draft.engine, received)
+        return replace(checked, status=draft.status, exemptions=list(draft.exemptions), status_reason=draft.status_reason)
+
+    def chat(self, message: str, *, exclude: Sequence[str] = (), engine: str | None = None) -> ChatAnswer:
+        """Answer a question about the corpus with the same retrieval, engines and checks as a draft."""
+        if not message.strip():
+            raise ValueError("The message is empty.")
+        name = engine or self.settings.engine
+        clean, _ = without_instructions(message)
+        question = Question("chat", clean or message)
+        passages = retrieve(self.index, question, self.settings, exclude=exclude)
+        if name == "llm":
+            from assistant.engines.llm import draft_chain, format_sources, parse_output
+
+            raw = draft_chain(self.chat_model(), self.settings, "chat_user.md").invoke(
+                {"sources": format_sources(passages[:4]), "question": question.text}
+            )
+            output = parse_output(raw)
+        else:
+            output = draft_extractive(EngineInput(question, passages), self.embed, self.extractive_config)
+        draft = self._checked(question, output, passages, name, None)
+        return ChatAnswer(draft.answer, draft.citations, draft.flags)
+
+    def revise(self, draft: Draft, instruction: str, *, received: date | None = None) -> Draft:
+        """LLM engine only: apply an instruction ('shorten', 'use source 2 only'); the result is re-checked."""
+        if not instruction.strip():
+            raise ValueError("The instruction is empty.")
+        from assistant.engines.llm import draft_chain, format_sources, parse_output
+
+        raw = draft_chain(self.chat_model(), self.settings, "revise_user.md").invoke(
+            {"sources": format_sources(draft.passages[:4]), "answer": draft.answer, "instruction": instruction}
+        )
+        output = parse_output(raw)
+        output.status = None
+        revised = self._checked(draft.question, output, draft.passages, "llm", received)
+        return revised

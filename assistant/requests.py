@@ -1,0 +1,731 @@
+"""Split an incoming FOI request into the questions the officer has to answer.
+
+Requests arrive as pasted e-mail or web-form text in many shapes: "1." / "2)" / "Q3" / "Question 4:" lists,
+sub-questions ("7a)", "a)", "(i)"), bullet lists, or plain paragraphs. The reply must answer each question
+under the requester's own numbering, so this module recovers that structure:
+
+1. the text is checked (empty, too long, binary) and cut into lines; quoted e-mail history (``>``) is dropped,
+   and labels written mid-line ("...? 2. How many...") start new lines;
+2. each line is read for a leading label (number, letter, roman numeral or bullet);
+3. the greeting ("Dear FOI team"), header lines and everything from the sign-off on ("Kind regards", a name)
+   are dropped;
+4. the numbering is chosen as the most plausible *sequence* of labels (1, 2, 3 ... with small gaps allowed), so
+   "12 months", "2022/23", "£450" or a stray "12." in a wrapped line never start a question;
+5. labels under a question (7a-7d, or a)-d) after "9)") become its parts.
+
+Conventions:
+
+* Numbered questions keep the requester's number ("Q3" gives "3"). A question with lettered sub-labels
+  ("7a) ... 7b) ... 7c) ...") and no bare "7" becomes question "7" whose text is the text of 7a and whose
+  parts are b, c, d...; with a bare "7." its text is kept and the sub-labels a, b, c... are all parts.
+* Letter or roman top-level labels with no numbers keep their label ("a", "ii").
+* Bullets (when nothing is numbered) and questions found in running paragraphs (sentences ending in "?", or
+  asking "Please provide...", "Could you tell me...") are numbered 1..n. Other sentences of the same
+  paragraph stay with their question; a background paragraph before the first question is dropped.
+* Text with no numbering and no recognisable question is one question "1".
+* Paragraphs after the last question that read as request-wide boilerplate ("If any of this is exempt...",
+  "I would prefer to receive it electronically") or a bare name go to :attr:`ParsedRequest.closing`; other
+  trailing text stays with the last question.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.models import Question
+
+__all__ = ["ParsedRequest", "RequestError", "parse_request", "split_request"]
+
+DEFAULT_MAX_CHARS = 200_000
+DEFAULT_MAX_QUESTIONS = 500
+
+
+class RequestError(ValueError):
+    """The text cannot be read as an FOI request; the message is meant for the officer."""
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    """A request split into questions, with the framing text kept apart for context."""
+
+    questions: list[Question]
+    preamble: str = ""
+    closing: str = ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checking and normalising the text
+# ---------------------------------------------------------------------------------------------------------
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\f\v\x85\u2028\u2029]")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u3000]+")
+#: Share of non-printable characters above which the text is taken to be a binary file read as text.
+_BINARY_SHARE = 0.1
+
+
+def _checked_lines(text: str, max_chars: int) -> list[str]:
+    """Validate the raw text and return its lines with spacing normalised."""
+    if not isinstance(text, str):
+        raise RequestError(f"The request must be text, not {type(text).__name__}.")
+    if len(text) > max_chars:
+        raise RequestError(
+            f"The request is too long: {len(text):,} characters, over the limit of {max_chars:,}. "
+            "Paste the request itself, without attachments or long e-mail history."
+        )
+    if "\x00" in text:
+        raise RequestError("The request looks like binary data (it contains NUL bytes); paste the text itself.")
+    text = _LINE_BREAKS.sub("\n", text).translate(_INVISIBLE)
+    if not text.strip():
+        raise RequestError("The request is empty: paste the text of the FOI request.")
+    visible = [ch for ch in text if not ch.isspace()]
+    odd = sum(1 for ch in visible if not ch.isprintable() or ch == "\ufffd")
+    if odd > _BINARY_SHARE * len(visible):
+        raise RequestError(
+            "The request looks like binary data (for example a PDF or Word file read as text), "
+            "not plain text: paste the text itself."
+        )
+    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Greetings, headers and sign-offs
+# ---------------------------------------------------------------------------------------------------------
+
+_GREETING = re.compile(
+    r"""^(?:dear\b[^,:;\n]{0,60}|hello(?:\s+there)?|hi(?:\s+there)?|good\s+(?:morning|afternoon|evening|day)
+        |greetings|to\s+whom\s+it\s+may\s+concern)(?P<rest>.*)$""",
+    re.I | re.X,
+)
+_HEADER = re.compile(
+    r"""^(?:(?:subject|re|fw|fwd|title)\s*:.*
+        |(?:freedom\s+of\s+information|foi|foia|eir)(?:\s+act(?:\s+2000)?)?\s+request\b[^?]{0,80})$""",
+    re.I | re.X,
+)
+#: Closing phrases that end the request whatever follows them on the line (a name, a comma).
+_SIGNOFF_STRONG = (
+    r"yours\s+(?:faithfully|sincerely|truly)|(?:kind|best|warm|warmest|many)\s+(?:regards|wishes|thanks)"
+    r"|regards|with\s+(?:thanks|regards|best\s+wishes)|thanks\s+in\s+advance|thank\s+you\s+in\s+advance"
+    r"|many\s+thanks|best\s+wishes"
+)
+#: Phrases that close the request when the whole line is about closing (no question in it).
+_SIGNOFF_SENTENCE = r"thank\s+you\s+for\b|thanks\s+for\b|i\s+look\s+forward\s+to\b|sent\s+from\s+my\b"
+#: Short closings that must stand alone or be followed only by a name.
+_SIGNOFF_WEAK = r"thanks(?:\s+(?:again|very\s+much|a\s+lot))?|thank\s+you(?:\s+(?:again|very\s+much))?|cheers|best"
+_SIGNOFF = re.compile(
+    rf"^(?:(?P<strong>{_SIGNOFF_STRONG})|(?P<sentence>{_SIGNOFF_SENTENCE})|(?P<weak>{_SIGNOFF_WEAK}))\b(?P<rest>.*)$",
+    re.I,
+)
+_EMAIL_HISTORY = re.compile(r"^(?:-{2,}\s*original\s+message|on\s.{4,120}\swrote:$|from:\s.+@)", re.I)
+_INLINE_SIGNOFF = re.compile(rf"(?<=[?.!])\s+(?:{_SIGNOFF_STRONG})\b.*$", re.I)
+
+
+def _strip_greeting(line: str) -> str | None:
+    """The line without a leading greeting; None when the line was only a greeting."""
+    match = _GREETING.match(line)
+    if not match:
+        return line
+    rest = match.group("rest")
+    if not rest.strip(" ,!.:;-"):
+        return None
+    if rest[:1] in ",!:;.-":  # "Dear FOI team, I would like..." keeps what follows the comma
+        return rest.lstrip(" ,!.:;-")
+    return line
+
+
+def _signoff_kind(line: str) -> str | None:
+    """"strong" for "Kind regards" / "Many thanks, Jo", "sentence" for "Thank you for your help." (which can
+    also open a letter), "weak" for a lone "Thanks"; None when the line does not close the request."""
+    if _EMAIL_HISTORY.match(line):
+        return "strong"
+    match = _SIGNOFF.match(line)
+    if not match or "?" in line:
+        return None
+    if match.group("strong") or match.group("sentence"):
+        return ("strong" if match.group("strong") else "sentence") if len(line) <= 300 else None
+    # "Thanks" / "Best": only alone, or followed by a comma and a short name.
+    rest = match.group("rest").strip()
+    if not rest.strip(" ,.!-") or (rest[0] in ",.!-" and len(rest) <= 40 and len(rest.split()) <= 5):
+        return "weak"
+    return None
+
+
+def _is_signoff(line: str) -> bool:
+    """True for a line that closes the request ("Kind regards", "Many thanks, Jo", "Thank you for...")."""
+    return _signoff_kind(line) is not None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lines and their labels
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Label:
+    """One reading of a line's leading label."""
+
+    scheme: str  # "num", "alpha" or "roman"
+    major: int  # question number, letter position (a=1) or roman value
+    minor: int = 0  # 0 for a bare label; 1, 2... for "7a", "7b" or "2.1", "2.2"
+    minor_name: str = ""  # "a" in "7a", "1" in "2.1"
+    name: str = ""  # the label as the requester wrote it, normalised: "7", "c", "ii"
+
+
+@dataclass(frozen=True)
+class _Line:
+    raw: str  # the line as written (label included)
+    text: str  # the line without its leading label or bullet
+    labels: tuple[_Label, ...] = ()
+    bullet: bool = False
+    inline: bool = False  # split off the previous line at a mid-line label
+
+    @property
+    def blank(self) -> bool:
+        return not self.raw
+
+    def label(self, scheme: str) -> _Label | None:
+        return next((label for label in self.labels if label.scheme == scheme), None)
+
+
+_Q_LABEL = re.compile(r"^(?:Q|QUESTION|Question)\s*\.?\s*(\d{1,3})([a-zA-Z])?(?:\s*[.):\-–—]|(?=\s)|$)\s*")
+_DOTTED_LABEL = re.compile(r"^(\d{1,3})\.(\d{1,2})\.?(?=\s)\s*")
+_NUM_LABEL = re.compile(r"^\(?(\d{1,3})([a-z])?(?:[.):]|\s+[-–—](?=\s))(?!\d)\s*")
+_ALPHA_LABEL = re.compile(r"^(?:\(([a-zA-Z])\)|([a-zA-Z])\)|([a-zA-Z])\.(?=\s))\s*")
+_ROMAN_LABEL = re.compile(r"^(?:\(([ivx]{1,6})\)|([ivx]{1,6})\)|([ivx]{1,6})\.(?=\s))\s*")
+_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—*]\s+)(?=\S)")
+
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def _roman_value(numeral: str) -> int | None:
+    """Value of a lowercase roman numeral written in the usual way (i..xxxix), else None."""
+    if not numeral or set(numeral) - _ROMAN_VALUES.keys():
+        return None
+    total = 0
+    for ch, nxt in zip(numeral, numeral[1:] + " "):
+        value = _ROMAN_VALUES[ch]
+        total += -value if _ROMAN_VALUES.get(nxt, 0) > value else value
+    return total if total > 0 and _to_roman(total) == numeral else None
+
+
+def _to_roman(value: int) -> str:
+    out = ""
+    for number, numeral in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while value >= number:
+            out += numeral
+            value -= number
+    return out
+
+
+def _read_line(raw: str, inline: bool = False) -> _Line:
+    """Read the leading label of one line, keeping every plausible reading ("i)" is letter i or roman 1)."""
+    if match := _Q_LABEL.match(raw) or _NUM_LABEL.match(raw):
+        number, suffix = int(match.group(1)), (match.group(2) or "").lower()
+        minor = ord(suffix) - ord("a") + 1 if suffix else 0
+        label = _Label("num", number, minor, suffix, str(number))
+        return _Line(raw, raw[match.end():], (label,), inline=inline)
+    if match := _DOTTED_LABEL.match(raw):
+        number, sub = int(match.group(1)), int(match.group(2))
+        return _Line(raw, raw[match.end():], (_Label("num", number, sub, str(sub), str(number)),), inline=inline)
+    labels: list[_Label] = []
+    end = 0
+    if match := _ALPHA_LABEL.match(raw):
+        letter = next(g for g in match.groups() if g).lower()
+        labels.append(_Label("alpha", ord(letter) - ord("a") + 1, name=letter))
+        end = match.end()
+    if (match := _ROMAN_LABEL.match(raw)) and (value := _roman_value(next(g for g in match.groups() if g))):
+        labels.append(_Label("roman", value, name=_to_roman(value)))
+        end = max(end, match.end())
+    if labels:
+        return _Line(raw, raw[end:], tuple(labels), inline=inline)
+    if match := _BULLET.match(raw):
+        return _Line(raw, raw[match.end():], bullet=True, inline=inline)
+    return _Line(raw, raw, inline=inline)
+
+
+# Mid-line labels: a number after the end of a sentence ("...2023? 2. How many"), or a run of
+# letters / roman numerals after a colon ("Please provide: a) X b) Y").
+_INLINE_NUM = re.compile(
+    r"(?<=[?.!:;)\"'”’])\s+(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s+\S)"
+)
+_INLINE_SUB = re.compile(r"(?<=\s)\(?([a-z]|[ivx]{1,4})\)(?=\s)")
+_LIST_INTRO = re.compile(r"[:;?.!\-–—]\s*$")
+
+
+def _inline_splits(line: str) -> list[str]:
+    """Cut a line at labels written mid-line; the pieces after the first are marked inline."""
+    pieces: list[str] = []
+    start = 0
+    for match in _INLINE_NUM.finditer(line):
+        pieces.append(line[start:match.start()])
+        start = match.end()
+    pieces.append(line[start:])
+    out: list[str] = []
+    for piece in pieces:
+        out.extend(_inline_sub_splits(piece))
+    return [piece.strip() for piece in out if piece.strip()]
+
+
+def _inline_sub_splits(piece: str) -> list[str]:
+    """Cut "...: a) X b) Y" (or "(i) ... (ii) ...") when the labels run in order from a list intro."""
+    for scheme, first in (("alpha", "a"), ("roman", "i")):
+        cuts: list[int] = []
+        expected = 1
+        for match in _INLINE_SUB.finditer(piece):
+            label = match.group(1)
+            value = (ord(label) - 96 if len(label) == 1 else None) if scheme == "alpha" else _roman_value(label)
+            if value != expected:
+                continue
+            if expected == 1 and (label != first or not _LIST_INTRO.search(piece[: match.start()])):
+                continue
+            cuts.append(match.start())
+            expected += 1
+        if len(cuts) >= 2:
+            bounds = [0, *cuts, len(piece)]
+            return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [piece]
+
+
+def _tokenize(raw_lines: list[str]) -> list[_Line]:
+    """Lines with their labels, after dropping quoted history and splitting at mid-line labels."""
+    lines: list[_Line] = []
+    for raw in raw_lines:
+        if raw.startswith(">"):
+            continue
+        for i, piece in enumerate(_inline_splits(raw) or [""]):
+            lines.append(_read_line(piece, inline=i > 0))
+    return lines
+
+
+def _drop_greeting(raw_lines: list[str]) -> tuple[list[str], list[str]]:
+    """Remove the greeting and header lines at the top; return (headers, remaining lines)."""
+    headers: list[str] = []
+    lines = list(raw_lines)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line:
+            i += 1
+            continue
+        stripped = _strip_greeting(line)
+        if stripped is None:
+            i += 1
+            continue
+        if _HEADER.match(stripped):
+            headers.append(stripped)
+            i += 1
+            continue
+        lines[i] = stripped
+        break
+    return headers, lines[i:]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Finding the numbering
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _best_chain(lines: list[_Line], scheme: str) -> tuple[float, list[int]]:
+    """The most plausible sequence of ``scheme`` labels, as (score, line indices).
+
+    A sequence starts at 1 (or "1a", "1.1"), or anywhere at no credit; each step to the next number scores
+    1, a skipped number costs half a point, and "7a" -> "7b" or "7" -> "7a" are steps too. A label that does
+    not fit the sequence ("12." in a wrapped line) is left as ordinary text.
+    """
+    best_key: dict[tuple[int, int], tuple[float, int]] = {}
+    best_major: dict[int, tuple[float, int]] = {}
+    previous: dict[int, int | None] = {}
+    scores: dict[int, float] = {}
+    for i, line in enumerate(lines):
+        label = line.label(scheme)
+        if label is None:
+            continue
+        options: list[tuple[float, int | None]] = []
+        if label.minor <= 1:
+            options.append((1.0 if label.major == 1 else 0.0, None))
+            for gap in (1, 2, 3):
+                if label.major - gap in best_major:
+                    score, j = best_major[label.major - gap]
+                    options.append((score + 1 - 0.5 * (gap - 1), j))
+        if label.minor >= 1 and (label.major, label.minor - 1) in best_key:
+            score, j = best_key[(label.major, label.minor - 1)]
+            options.append((score + 1, j))
+        if not options:
+            continue
+        score, j = max(options, key=lambda option: option[0])
+        scores[i], previous[i] = score, j
+        key = (label.major, label.minor)
+        if key not in best_key or score >= best_key[key][0]:
+            best_key[key] = (score, i)
+        if label.major not in best_major or score >= best_major[label.major][0]:
+            best_major[label.major] = (score, i)
+    if not scores:
+        return 0.0, []
+    end = max(scores, key=lambda i: (scores[i], i))
+    chain: list[int] = []
+    cursor: int | None = end
+    while cursor is not None:
+        chain.append(cursor)
+        cursor = previous[cursor]
+    return scores[end], chain[::-1]
+
+
+def _sub_chain(lines: list[_Line], scheme: str) -> list[int]:
+    """Indices of sub-labels running strictly a, b, c... (or i, ii, iii...) within one question."""
+    found: list[int] = []
+    for i, line in enumerate(lines):
+        label = line.label(scheme)
+        if label is not None and label.major == len(found) + 1:
+            found.append(i)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Building questions
+# ---------------------------------------------------------------------------------------------------------
+
+_CLOSING = re.compile(
+    r"""\b(?:if\s+(?:you|any|this|the|it|there)\b|look\s+forward|contact\s+me|clarif|exempt|section\s+1[26]\b
+        |cost\s+limit|appropriate\s+limit|electronic|by\s+e-?mail|format\b|(?:already|publicly)\s+(?:published
+        |available)|in\s+advance|acknowledge|this\s+request|my\s+request|re-?use|advice\s+and\s+assistance
+        |prefer\s+to\s+receive)""",
+    re.I | re.X,
+)
+
+
+def _is_closing(paragraph: str) -> bool:
+    """Request-wide boilerplate, or a bare name or address line, rather than part of the last question."""
+    if "?" in paragraph:
+        return False
+    if _CLOSING.search(paragraph):
+        return True
+    return len(paragraph.split()) <= 6 and not re.search(r"[.!:;]$", paragraph)
+
+
+def _join(lines: list[_Line], first_text: str | None = None) -> str:
+    """Join lines into one text: wrapped lines with a space, list items and finished sentences on new lines."""
+    parts: list[str] = []
+    previous = ""
+    previous_was_item = False
+    for k, line in enumerate(lines):
+        if line.blank:
+            continue
+        text = first_text if k == 0 and first_text is not None else line.raw
+        if not text:
+            continue
+        if parts:
+            new_line = not line.inline and (
+                line.bullet
+                or bool(line.labels)
+                or bool(re.search(r"[.?!:;]['\"”’)\]]*$", previous))
+                or (previous_was_item and text[:1].isupper())  # a sentence after a list, not a wrapped item
+            )
+            parts.append("\n" if new_line else " ")
+        parts.append(text)
+        previous = text
+        previous_was_item = line.bullet
+    return "".join(parts).strip()
+
+
+def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
+    groups: list[list[_Line]] = [[]]
+    for line in lines:
+        if line.blank:
+            if groups[-1]:
+                groups.append([])
+        else:
+            groups[-1].append(line)
+    return [group for group in groups if group]
+
+
+def _split_tail(lines: list[_Line]) -> tuple[list[_Line], str]:
+    """Separate closing paragraphs from the end of the last question's lines."""
+    paragraphs = _paragraphs(lines)
+    closing: list[str] = []
+    while len(paragraphs) > 1:
+        last = paragraphs[-1]
+        text = _join(last)
+        if any(line.labels or line.bullet for line in last) or not _is_closing(text):
+            break
+        closing.insert(0, text)
+        paragraphs.pop()
+    kept = [line for paragraph in paragraphs for line in paragraph]
+    return kept, "\n\n".join(closing)
+
+
+def _parts(lines: list[_Line], schemes: tuple[str, ...]) -> tuple[str, list[tuple[str, str]]]:
+    """Text and sub-parts of one labelled block (its first line is the label line)."""
+    own_text = lines[0].text
+    body = lines[1:]
+    for scheme in schemes:
+        starts = _sub_chain(body, scheme)
+        if not starts:
+            continue
+        head = _join([lines[0], *body[: starts[0]]], own_text)
+        parts: list[tuple[str, str]] = []
+        for k, start in enumerate(starts):
+            stop = starts[k + 1] if k + 1 < len(starts) else len(body)
+            name = next(label.name for label in body[start].labels if label.scheme == scheme)
+            parts.append((name, _join(body[start:stop], body[start].text)))
+        return head, parts
+    return _join(lines, own_text), []
+
+
+def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tuple[list[Question], str]:
+    """Questions from a chain of top-level labels; returns (questions, closing text)."""
+    sub_schemes = {"num": ("alpha", "roman"), "alpha": ("roman",), "roman": ("alpha",)}[scheme]
+    closing = ""
+    blocks: list[list[_Line]] = []
+    for k, start in enumerate(chain):
+        stop = chain[k + 1] if k + 1 < len(chain) else len(lines)
+        block = lines[start:stop]
+        if k + 1 == len(chain):
+            block, closing = _split_tail(block)
+        blocks.append(block)
+
+    labels = [lines[start].label(scheme) or _Label(scheme, 0) for start in chain]  # every chain line has one
+    questions: list[Question] = []
+    k = 0
+    while k < len(blocks):
+        # Consecutive blocks with the same number ("7a", "7b"...) make one question.
+        end = k + 1
+        while end < len(blocks) and labels[end].major == labels[k].major:
+            end += 1
+        group = list(zip(labels[k:end], blocks[k:end]))
+        bare = [block for label, block in group if label.minor == 0]
+        lettered = [(label, block) for label, block in group if label.minor > 0]
+        if not lettered:
+            text, parts = _parts(bare[0], sub_schemes)
+        elif bare:
+            text = _join(bare[0], bare[0][0].text)
+            parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered]
+        else:  # "7a) ... 7b) ...": 7a's text is the question, 7b onwards its parts
+            text = _join(lettered[0][1], lettered[0][1][0].text)
+            parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered[1:]]
+        questions.append(Question(number=labels[k].name, text=text, parts=parts))
+        k = end
+    return questions, closing
+
+
+# Sentences that ask for something even without a question mark.
+_ASK_VERBS = (
+    r"provide|tell|send|supply|confirm|state|list|give|share|advise|disclose|let\s+me\s+know|include|explain"
+    r"|detail|outline|indicate|identify|specify|forward|break|set\s+out|show|e-?mail|clarify"
+)
+_ASK = re.compile(
+    rf"""(?:^|[,;:]\s*)(?:(?:and|also|finally|additionally|further(?:more)?|lastly|secondly|thirdly)[,\s]+)?
+        (?:please\s+(?:could\s+you\s+|can\s+you\s+|would\s+you\s+)?(?:also\s+)?(?:{_ASK_VERBS})
+        |kindly\s+(?:also\s+)?(?:{_ASK_VERBS})
+        |(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:also\s+)?(?:{_ASK_VERBS})
+        |i\s+(?:would|'d|’d)\s+(?:like|be\s+grateful)|i\s+wish\s+to\s+(?:know|receive|obtain|see|be\s+told)
+        |i\s+(?:am\s+|'m\s+)?request(?:ing)?\s+(?:a\s+copy|copies|the|details|a\s+list|all|any|information\s+on))\b""",
+    re.I | re.X,
+)
+_PLEASE_VERB = re.compile(rf"\b(?:please|kindly|could\s+you|can\s+you)\s+(?:{_ASK_VERBS})\b", re.I)
+_FOI_MENTION = re.compile(
+    r"\b(?:freedom\s+of\s+information|FOIA?|environmental\s+information\s+regulations|EIR)\b", re.I
+)
+_BACKGROUND_VERB = re.compile(r"\b(?:writ(?:e|ing)|request(?:ing)?|make|making|submit(?:ting)?)\b", re.I)
+_FOLLOW_ON = re.compile(r"^(?:if\s+(?:so|yes|not|no|this|that|there|the\s+answer|applicable)|and\s+if\b)", re.I)
+_QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.?!]+[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(£])")
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc no nos vs approx st mr mrs ms dr cllr ref para sec inc ltd co fig cf al ibid".split()
+)
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, not breaking after "e.g." or "No." and the like."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        if match.group().startswith(".") and not match.group().startswith(".."):
+            word = paragraph[start:match.start()].rsplit(None, 1)[-1:] or [""]
+            if word[0].lstrip("(\"'“‘").lower() in _ABBREVIATIONS:
+                continue
+        out.append(paragraph[start:match.end()].strip())
+        start = match.end()
+    out.append(paragraph[start:].strip())
+    return [sentence for sentence in out if sentence]
+
+
+def _is_question_sentence(sentence: str) -> bool:
+    if _QUESTION_END.search(sentence):
+        return True
+    if sentence.rstrip().endswith(":") or not _ASK.search(sentence):
+        return False
+    # "I would like to make a request under the Freedom of Information Act." is background, not a question.
+    return not (
+        _FOI_MENTION.search(sentence) and _BACKGROUND_VERB.search(sentence) and not _PLEASE_VERB.search(sentence)
+    )
+
+
+def _is_background(sentence: str) -> bool:
+    """The FOI framing sentence ("I am writing under the Freedom of Information Act 2000...")."""
+    return bool(_FOI_MENTION.search(sentence)) and not _QUESTION_END.search(sentence)
+
+
+def _running_questions(lines: list[_Line]) -> tuple[list[Question], str, str]:
+    """Questions asked in paragraphs without numbering; returns (questions, preamble, closing)."""
+    questions: list[list[str]] = []
+    preamble: list[str] = []
+    closing: list[str] = []
+    lead_in: list[str] = []  # a paragraph ending in ":" introduces the next question
+    for paragraph in _paragraphs(lines):
+        items: list[tuple[str, bool]] = []  # (text, is a list item)
+        text_lines: list[_Line] = []
+        for line in [*paragraph, None]:
+            if line is None or line.bullet or line.labels:
+                if text_lines:
+                    items.extend((s, False) for s in _sentences(_join(text_lines)))
+                    text_lines = []
+                if line is not None:
+                    items.append((line.raw, True))
+            else:
+                text_lines.append(line)
+        pending: list[str] = []
+        asked_here = False
+        for text, is_item in items:
+            if not is_item and questions and _is_signoff(text):
+                continue  # "Thank you." between questions
+            if not is_item and _is_question_sentence(text):
+                if asked_here and _FOLLOW_ON.match(text):
+                    questions[-1].append(text)
+                else:
+                    questions.append([*lead_in, *pending, text])
+                    lead_in, pending, asked_here = [], [], True
+            elif asked_here or (is_item and questions):
+                questions[-1].append(text)
+            elif not _is_background(text):
+                pending.append(text)
+        if not pending:
+            continue
+        joined = " ".join(pending)
+        if not questions:
+            preamble.append(joined)
+        elif joined.endswith(":"):
+            lead_in.append(joined)
+        elif _is_closing(joined):
+            closing.append(joined)
+        else:
+            questions[-1].extend(pending)
+    if lead_in:
+        closing.extend(lead_in)
+    built = [Question(number=str(n), text=_join_sentences(q)) for n, q in enumerate(questions, start=1)]
+    return built, "\n\n".join(preamble), "\n\n".join(closing)
+
+
+def _join_sentences(items: list[str]) -> str:
+    out = ""
+    for item in items:
+        if not out:
+            out = item
+        elif _BULLET.match(item) or out.endswith(":"):
+            out += "\n" + item
+        else:
+            out += " " + item
+    return out
+
+
+def _bullet_questions(lines: list[_Line]) -> tuple[list[Question], str, str]:
+    """Each bullet is a question when nothing is numbered; returns (questions, preamble, closing)."""
+    starts = [i for i, line in enumerate(lines) if line.bullet]
+    blocks = []
+    closing = ""
+    for k, start in enumerate(starts):
+        stop = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        block = lines[start:stop]
+        if k + 1 == len(starts):
+            block, closing = _split_tail(block)
+        blocks.append(block)
+    questions = [Question(number=str(n), text=_join(b, b[0].text)) for n, b in enumerate(blocks, start=1)]
+    return questions, _join(lines[: starts[0]]), closing
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _cut_signoff(lines: list[_Line]) -> list[_Line]:
+    """Drop everything from the sign-off on.
+
+    Only a sign-off after the first question-like line counts, so an opening "Thank you for your reply to my
+    last request." is not taken for the end of the letter.
+    """
+    anchor = next(
+        (i for i, line in enumerate(lines) if line.labels or line.bullet or "?" in line.raw or _ASK.search(line.raw)),
+        None,
+    )
+    if anchor is None:  # no question-like line: the first line only counts if it is a plain closing
+        first = next((i for i, line in enumerate(lines) if not line.blank), 0)
+        anchor = first - 1 if _signoff_kind(lines[first].raw if lines else "") in ("strong", "weak") else first
+    for i in range(anchor + 1, len(lines)):
+        if not lines[i].inline and _is_signoff(lines[i].raw):
+            lines = lines[:i]
+            break
+    # "...2024? Many thanks, Jo" on the last line.
+    for i in range(len(lines) - 1, -1, -1):
+        if not lines[i].blank:
+            cleaned = _INLINE_SIGNOFF.sub("", lines[i].raw)
+            if cleaned != lines[i].raw:
+                lines = [*lines[:i], _read_line(cleaned, lines[i].inline)]
+            break
+    return lines
+
+
+def parse_request(
+    text: str, *, max_chars: int = DEFAULT_MAX_CHARS, max_questions: int = DEFAULT_MAX_QUESTIONS
+) -> ParsedRequest:
+    """Split a request into questions, keeping the background and closing text apart."""
+    headers, raw_lines = _drop_greeting(_checked_lines(text, max_chars))
+    lines = _cut_signoff(_tokenize(raw_lines))
+    while lines and lines[-1].blank:
+        lines.pop()
+    if not lines:
+        raise RequestError("The request has no question in it, only a greeting or sign-off.")
+
+    chosen: tuple[str, list[int]] | None = None
+    score, chain = _best_chain(lines, "num")
+    if chain and score >= 1:
+        chosen = ("num", chain)
+    else:
+        candidates = [(_best_chain(lines, scheme), scheme) for scheme in ("alpha", "roman")]
+        (score, chain), scheme = max(candidates, key=lambda c: (c[0][0], -(c[0][1] or [len(lines)])[0]))
+        if len(chain) >= 2 and score >= 1:
+            chosen = (scheme, chain)
+
+    preamble_lines: list[str] = list(headers)
+    if chosen is not None:
+        scheme, chain = chosen
+        questions, closing = _numbered_questions(lines, chain, scheme)
+        preamble = _join(lines[: chain[0]])
+    elif any(line.bullet for line in lines) and not any(
+        _is_question_sentence(s)
+        for s in _sentences(_join(lines[: next(i for i, line in enumerate(lines) if line.bullet)]))
+    ):
+        questions, preamble, closing = _bullet_questions(lines)
+    else:
+        questions, preamble, closing = _running_questions(lines)
+        if not questions:
+            body = _join(lines)
+            questions, preamble = [Question(number="1", text=body)], ""
+    if preamble:
+        preamble_lines.append(preamble)
+
+    if len(questions) > max_questions:
+        raise RequestError(
+            f"The request has {len(questions)} questions, over the limit of {max_questions}; "
+            "split it into smaller requests."
+        )
+    return ParsedRequest(questions=questions, preamble="\n".join(preamble_lines), closing=closing)
+
+
+def split_request(
+    text: str, *, max_chars: int = DEFAULT_MAX_CHARS, max_questions: int = DEFAULT_MAX_QUESTIONS
+) -> list[Question]:
+    """The questions of an FOI request, in order, numbered as the requester numbered them.
+
+    Raises :class:`RequestError` for empty, over-long or binary text, or more than ``max_questions``.
+    """
+    return parse_request(text, max_chars=max_chars, max_questions=max_questions).questions

@@ -1,0 +1,37 @@
+"""Per-question retrieval: hybrid search, duplicates removed, a relevance floor, excluded documents left out."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from rapidfuzz import fuzz
+
+from assistant.index import Index
+from assistant.models import Passage, Question
+from assistant.settings import Settings
+
+
+def retrieve(
+    index: Index,
+    question: Question | str,
+    settings: Settings,
+    *,
+    exclude: Sequence[str] = (),
+    k: int | None = None,
+) -> list[Passage]:
+    """Passages worth drafting from; an empty list means the corpus holds nothing close enough."""
+    query = question.full_text if isinstance(question, Question) else question
+    k = k or settings.retrieval_k
+    found = index.search(query, k=k * 2, exclude=exclude)
+    kept = [p for p in dedupe(found) if p.similarity >= settings.relevance_floor]
+    return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(kept[:k])]
+
+
+def dedupe(passages: list[Passage], *, threshold: float = 95.0) -> list[Passage]:
+    """Councils repeat answers word for word across years; keep the first (best-ranked) copy of near-identical text."""
+    kept: list[Passage] = []
+    for passage in passages:
+        body = passage.unit.answer or passage.unit.text
+        if any(fuzz.ratio(body, (k.unit.answer or k.unit.text)) >= threshold for k in kept):
+            continue
+        kept.append(passage)
+    return kept

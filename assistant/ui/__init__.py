@@ -1,0 +1,1 @@
+"""The web app for officers and reviewers; `assistant.ui.app.launch()` serves it."""

@@ -1,0 +1,128 @@
+"""The officers' and reviewers' workspace: cases, drafting, chat, review, export and the corpus, in one Gradio app.
+
+The app only arranges the library's parts on screen: drafting and checking live in `Drafter`, cases in
+`CaseStore`, letters in `assistant.letter`. Nothing here reaches the internet: analytics are off, fonts are the
+system's, and no share link is ever made.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+
+from assistant.cases import CaseStore  # noqa: E402
+from assistant.settings import Settings, get_settings  # noqa: E402
+from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view  # noqa: E402
+from assistant.ui.context import AppContext  # noqa: E402
+from assistant.ui.draft_view import opened  # noqa: E402
+from assistant.ui.html import CSS  # noqa: E402
+
+TITLE = "FOI reply drafting"
+
+
+def make_context(settings: Settings, drafter: Any = None, store: CaseStore | None = None) -> AppContext:
+    if drafter is None:
+        from assistant.drafting import Drafter
+
+        drafter = Drafter(settings)
+    return AppContext(settings=settings, drafter=drafter, store=store or CaseStore(settings.cases_db))
+
+
+def build_app(settings: Settings, drafter: Any = None, store: CaseStore | None = None) -> gr.Blocks:
+    """The whole app as a Blocks; `launch()` serves it, tests may mount it themselves."""
+    return _build(make_context(settings, drafter, store))
+
+
+def _build(ctx: AppContext) -> gr.Blocks:
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        case_state = gr.State(opened(None))
+        review_tick = gr.State(0)
+        with gr.Row(equal_height=True):
+            gr.Markdown(f"## {TITLE} — {ctx.settings.council}")
+            who = gr.Markdown(elem_id="signed-in")
+            if ctx.auth_enabled:
+                gr.Button("Sign out", link="/logout", size="sm", scale=0)
+        with gr.Tabs(selected="cases") as tabs:
+            with gr.Tab("Cases", id="cases", elem_id="tab-cases") as cases_tab:
+                cases = cases_view.build(ctx)
+            with gr.Tab("Draft", id="draft", elem_id="tab-draft"):
+                draft = draft_view.build(ctx, case_state)
+            with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
+                chat_view.build(ctx, case_state)
+            with gr.Tab("Review", id="review", elem_id="tab-review") as review_tab:
+                review_view.build(ctx, case_state, review_tick)
+            with gr.Tab("Export", id="export", elem_id="tab-export"):
+                export_view.build(ctx, case_state)
+            with gr.Tab("Corpus", id="corpus", elem_id="tab-corpus") as corpus_tab:
+                corpus = corpus_view.build(ctx)
+
+        def open_case(case_id: Any) -> tuple[Any, ...]:
+            if not case_id:
+                raise gr.Error("Choose a case to open.")
+            ctx.store.get_case(int(case_id))
+            return opened(int(case_id)), gr.Tabs(selected="draft"), gr.Accordion(open=False)
+
+        def new_case() -> tuple[Any, ...]:
+            return opened(None), gr.Tabs(selected="draft"), gr.Accordion(open=True)
+
+        def exclude_choices() -> Any:
+            return gr.Dropdown(choices=corpus_view.exclude_choices(ctx))
+
+        def signed_in(request: gr.Request) -> str:
+            viewer = ctx.viewer(request)
+            return f"Signed in as **{viewer.username}** ({viewer.role})"
+
+        cases_tab.select(cases["load"], None, [cases["table"], cases["choose"]])
+        cases["open"].click(open_case, [cases["choose"]], [case_state, tabs, draft["form"]])
+        cases["new"].click(new_case, None, [case_state, tabs, draft["form"]])
+        review_tab.select(lambda: time.time_ns(), None, [review_tick])
+        corpus_tab.select(corpus["load_documents"], None, [corpus["documents"], corpus["counts"]])
+        corpus["added"].then(exclude_choices, None, [draft["exclude"]])
+        demo.load(signed_in, None, [who])
+        demo.load(cases["load"], None, [cases["table"], cases["choose"]])
+        demo.load(exclude_choices, None, [draft["exclude"]])
+    return demo
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only: the default theme would fetch web fonts from the internet."""
+    return gr.themes.Soft(font=["system-ui", "Segoe UI", "Arial", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def _warm_up(ctx: AppContext) -> None:
+    """Load the embedding model and the keyword index before the first officer waits for them."""
+    try:
+        ctx.index.units()
+        ctx.index.keyword()
+        ctx.index.embeddings.embed_query("warm up")
+    except Exception:  # an empty or missing index is reported in the Corpus tab, not here
+        pass
+
+
+def launch(host: str | None = None, port: int | None = None) -> None:
+    settings = get_settings()
+    if settings.auth and not settings.users:
+        raise SystemExit("Sign-in is required (FOI_AUTH) but no users are configured (FOI_USERS).")
+    ctx = make_context(settings)
+    demo = _build(ctx)
+    threading.Thread(target=_warm_up, args=(ctx,), daemon=True).start()
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=host or settings.host,
+        server_port=port or settings.port,
+        auth=ctx.check_password if ctx.auth_enabled else None,
+        auth_message="Sign in with your FOI drafting account." if ctx.auth_enabled else None,
+        share=False,
+        show_error=True,
+        ssr_mode=False,
+        theme=theme(),
+        css=CSS,
+        allowed_paths=[str(ctx.exports_dir)],
+        footer_links=["settings"],
+    )

@@ -1,0 +1,80 @@
+"""What every view shares: settings, the drafting pipeline, the case store, and who is signed in."""
+from __future__ import annotations
+
+import getpass
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.cases import CaseStore
+from assistant.settings import Settings, User
+
+REVIEW_ROLES = ("reviewer", "admin")
+
+
+@dataclass
+class Viewer:
+    username: str
+    role: str
+
+    @property
+    def can_review(self) -> bool:
+        return self.role in REVIEW_ROLES
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    drafter: Any  # assistant.drafting.Drafter; typed loosely so tests can pass a stand-in
+    store: CaseStore
+    jobs: Any = None  # assistant.ui.jobs.DraftJobs, made in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.jobs is None:
+            from assistant.ui.jobs import DraftJobs
+
+            self.jobs = DraftJobs(self.drafter, self.store)
+
+    @property
+    def index(self) -> Any:
+        return self.drafter.index
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.settings.users)
+
+    @property
+    def exports_dir(self) -> Path:
+        return (self.settings.data_dir / "exports").resolve()
+
+    @property
+    def uploads_dir(self) -> Path:
+        return (self.settings.corpus_dir / "uploads").resolve()
+
+    def user_record(self, username: str | None) -> User | None:
+        return next((u for u in self.settings.users if u.username == username), None)
+
+    def viewer(self, request: Any) -> Viewer:
+        """The signed-in user; without sign-in (a single-user install) the local account with every right."""
+        username = getattr(request, "username", None) if request is not None else None
+        if not self.auth_enabled:
+            return Viewer(username or _local_user(), "admin")
+        record = self.user_record(username)
+        if record is None:  # cannot happen behind auth=, but never grant rights to an unknown name
+            return Viewer(username or "anonymous", "none")
+        return Viewer(record.username, record.role)
+
+    def check_password(self, username: str, password: str) -> bool:
+        record = self.user_record(username)
+        if record is None:
+            hmac.compare_digest(password.encode(), b"-")  # same work whether or not the name exists
+            return False
+        return hmac.compare_digest(password.encode(), record.password.encode())
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no login name in some containers
+        return "local"

@@ -1,0 +1,87 @@
+"""Drafting runs in a background thread that writes each answer to the case store as it is ready.
+
+The browser only watches the store: closing the tab or losing the connection does not stop a draft half way,
+and a case whose drafting was interrupted (the server stopped) can be completed later from where it stopped.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.cases import CaseStore
+
+
+@dataclass
+class Job:
+    case_id: int
+    total: int
+    done: int = 0
+    error: str = ""
+    finished: bool = False
+    started: float = field(default_factory=time.perf_counter)
+    ended: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended or time.perf_counter()) - self.started
+
+
+class DraftJobs:
+    """At most one drafting job per case; status is read by the UI's polling generator."""
+
+    def __init__(self, drafter: Any, store: CaseStore) -> None:
+        self.drafter = drafter
+        self.store = store
+        self._jobs: dict[int, Job] = {}
+        self._lock = threading.Lock()
+
+    def get(self, case_id: int) -> Job | None:
+        with self._lock:
+            return self._jobs.get(case_id)
+
+    def running(self, case_id: int) -> bool:
+        job = self.get(case_id)
+        return job is not None and not job.finished
+
+    def missing_questions(self, case_id: int) -> list[Any]:
+        """Questions of the request with no stored draft yet (after an interrupted run)."""
+        case = self.store.get_case(case_id)
+        if case.engine == "naive":
+            return [] if case.drafts else [None]
+        drafted = {d.question.number for d in case.drafts}
+        return [q for q in self.drafter.split(case.request_text) if q.number not in drafted]
+
+    def start(self, case_id: int, user: str) -> Job:
+        """Draft every question of the case not drafted yet; returns at once."""
+        with self._lock:
+            existing = self._jobs.get(case_id)
+            if existing is not None and not existing.finished:
+                return existing
+            case = self.store.get_case(case_id)
+            missing = self.missing_questions(case_id)
+            job = Job(case_id=case_id, total=len(case.drafts) + len(missing), done=len(case.drafts))
+            self._jobs[case_id] = job
+        fresh = not case.drafts
+        thread = threading.Thread(target=self._run, args=(job, missing, fresh, user), daemon=True, name=f"draft-case-{case_id}")
+        thread.start()
+        return job
+
+    def _run(self, job: Job, missing: list[Any], fresh: bool, user: str) -> None:
+        case = self.store.get_case(job.case_id)
+        options = {"engine": case.engine, "exclude": case.exclude, "received": case.received}
+        try:
+            if fresh:
+                drafts = self.drafter.draft_request(case.request_text, **options)
+            else:
+                drafts = (self.drafter.draft_question(q, **options) for q in missing)
+            for draft in drafts:
+                self.store.save_drafts(job.case_id, [draft], user)
+                job.done += 1
+            job.total = max(job.total, job.done)
+        except Exception as exc:  # shown to the officer; the answers already drafted stay saved
+            job.error = str(exc) or type(exc).__name__
+        finally:
+            job.ended = time.perf_counter()
+            job.finished = True

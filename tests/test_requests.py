@@ -1,0 +1,534 @@
+"""Splitting incoming FOI requests into questions."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.models import Question
+from assistant.requests import RequestError, parse_request, split_request
+
+SEED = Path(__file__).resolve().parents[1] / "corpus" / "decisions" / "2025-12409004-child-exploitation.txt"
+
+
+def seed_request() -> str:
+    page = SEED.read_text(encoding="utf-8")
+    return page.split("- Request\n-\n", 1)[1].split(" - Decision", 1)[0]
+
+
+def numbers(questions: list[Question]) -> list[str]:
+    return [q.number for q in questions]
+
+
+# --- the seed request ---------------------------------------------------------------------------------------
+
+
+def test_seed_request_has_ten_questions() -> None:
+    questions = split_request(seed_request())
+    assert numbers(questions) == [str(n) for n in range(1, 11)]
+
+
+def test_seed_question_texts() -> None:
+    questions = {q.number: q for q in split_request(seed_request())}
+    assert questions["1"].text.startswith("Does the council have a standalone Child Sexual Exploitation")
+    assert questions["1"].text.endswith("please provide a copy of the most recent version.")
+    assert questions["8"].text.startswith("What specific services or interventions")
+    # "in the last 12 months" and "(22/23, 23/24, 24/25)" stay inside their questions.
+    assert questions["10"].text.endswith("(22/23, 23/24, 24/25)?")
+    assert all(not q.parts for n, q in questions.items() if n not in {"7", "9"})
+
+
+def test_seed_question_7_keeps_7a_as_text_and_7b_to_7d_as_parts() -> None:
+    q7 = {q.number: q for q in split_request(seed_request())}["7"]
+    assert q7.text.startswith("Does the local authority undertake regular audits")
+    assert q7.text.endswith("If so, please provide:")
+    assert [label for label, _ in q7.parts] == ["b", "c", "d"]
+    assert q7.parts[0][1] == "The number of audits carried out in the last 12 months"
+    assert q7.parts[2][1] == "Any improvement actions identified and their current status?"
+
+
+def test_seed_question_9_has_parts_a_to_d_and_keeps_its_own_text() -> None:
+    q9 = {q.number: q for q in split_request(seed_request())}["9"]
+    assert q9.text.startswith("How many children were referred to early help")  # "9)How" had no space
+    assert q9.text.endswith("Please provide the number of:")
+    assert [label for label, _ in q9.parts] == ["a", "b", "c", "d"]
+    assert q9.parts[0][1] == "Children identified as at risk of CSE in the last 12 months"
+    assert "modern slavery, trafficking)" in q9.parts[3][1]
+    assert "a) Children identified as at risk of CSE" in q9.full_text
+
+
+# --- numbering styles ---------------------------------------------------------------------------------------
+
+Q_STYLE = """Dear Sir/Madam,
+
+I am writing to request under the Freedom of Information Act 2000 information about home to school
+transport. I have lived in the county for 12 years.
+
+Q1. How many children received home to school transport in 2022/23?
+Q2 What was the total cost? I understand it was over £450 per pupil.
+Q3: How many complaints were received about late buses?
+
+Yours faithfully
+
+Jane Smith
+"""
+
+
+def test_q_labels_with_background_and_sign_off() -> None:
+    parsed = parse_request(Q_STYLE)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[1].text == "What was the total cost? I understand it was over £450 per pupil."
+    assert parsed.questions[2].text == "How many complaints were received about late buses?"
+    assert "home to school transport" in parsed.preamble  # background kept apart, not a question
+    assert all("Jane Smith" not in q.full_text and "faithfully" not in q.full_text for q in parsed.questions)
+
+
+def test_question_word_labels_and_wrapped_lines() -> None:
+    text = """Hello,
+
+Question 1: How many social workers do you employ?
+Question 2: How many of them are agency staff?
+Question 3: What was the social worker vacancy rate
+as at 31 March 2024?
+
+Kind regards,
+Tom
+"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2", "3"]
+    assert questions[2].text == "What was the social worker vacancy rate as at 31 March 2024?"
+
+
+def test_bracket_numbers_and_a_reference_to_an_earlier_question() -> None:
+    text = """Dear FOI team, please answer the following:
+1) How many fostering households were approved in the last 12 months?
+2) How many were deregistered?
+3) Of those in 2), how many transferred to an independent agency?
+Many thanks"""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[2].text == "Of those in 2), how many transferred to an independent agency?"
+    assert parsed.preamble == "please answer the following:"
+
+
+def test_letters_as_top_level_labels() -> None:
+    text = """Dear FOI Officer,
+Please provide:
+(a) the number of potholes reported in 2023;
+(b) the number repaired within 28 days;
+(c) the total paid in compensation claims.
+Best wishes
+Sam"""
+    questions = split_request(text)
+    assert numbers(questions) == ["a", "b", "c"]
+    assert questions[1].text == "the number repaired within 28 days;"
+    assert "Sam" not in questions[2].text
+
+
+def test_roman_numerals_as_top_level_labels() -> None:
+    text = """I would like the following information:
+i. Your policy on grass cutting in cemeteries
+ii. The number of cuts per year
+iii. The name of the contractor
+Thanks,
+Al"""
+    questions = split_request(text)
+    assert numbers(questions) == ["i", "ii", "iii"]
+    assert questions[2].text == "The name of the contractor"
+
+
+def test_letter_i_after_h_is_a_letter_not_a_roman_numeral() -> None:
+    text = "\n".join(f"{letter}) Item {letter}" for letter in "abcdefghij")
+    assert numbers(split_request(text)) == list("abcdefghij")
+
+
+def test_roman_parts_under_a_numbered_question() -> None:
+    text = """1. Please provide the following about your CCTV cameras:
+(i) the number of cameras
+(ii) the annual maintenance cost
+2. Who monitors the cameras out of hours?"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2"]
+    assert questions[0].text == "Please provide the following about your CCTV cameras:"
+    assert questions[0].parts == [("i", "the number of cameras"), ("ii", "the annual maintenance cost")]
+
+
+def test_letter_parts_separated_by_blank_lines() -> None:
+    text = """1. How many fires were recorded in council buildings in 2023?
+
+a) in schools
+
+b) in offices
+
+2. What was the cost of repairs?"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2"]
+    assert questions[0].parts == [("a", "in schools"), ("b", "in offices")]
+
+
+def test_parent_text_is_kept_when_a_bare_number_precedes_lettered_labels() -> None:
+    text = """Q1 How many parking fines were issued?
+Q2 Please provide the following for each car park:
+Q2a the number of spaces
+Q2b the annual income
+Q3 Who enforces on-street parking?"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2", "3"]
+    assert questions[1].text == "Please provide the following for each car park:"
+    assert questions[1].parts == [("a", "the number of spaces"), ("b", "the annual income")]
+
+
+def test_dotted_sub_numbers() -> None:
+    text = """1. Staffing
+1.1 How many staff work in the planning team?
+1.2 How many posts are vacant?
+2. Budget
+2.1 What was the 2023/24 planning budget?"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2"]
+    assert questions[0].text == "Staffing"
+    assert questions[0].parts == [
+        ("1", "How many staff work in the planning team?"),
+        ("2", "How many posts are vacant?"),
+    ]
+
+
+# --- false labels and sequence checks -----------------------------------------------------------------------
+
+
+def test_numbers_that_are_not_labels_do_not_start_questions() -> None:
+    text = """1. How many fixed penalty notices were issued in the last 12 months?
+The fine is £150, reduced to £75 if paid within
+14 days. Please give figures for 2022/23 and 2023/24
+12. separately. This follows Section 12. of your enforcement policy.
+2. How much income was received from them?"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2"]
+    assert "12. separately." in questions[0].text
+    assert "2023/24" in questions[0].text
+    assert questions[1].text == "How much income was received from them?"
+
+
+def test_numbered_background_list_before_the_questions_is_not_taken_for_questions() -> None:
+    text = """Background:
+1) The council closed the recycling centre in 2020.
+My questions are:
+1. Why was the recycling centre closed?
+2. What did the closure save each year?
+3. Has reopening it been considered?"""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[0].text == "Why was the recycling centre closed?"
+    assert "closed the recycling centre in 2020" in parsed.preamble
+
+
+def test_a_skipped_number_is_tolerated() -> None:
+    text = "1. How many X?\n2. How many Y?\n4. How many Z?\n5. How many W?"
+    assert numbers(split_request(text)) == ["1", "2", "4", "5"]
+
+
+def test_a_lone_number_label_with_no_sequence_is_not_a_question() -> None:
+    text = "Please tell me how many trees the council felled under section\n12. of the Highways Act in 2023."
+    questions = split_request(text)
+    assert numbers(questions) == ["1"]
+    assert questions[0].text == (
+        "Please tell me how many trees the council felled under section 12. of the Highways Act in 2023."
+    )
+
+
+def test_labels_written_on_one_line() -> None:
+    text = (
+        "Dear FOI, 1. How many staff are employed in children's services? 2. How many are on fixed-term "
+        "contracts? 3. Please provide the numbers of: a) social workers b) team managers c) support workers. "
+        "Kind regards, Bob"
+    )
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2", "3"]
+    assert questions[1].text == "How many are on fixed-term contracts?"
+    assert questions[2].text == "Please provide the numbers of:"
+    assert questions[2].parts == [("a", "social workers"), ("b", "team managers"), ("c", "support workers.")]
+
+
+def test_examples_in_brackets_are_not_split() -> None:
+    text = "1. How many?\n2. How much?\n3. Please list the staff types (e.g. 1) agency 2) bank).\n4. Who decides?"
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2", "3", "4"]
+    assert questions[2].text == "Please list the staff types (e.g. 1) agency 2) bank)."
+
+
+# --- unnumbered requests ------------------------------------------------------------------------------------
+
+
+def test_bullets_are_questions_when_nothing_is_numbered() -> None:
+    text = """Hi,
+
+Under the FOI Act I would like the following information for 2023/24:
+
+• The number of libraries open
+• The number of staffed hours per week
+• The book fund budget
+
+Regards
+Chris Jones"""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert [q.text for q in parsed.questions] == [
+        "The number of libraries open",
+        "The number of staffed hours per week",
+        "The book fund budget",
+    ]
+    assert "2023/24" in parsed.preamble
+
+
+def test_word_symbol_bullets_and_dashes() -> None:
+    text = (
+        "Please provide the following:\n"
+        "\uf0b7 Number of school exclusions in 2023\n"
+        "- Number of managed moves in 2023"
+    )
+    assert [q.text for q in split_request(text)] == [
+        "Number of school exclusions in 2023",
+        "Number of managed moves in 2023",
+    ]
+
+
+def test_bullets_under_an_unnumbered_question_stay_with_it() -> None:
+    text = """How much did the council spend on consultants in 2023? Please break this down by:
+- department
+- supplier
+Many thanks"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1"]
+    assert questions[0].text == (
+        "How much did the council spend on consultants in 2023? Please break this down by:\n- department\n- supplier"
+    )
+
+
+def test_running_paragraphs_with_several_questions() -> None:
+    text = """Dear FOI team,
+
+I am writing under the Freedom of Information Act 2000. How many electric vehicle charging points does the
+council operate? Please provide the number installed in each of the last 3 years. By installed I mean
+commissioned and in use.
+
+What was the total income from these charge points in 2023?
+
+Thank you in advance for your help.
+
+Alex"""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[0].text == "How many electric vehicle charging points does the council operate?"
+    assert parsed.questions[1].text == (
+        "Please provide the number installed in each of the last 3 years. "
+        "By installed I mean commissioned and in use."
+    )
+    assert parsed.questions[2].text == "What was the total income from these charge points in 2023?"
+    assert all("Freedom of Information" not in q.text and "Alex" not in q.text for q in parsed.questions)
+
+
+def test_if_so_follow_up_stays_with_its_question() -> None:
+    text = (
+        "Does the council have a policy on verge cutting for biodiversity? If so, please send me a copy. "
+        "How often are rural verges cut each year?"
+    )
+    questions = split_request(text)
+    assert [q.text for q in questions] == [
+        "Does the council have a policy on verge cutting for biodiversity? If so, please send me a copy.",
+        "How often are rural verges cut each year?",
+    ]
+
+
+def test_unnumbered_single_request_without_a_question_mark() -> None:
+    text = """Dear Sir or Madam,
+
+I request a copy of the council's current contract with its waste collection contractor, including any
+variations agreed since 2019.
+
+Yours sincerely,
+P. Brown"""
+    questions = split_request(text)
+    assert numbers(questions) == ["1"]
+    assert questions[0].text == (
+        "I request a copy of the council's current contract with its waste collection contractor, including any "
+        "variations agreed since 2019."
+    )
+
+
+def test_plain_text_with_no_numbering_and_no_question_is_one_question() -> None:
+    text = "Copies of all minutes of the Corporate Parenting Panel from January 2023 to date"
+    assert split_request(text) == [Question(number="1", text=text)]
+
+
+# --- greetings, sign-offs and closing text ------------------------------------------------------------------
+
+
+def test_closing_boilerplate_is_separated_but_a_clarification_stays() -> None:
+    text = """Dear Sir/Madam
+
+I am a journalist researching adult social care.
+
+1. How many care home placements did the council fund in 2023?
+2. What was the average weekly fee paid?
+For clarity, I mean the fee for residential (not nursing) placements.
+3. Please provide a breakdown of placements by provider type:
+- local authority run
+- private
+- voluntary sector
+Figures as at 31 March are fine.
+
+If any of this information is exempt, please provide the rest and tell me which exemption applies.
+
+I would prefer to receive the information electronically.
+
+Kind regards
+Dr Jo Bloggs
+Freelance journalist"""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[1].text.endswith("For clarity, I mean the fee for residential (not nursing) placements.")
+    assert parsed.questions[2].text == (
+        "Please provide a breakdown of placements by provider type:\n- local authority run\n- private\n"
+        "- voluntary sector\nFigures as at 31 March are fine."
+    )
+    assert "exempt" in parsed.closing and "electronically" in parsed.closing
+    assert all("Bloggs" not in q.full_text and "exempt" not in q.full_text for q in parsed.questions)
+
+
+def test_request_site_footer_after_the_sign_off_is_dropped() -> None:
+    text = """Dear Lincolnshire County Council,
+
+Please could you provide the following information under the Freedom of Information Act:
+
+1. The number of unaccompanied asylum seeking children in your care on 31 March 2023.
+2. How many of these were placed outside Lincolnshire?
+
+Yours faithfully,
+
+John Smith
+
+-------------------------------------------------------------------
+Please use this email address for all replies to this request:
+request-12345@example.org
+
+Is this the wrong address for Freedom of Information requests? If so, please contact us using this form:
+https://example.org/change_request/new
+"""
+    parsed = parse_request(text)
+    assert [q.text for q in parsed.questions] == [
+        "The number of unaccompanied asylum seeking children in your care on 31 March 2023.",
+        "How many of these were placed outside Lincolnshire?",
+    ]
+    assert parsed.preamble.startswith("Please could you provide the following information")
+    assert parsed.closing == ""
+
+
+def test_opening_thanks_is_not_taken_for_a_sign_off() -> None:
+    text = """Thank you for your reply to my previous request (ref 12345).
+I now have two follow-up questions.
+1. How many of the 45 cases were closed within 12 weeks?
+2. How many remain open?
+Thanks again,
+Jo"""
+    parsed = parse_request(text)
+    assert [q.text for q in parsed.questions] == [
+        "How many of the 45 cases were closed within 12 weeks?",
+        "How many remain open?",
+    ]
+    assert parsed.preamble.startswith("Thank you for your reply")
+
+
+def test_quoted_email_history_after_the_sign_off_is_ignored() -> None:
+    text = """How many parking permits were issued in 2023?
+
+Kind regards
+Jo
+
+-----Original Message-----
+From: FOI Team <foi@example.gov.uk>
+1. Your earlier question
+2. Another earlier question
+> 3. quoted"""
+    assert [q.text for q in split_request(text)] == ["How many parking permits were issued in 2023?"]
+
+
+def test_thanks_between_questions_does_not_end_the_request() -> None:
+    questions = split_request("How many dogs were seized? Thank you. Also, how many were rehomed? Thanks, Jo Smith")
+    assert [q.text for q in questions] == ["How many dogs were seized?", "Also, how many were rehomed?"]
+
+
+def test_windows_line_endings_and_non_breaking_spaces() -> None:
+    text = "Dear FOI team,\r\n\r\n1.\u00a0How many?\r\n2.\u00a0How much?\r\n\r\nKind regards\r\nA"
+    assert [q.text for q in split_request(text)] == ["How many?", "How much?"]
+
+
+# --- size and speed -----------------------------------------------------------------------------------------
+
+
+def test_two_hundred_numbered_questions_are_fast() -> None:
+    text = (
+        "Dear FOI team,\n\n"
+        + "\n".join(
+            f"{n}. How many widgets were bought in month {n} of the last 12 months, at what cost?"
+            for n in range(1, 201)
+        )
+        + "\n\nKind regards\nBob"
+    )
+    started = time.perf_counter()
+    questions = split_request(text)
+    elapsed = time.perf_counter() - started
+    assert numbers(questions) == [str(n) for n in range(1, 201)]
+    assert questions[199].text == "How many widgets were bought in month 200 of the last 12 months, at what cost?"
+    assert elapsed < 1.0
+
+
+def test_too_many_questions() -> None:
+    text = "\n".join(f"{n}. Question {n}?" for n in range(1, 12))
+    assert len(split_request(text, max_questions=11)) == 11
+    with pytest.raises(RequestError, match="11 questions, over the limit of 10"):
+        split_request(text, max_questions=10)
+
+
+# --- bad input ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t \r\n", "\ufeff  \u200b"])
+def test_empty_request(text: str) -> None:
+    with pytest.raises(RequestError, match="^The request is empty"):
+        split_request(text)
+
+
+def test_request_over_the_size_limit_names_the_limit() -> None:
+    with pytest.raises(RequestError, match="over the limit of 1,000"):
+        split_request("1. How many?\n" * 100, max_chars=1000)
+    assert len(split_request("How many?" * 100, max_chars=1000)) == 1  # 900 characters is fine
+
+
+def test_nul_bytes_are_binary() -> None:
+    with pytest.raises(RequestError, match="looks like binary"):
+        split_request("1. How many?\x00\x00\x01")
+
+
+def test_mostly_non_printable_text_is_binary() -> None:
+    junk = "".join(chr(1 + i % 25) for i in range(400)) + "%PDF-1.7 stream endobj"
+    with pytest.raises(RequestError, match="looks like binary"):
+        split_request(junk)
+
+
+def test_a_few_odd_characters_are_not_binary() -> None:
+    assert numbers(split_request("1. How many?\x07\n2. How much?")) == ["1", "2"]
+
+
+def test_only_greeting_and_sign_off() -> None:
+    with pytest.raises(RequestError, match="no question"):
+        split_request("Dear Sir/Madam,\n\nKind regards\nBob")
+
+
+def test_bytes_are_rejected() -> None:
+    with pytest.raises(RequestError):
+        split_request(b"1. How many?")  # type: ignore[arg-type]
+
+
+def test_request_error_is_a_value_error() -> None:
+    assert issubclass(RequestError, ValueError)
