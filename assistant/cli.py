@@ -109,6 +109,136 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(f"  {d['type']:<8} {d['units']:>4}  {d['doc_id']}  {d['title']}")
 
 
+def _read_request(source: str) -> str:
+    """The request from a file or stdin, refusing binary or undecodable input with a clear message."""
+    from assistant.readers import ReadError, decode_text
+
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            _fail(f"request file not found: {source}")
+        if path.suffix.lower() in {".pdf", ".docx", ".eml"}:
+            from assistant.intake import IntakeError, request_text_from_file
+
+            try:
+                return request_text_from_file(path)
+            except IntakeError as exc:
+                _fail(str(exc))
+        data = path.read_bytes()
+    try:
+        return decode_text(data)
+    except ReadError as exc:
+        _fail(f"the request {exc}")
+    return ""
+
+
+def _parse_day(value: str, name: str):  # noqa: ANN202
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{name} must be a date as YYYY-MM-DD, not '{value}'")
+
+
+@app.command()
+def draft(
+    source: str = typer.Argument(..., help="Request file (.txt, .eml, .docx, .pdf) or - for stdin."),
+    engine: Optional[str] = typer.Option(None, help="extractive (default), llm or naive."),
+    received: Optional[str] = typer.Option(None, help="Date received, YYYY-MM-DD (default today)."),
+    reference: str = typer.Option("", help="The request's reference."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Document ids to leave out."),
+    fmt: str = typer.Option("json", "--format", help="json, md or docx."),
+    copy: str = typer.Option("reviewer", help="requester or reviewer (md/docx)."),
+    out: Optional[Path] = typer.Option(None, help="Write here instead of stdout (required for docx)."),
+) -> None:
+    """Draft a reply to every question of a request, with verified citations and flags."""
+    from datetime import date
+
+    from assistant.deadlines import due_date
+    from assistant.drafting import Drafter
+    from assistant.letter import LetterContext, letter_docx, render_letter
+    from assistant.requests import RequestError
+
+    if fmt not in {"json", "md", "docx"}:
+        _fail("--format must be json, md or docx")
+    if copy not in {"requester", "reviewer"}:
+        _fail("--copy must be requester or reviewer")
+    if fmt == "docx" and out is None:
+        _fail("--format docx needs --out FILE")
+    settings = get_settings()
+    text = _read_request(source)
+    day = _parse_day(received, "--received") if received else date.today()
+    drafter = Drafter(settings)
+    try:
+        drafts = list(drafter.draft_request(text, engine=engine, exclude=exclude, received=day))
+    except (RequestError, ValueError) as exc:
+        _fail(str(exc))
+    due = due_date(day)
+    if fmt == "json":
+        payload = json.dumps(
+            {
+                "reference": reference,
+                "received": day.isoformat(),
+                "due": due.isoformat(),
+                "questions": [d.to_json() for d in drafts],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        _write_out(payload.encode("utf-8"), out)
+        return
+    ctx = LetterContext(
+        council=settings.council,
+        reference=reference or "(not yet assigned)",
+        received=day,
+        reply_date=date.today(),
+        officer=settings.officer_title,
+        review_contact=settings.review_contact,
+    )
+    if fmt == "md":
+        _write_out(render_letter(ctx, drafts, copy).encode("utf-8"), out)  # type: ignore[arg-type]
+    else:
+        _write_out(letter_docx(ctx, drafts, copy), out)  # type: ignore[arg-type]
+
+
+def _write_out(data: bytes, out: Optional[Path]) -> None:
+    """Write whole or not at all: a temp file renamed into place, so a failure leaves no half file."""
+    if out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write("\n")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    typer.echo(f"Wrote {out}", err=True)
+
+
+@app.command()
+def deadline(
+    received: str = typer.Argument(..., help="Date received, YYYY-MM-DD."),
+    clarified: Optional[str] = typer.Option(None, help="Date a requested clarification arrived (restarts the clock)."),
+    extension: int = typer.Option(0, help="Public-interest extension in working days (0-20)."),
+) -> None:
+    """The statutory due date: the 20th working day after receipt (UK bank holidays excluded)."""
+    from datetime import date
+
+    from assistant.deadlines import deadline_for
+
+    day = _parse_day(received, "the received date")
+    clar = _parse_day(clarified, "--clarified") if clarified else None
+    try:
+        info = deadline_for(day, date.today(), clarified=clar, extension_working_days=extension)
+    except ValueError as exc:
+        _fail(str(exc))
+    state = "overdue" if info.overdue else "working days remaining"
+    typer.echo(f"Received {info.received.isoformat()}; {abs(info.days_remaining)} {state if not info.overdue else 'working days overdue'}")
+    typer.echo(info.due.isoformat())
+
+
 @app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="Default from settings (127.0.0.1)."),

@@ -271,6 +271,7 @@ CSS = """
 .foi-table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
 .foi-table th, .foi-table td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 .question-card, .review-card { border: 1px solid #ccd; border-radius: 8px; padding: 8px; margin-bottom: 14px; }
+.question-card .question-card, .review-card .review-card { border: none; padding: 0; margin: 0; }
 .question h4 { margin: 0 0 4px 0; }
 .status-reason { font-size: 0.85em; color: #555; }
 .source { border-left: 3px solid #99a; padding: 4px 8px; margin: 6px 0; }

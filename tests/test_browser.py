@@ -1,0 +1,254 @@
+"""The app in a real browser: sign in, draft a real request, edit, survive a killed server, review, export.
+
+Runs `python app.py` as a subprocess over a fresh index of the repository's corpus and drives it with Debian's
+Chromium through Playwright. Screenshots go to test-artifacts/ (set FOI_SCREENSHOT_DOCS=1 to refresh
+docs/screenshot-draft.png as well).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SEED_DOC = "2025-12409004-child-exploitation"
+USERS = [
+    {"username": "officer", "password": "officer-pass-1", "role": "officer"},
+    {"username": "reviewer", "password": "reviewer-pass-1", "role": "reviewer"},
+]
+EDITED = "EDITED: The council has not evaluated a child exploitation strategy of its own in the past three years [1]."
+
+
+def seed_request() -> str:
+    text = (REPO / "corpus" / "decisions" / f"{SEED_DOC}.txt").read_text(encoding="utf-8")
+    return text.split("- Request\n-\n", 1)[1].split(" - Decision", 1)[0].strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppProcess:
+    """`python app.py` with its own data dir, corpus copy and users; can be killed and started again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = root / "app.log"
+        self.proc: subprocess.Popen | None = None
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("FOI_")},
+            "FOI_DATA_DIR": str(root / "data"),
+            "FOI_CORPUS_DIR": str(root / "corpus"),
+            "FOI_HOST": "127.0.0.1",
+            "FOI_PORT": str(self.port),
+            "FOI_USERS": json.dumps(USERS),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+        }
+
+    def ingest(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "ingest", "--strict"],
+            cwd=self.root, env=self.env, check=True, capture_output=True, timeout=900,
+        )
+
+    def start(self, timeout: float = 180) -> None:
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(REPO / "app.py")], cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"the app did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, exactly like a crashed or killed server."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser-deps)")
+    root = tmp_path_factory.mktemp("foi-app")
+    shutil.copytree(REPO / "corpus", root / "corpus", ignore=shutil.ignore_patterns("_*"))
+    server = AppProcess(root)
+    server.ingest()
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser, app: AppProcess, username: str):
+    """A fresh browser context signed in as one user; records any request that leaves the machine."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.outside = []  # type: ignore[attr-defined]
+    page.on(
+        "request",
+        lambda r: page.outside.append(r.url)  # type: ignore[attr-defined]
+        if not r.url.startswith((app.url, "data:", "blob:", "about:"))
+        else None,
+    )
+    page.goto(app.url)
+    password = next(u["password"] for u in USERS if u["username"] == username)
+    page.get_by_label("username").fill(username)
+    page.get_by_label("password").fill(password)
+    page.get_by_role("button", name="Login").click()
+    page.locator("#signed-in").get_by_text(f"Signed in as {username}").wait_for(timeout=30_000)
+    return page
+
+
+def cards(page) -> int:
+    return page.locator(".question h4").count()
+
+
+def open_case(page, reference: str) -> None:
+    page.get_by_role("tab", name="Cases").click()
+    page.locator("#cases-table").get_by_text(reference).wait_for(timeout=30_000)
+    choice = page.locator("#case-choice").get_by_role("combobox")
+    choice.click()
+    page.get_by_role("option", name=re.compile(re.escape(reference))).first.click()
+    page.locator("#open-case").click()
+    page.locator(".case-header").get_by_text(reference).first.wait_for(timeout=30_000)
+
+
+def test_draft_edit_restart_review_export(app, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    reference = "FOI BROWSER-1"
+
+    # Sign in and draft the seed request, leaving its own published reply out of the search.
+    page = sign_in(browser, app, "officer")
+    page.get_by_role("tab", name="Draft").click()
+    page.locator("#request-text").get_by_role("textbox").fill(seed_request())
+    page.locator("#case-reference").get_by_role("textbox").fill(reference)
+    page.locator("#case-requester").get_by_role("textbox").fill("Ms Requester")
+    exclude = page.locator("#case-exclude").get_by_role("combobox")
+    exclude.fill(SEED_DOC)
+    exclude.press("Enter")
+    started = time.perf_counter()
+    page.locator("#draft-button").click()
+    page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=600_000)
+    seconds = time.perf_counter() - started
+    page.locator("#draft-progress").get_by_text("Drafted 10 answer(s)").wait_for(timeout=60_000)
+    print(f"\nDrafting the seed request (10 questions), click to last card: {seconds:.1f} s")
+    assert cards(page) == 10
+    header = page.locator(".case-header").first.inner_text()
+    assert "working days left" in header and f"Left out of the search: {SEED_DOC}" in header
+    assert page.locator("#card-1").get_by_text("Flags").count() + page.locator("#card-1").get_by_text("No flags").count() > 0
+
+    # The sources panel shows the quote highlighted inside its passage.
+    card1 = page.locator("#card-1").first
+    card1.get_by_text(re.compile(r"^Sources \(\d+\)")).click()
+    quote = card1.locator(".source mark").first
+    quote.wait_for(timeout=10_000)
+    assert quote.inner_text().strip()
+    page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "draft-top.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 1500}, full_page=True)
+    if os.environ.get("FOI_SCREENSHOT_DOCS"):
+        shutil.copy(ARTIFACTS / "draft-top.png", REPO / "docs" / "screenshot-draft.png")
+
+    # Edit one answer; leaving the box saves it.
+    card3 = page.locator("#card-3").first
+    answer = card3.locator(".answer-box textarea").first
+    answer.fill(EDITED)
+    answer.blur()
+    card3.locator(".saved-note").get_by_text("Version 2").wait_for(timeout=30_000)
+    assert "by officer" in card3.locator(".saved-note").inner_text()
+
+    # Kill the server without warning and start it again: the edit is still there.
+    app.kill()
+    app.start()
+    page.context.close()
+    page = sign_in(browser, app, "officer")
+    open_case(page, reference)
+    page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=60_000)
+    assert page.locator("#card-3").first.locator(".answer-box textarea").first.input_value() == EDITED
+    page.screenshot(path=str(ARTIFACTS / "after-restart.png"), full_page=True)
+    outside = list(page.outside)  # type: ignore[attr-defined]
+    page.context.close()
+
+    # A reviewer sees each sentence beside its cited quote, and approves an answer.
+    page = sign_in(browser, app, "reviewer")
+    open_case(page, reference)
+    page.get_by_role("tab", name="Review").click()
+    review1 = page.locator("#review-1").first
+    cited = review1.locator(".cited-quote mark").first
+    cited.wait_for(timeout=60_000)
+    assert cited.inner_text().strip()
+    assert review1.locator(".check").count() >= 1
+    assert "Opened and drafted by officer" in page.locator(".activity").first.inner_text()
+    assert "changed question 3 answer" in page.locator(".activity").first.inner_text()
+    review1.get_by_role("button", name="Approve").click()
+    review1.get_by_text("Approved by reviewer").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+
+    # The requester letter downloads as Word with the answers and without citation markers.
+    page.get_by_role("tab", name="Export").click()
+    page.locator("#export-button").click()
+    page.locator("#export-note").get_by_text("Files written to").wait_for(timeout=60_000)
+    with page.expect_download(timeout=30_000) as download_info:
+        page.locator("#download-letter").click()
+    letter_path = ARTIFACTS / "requester-letter.docx"
+    download_info.value.save_as(letter_path)
+    page.screenshot(path=str(ARTIFACTS / "export.png"), full_page=True)
+    outside += list(page.outside)  # type: ignore[attr-defined]
+    page.context.close()
+
+    from docx import Document
+
+    doc = Document(str(letter_path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "EDITED: The council has not evaluated a child exploitation strategy of its own in the past three years." in text
+    assert "Multi-Agency Child Exploitation" in text or "MACE" in text
+    assert not re.search(r"\[\d+\]", text), "the requester letter must carry no citation markers"
+    assert outside == [], f"the app made the browser reach outside the machine: {outside[:5]}"
