@@ -388,6 +388,12 @@ class CaseStore:
         clarified_date = as_date(clarified, "clarification date")
         deadline_for(received_date, today, clarified_date, int(extension_days))  # validates both
         with self._write() as conn:
+            if reference.strip():
+                clash = conn.execute("SELECT id FROM cases WHERE reference = ?", (reference.strip(),)).fetchone()
+                if clash is not None:
+                    raise ValueError(
+                        f"A case with reference '{reference.strip()}' already exists (case {clash['id']}): open it from the case list."
+                    )
             cur = conn.execute(
                 "INSERT INTO cases (reference, received, requester, request_text, engine, created_by, created_at,"
                 " clarified, extension_days, exclude_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -476,30 +482,46 @@ class CaseStore:
         return case
 
     def list_cases(self, today: date | None = None) -> list[CaseSummary]:
-        """Every case with its deadline and overall status, the most urgent first."""
+        """Every case with its deadline and overall status, the most urgent first (open cases before approved ones).
+
+        Reads only the columns the list needs, so a long case list does not load every draft's sources.
+        """
         today = today or date.today()
-        summaries = []
         with self._connect() as conn:
-            ids = [r["id"] for r in conn.execute("SELECT id FROM cases ORDER BY id")]
-        for case_id in ids:
-            case = self.get_case(case_id)
-            deadline = case.deadline(today)
+            cases = conn.execute(
+                "SELECT id, reference, received, requester, created_by, clarified, extension_days FROM cases ORDER BY id"
+            ).fetchall()
+            versions: dict[int, dict[str, int]] = {}
+            for r in conn.execute("SELECT case_id, number, version FROM drafts ORDER BY case_id, position"):
+                versions.setdefault(r["case_id"], {})[r["number"]] = r["version"]
+            latest: dict[tuple[int, str], sqlite3.Row] = {}
+            for r in conn.execute("SELECT case_id, number, decision, version FROM reviews ORDER BY id"):
+                latest[(r["case_id"], r["number"])] = r
+        summaries = []
+        for row in cases:
+            numbers = versions.get(row["id"], {})
+            states = []
+            for number, version in numbers.items():
+                review = latest.get((row["id"], number))
+                states.append(review["decision"] if review is not None and review["version"] == version else "pending")
+            received = date.fromisoformat(row["received"])
+            clarified = date.fromisoformat(row["clarified"]) if row["clarified"] else None
+            deadline = deadline_for(received, today, clarified, row["extension_days"])
             summaries.append(
                 CaseSummary(
-                    id=case.id,
-                    reference=case.reference,
-                    received=case.received,
-                    requester=case.requester,
-                    questions=len(case.drafts),
+                    id=row["id"],
+                    reference=row["reference"],
+                    received=received,
+                    requester=row["requester"],
+                    questions=len(numbers),
                     due=deadline.due,
                     days_remaining=deadline.days_remaining,
                     overdue=deadline.overdue,
-                    status=case.status,
-                    created_by=case.created_by,
+                    status=case_status(states),
+                    created_by=row["created_by"],
                 )
             )
-        done = ("approved",)
-        return sorted(summaries, key=lambda s: (s.status in done, s.due, s.id))
+        return sorted(summaries, key=lambda s: (s.status == "approved", s.due, s.id))
 
     # -- drafts ----------------------------------------------------------------------------------
     def save_drafts(self, case_id: int, drafts: Iterable[Draft], user: str = "") -> None:

@@ -178,7 +178,9 @@ def check_draft(
     kept_lines: list[str] = []
     checks: list[SentenceCheck] = []
     quotes: dict[int, list[str]] = {}
-    raw_sentences = [(line_no, s) for line_no, line in enumerate(answer.split("\n")) for s in split_sentences(line)]
+    lines_in = answer.split("\n")
+    note_lines = {i for i, line in enumerate(lines_in) if _BOILERPLATE.match(line.strip()) and line.strip().lower().startswith("note for the officer")}
+    raw_sentences = [(line_no, s) for line_no, line in enumerate(lines_in) for s in split_sentences(line)]
     cleaned: list[tuple[int, str, list[Passage]]] = []
     for line_no, sentence in raw_sentences:
         bad = [int(m) for m in MARKER.findall(sentence) if int(m) not in by_marker]
@@ -193,6 +195,8 @@ def check_draft(
     lines: dict[int, list[str]] = {}
     for (line_no, sentence, cited), sim in zip(cleaned, sims):
         check = check_sentence(sentence, cited, threshold=threshold, similarity=sim)
+        if line_no in note_lines and not cited:
+            check.boilerplate, check.supported, check.reasons = True, True, []
         checks.append(check)
         if not check.supported and not check.boilerplate:
             reason = "; ".join(check.reasons)
@@ -208,6 +212,7 @@ def check_draft(
         lines.setdefault(line_no, []).append(sentence.strip())
     for line_no in sorted(lines):
         kept_lines.append(" ".join(lines[line_no]))
+    flags = list({(f.kind, f.message): f for f in flags}.values())
     citations = [
         make_citation(m, by_marker[m], " … ".join(quotes.get(m, [])) or best_quote("", quotable(by_marker[m]))[0])
         for m in sorted({m for c in checks for m in c.markers if m in by_marker})
@@ -265,3 +270,25 @@ def _similarities(
 
 def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def renumber(answer: str, citations: list[Citation], passages: Sequence[Passage]) -> tuple[str, list[Citation], list[Passage]]:
+    """Number markers 1, 2, 3 … in order of first appearance, and reorder passages to match.
+
+    Engines cite passages by retrieval position; a reader expects [1] to be the first source mentioned.
+    """
+    order: list[int] = []
+    for m in MARKER.findall(answer):
+        n = int(m)
+        if n not in order and 1 <= n <= len(passages):
+            order.append(n)
+    mapping = {old: new for new, old in enumerate(order, start=1)}
+    rest = [i for i in range(1, len(passages) + 1) if i not in mapping]
+    for i in rest:
+        mapping[i] = len(mapping) + 1
+    text = MARKER.sub(lambda m: f" [{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer)
+    new_passages = [passages[old - 1] for old in sorted(mapping, key=mapping.get)]
+    new_citations = sorted(
+        (Citation(**{**c.__dict__, "marker": mapping.get(c.marker, c.marker)}) for c in citations), key=lambda c: c.marker
+    )
+    return text, new_citations, new_passages

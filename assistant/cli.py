@@ -250,5 +250,68 @@ def serve(
     launch(host=host, port=port)
 
 
+@app.command("eval")
+def eval_(
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Folder (or file) of evaluation cases; default evals/cases."),
+    engine: list[str] = typer.Option([], "--engine", help="Engine to evaluate, repeatable; default extractive and naive."),
+    k: int = typer.Option(5, "--k", help="Retrieval recall is measured in the top k passages."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder; default evals/runs/<timestamp>."),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="An earlier results.json to report deltas against."),
+    calibrate: bool = typer.Option(False, "--calibrate", help="Only check the support judge against the hand labels."),
+    subset: Optional[int] = typer.Option(None, "--subset", help="Run N cases spread over the set."),
+    fast: bool = typer.Option(False, "--fast", help="Run the CI gate's fast subset (evals/thresholds.yaml)."),
+    judge: str = typer.Option("checker", "--judge", help="checker (offline, default) or llm (the configured model)."),
+) -> None:
+    """Evaluate drafting against held-out past decisions: citations, key facts, retrieval, status, abstention."""
+    from datetime import datetime
+
+    from assistant.evaluation.cases import CaseError
+    from assistant.evaluation.runner import CASES_DIR, evaluate
+    from assistant.settings import REPO_ROOT
+
+    if subset is not None and fast:
+        _fail("use --subset N or --fast, not both")
+    if compare is not None and not compare.is_file():
+        _fail(f"--compare file not found: {compare}")
+    out_dir = out or REPO_ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        results, paths = evaluate(
+            get_settings(),
+            cases_dir=cases or CASES_DIR,
+            out_dir=out_dir,
+            engines=engine or ("extractive", "naive"),
+            k=k,
+            compare=compare,
+            calibrate_only=calibrate,
+            subset_size=subset,
+            fast=fast,
+            judge_name=judge,
+            progress=lambda msg: typer.echo(msg, err=True),
+        )
+    except (CaseError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    for name, data in results["engines"].items():
+        s = data["summary"]
+        typer.echo(
+            f"{name}: validity {_pct(s['citation_validity'])}, precision {_pct(s['citation_precision'])}, "
+            f"recall {_pct(s['citation_recall'])}, unsupported {_pct(s['unsupported_rate'])}, key facts {_pct(s['key_fact_recall'])}, "
+            f"recall@{k} {_pct(s['retrieval_recall_at_k'])}, status {_pct(s['status_agreement'])}, "
+            f"abstention {_pct(s['abstention'])}, ROUGE-L {_pct(s['rouge_l'])}, {s['seconds_per_question'] or 0:.2f} s/question"
+        )
+    if results.get("search"):
+        typer.echo(f"hybrid search hit@{results['search']['k']}: {_pct(results['search']['hit_rate'])}")
+    if results.get("calibration"):
+        c = results["calibration"]
+        typer.echo(
+            f"judge: kappa {c['at_threshold']['kappa']:.3f} at threshold {c['threshold']:.2f}; "
+            f"best threshold {c['best_threshold']:.2f} (kappa {c['best_kappa']:.3f})"
+        )
+    typer.echo(f"Report: {paths['markdown']}")
+
+
+def _pct(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -10,7 +10,7 @@ from typing import Any, Iterator, Sequence
 
 from langchain_core.runnables import Runnable
 
-from assistant.citations import check_draft, make_citation, strip_markers
+from assistant.citations import check_draft, make_citation, renumber, strip_markers
 from assistant.engines import EngineInput, EngineOutput
 from assistant.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
 from assistant.flags import review_flags
@@ -124,7 +124,7 @@ class Drafter:
             drop_unsupported=self.settings.drop_unsupported,
             embed=self.embed,
         )
-        answer = result.answer
+        answer, citations, passages = renumber(result.answer, result.citations, passages)
         claims = [s for s in result.sentences if not s.boilerplate]
         if output.status is Status.NEEDS_REVIEW:
             status, exemptions, reason = Status.NEEDS_REVIEW, [], output.reason
@@ -136,14 +136,14 @@ class Drafter:
         if not answer:
             answer = "Note for the officer: every drafted sentence failed the source check, so nothing is proposed."
         flags = result.flags + review_flags(
-            answer, result.citations, passages, received=received, stale_after_days=self.settings.stale_after_days
+            answer, citations, passages, received=received, stale_after_days=self.settings.stale_after_days
         )
         return Draft(
             question=question,
             answer=answer,
             status=status,
             exemptions=exemptions,
-            citations=result.citations,
+            citations=citations,
             flags=flags,
             engine=engine,
             passages=list(passages),
@@ -167,7 +167,7 @@ class Drafter:
             from assistant.engines.llm import draft_chain, format_sources, parse_output
 
             raw = draft_chain(self.chat_model(), self.settings, "chat_user.md").invoke(
-                {"sources": format_sources(passages[:4]), "question": question.text}
+                {"sources": format_sources(passages[: self.settings.llm_max_passages], self.settings.llm_passage_words), "question": question.text}
             )
             output = parse_output(raw)
         else:
@@ -182,7 +182,7 @@ class Drafter:
         from assistant.engines.llm import draft_chain, format_sources, parse_output
 
         raw = draft_chain(self.chat_model(), self.settings, "revise_user.md").invoke(
-            {"sources": format_sources(draft.passages[:4]), "answer": draft.answer, "instruction": instruction}
+            {"sources": format_sources(draft.passages[: self.settings.llm_max_passages], self.settings.llm_passage_words), "answer": draft.answer, "instruction": instruction}
         )
         output = parse_output(raw)
         output.status = None

@@ -81,9 +81,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_api_version: str = "2024-10-21"
     llm_gguf_path: str | None = None
+    llm_chat_format: str | None = None  # llama-cpp chat template name; None: the GGUF's own (gemma for the bundled model)
     llm_temperature: float = 0.0
-    llm_max_tokens: int = 400
+    llm_max_tokens: int = 256
     llm_ctx: int = 4096
+    llm_max_passages: int = 4
+    llm_passage_words: int = 220
 
     # Letter
     council: str = "Lincolnshire County Council"

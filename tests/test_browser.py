@@ -214,6 +214,14 @@ def test_draft_edit_restart_review_export(app, browser):
     page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=60_000)
     assert page.locator("#card-3").first.locator(".answer-box textarea").first.input_value() == EDITED
     page.screenshot(path=str(ARTIFACTS / "after-restart.png"), full_page=True)
+
+    # A public interest extension moves the due date and is written to the case.
+    due_before = page.locator(".case-header").first.inner_text()
+    page.get_by_text("Deadline: clarification and extension").click()
+    page.get_by_label("Public interest extension (working days)").fill("5")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator(".case-header").get_by_text("5-working-day public interest extension").first.wait_for(timeout=30_000)
+    assert page.locator(".case-header").first.inner_text() != due_before
     outside = list(page.outside)  # type: ignore[attr-defined]
     page.context.close()
 

@@ -125,10 +125,11 @@ def test_review_records_decision_and_is_voided_by_a_later_edit(store):
     store.review(case_id, "2", "approved", "Fine now.", "rita")
     assert store.get_case(case_id).status == "approved"
 
+    assert store.list_cases()[0].status == "approved"
     store.update_answer(case_id, "1", "One, changed after approval.", "alice")
     case = store.get_case(case_id)
     assert case.review_state("1") == "pending"
-    assert case.status == "in review"
+    assert case.status == "in review" == store.list_cases()[0].status
     assert [(r.number, r.decision, r.comment) for r in case.reviews] == [
         ("1", "approved", ""),
         ("2", "returned", "Cite the 2024 figures."),
@@ -165,6 +166,7 @@ def test_extension_and_clarification_move_the_due_date(store):
         (lambda s: s.create_case(REQUEST, received="next week"), "not a date"),
         (lambda s: s.create_case(REQUEST, received=date(2999, 1, 1)), "in the future"),
         (lambda s: s.get_case(999), "No case with id 999"),
+        (lambda s: [new_case(s), new_case(s)], "reference 'FOI 1001' already exists"),
         (lambda s: s.get_case("abc"), "not a case id"),
         (lambda s: s.update_answer(999, "1", "x", "alice"), "No case with id 999"),
         (lambda s: s.history(999), "No case with id 999"),

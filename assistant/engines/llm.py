@@ -39,11 +39,20 @@ def default_gguf_path(settings: Settings) -> Path:
 
 
 @lru_cache(maxsize=2)
-def _llama(path: str, n_ctx: int, max_tokens: int, temperature: float) -> Any:
+def _llama(path: str, n_ctx: int, max_tokens: int, temperature: float, chat_format: str | None) -> Any:
     from langchain_community.chat_models import ChatLlamaCpp
 
     return ChatLlamaCpp(
-        model_path=path, n_ctx=n_ctx, max_tokens=max_tokens, temperature=temperature, seed=0, verbose=False, n_threads=2
+        model_path=path,
+        n_ctx=n_ctx,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        seed=0,
+        verbose=False,
+        n_threads=2,
+        repeat_penalty=1.3,
+        stop=["<end_of_turn>"],
+        model_kwargs={"chat_format": chat_format} if chat_format else {},
     )
 
 
@@ -55,7 +64,8 @@ def build_chat_model(settings: Settings) -> Any:
             path = settings.llm_gguf_path or str(default_gguf_path(settings))
             if not Path(path).is_file():
                 raise LLMUnavailable(f"GGUF model file not found: {path}")
-            return _llama(path, settings.llm_ctx, settings.llm_max_tokens, settings.llm_temperature)
+            chat_format = settings.llm_chat_format or (None if settings.llm_gguf_path else "gemma")
+            return _llama(path, settings.llm_ctx, settings.llm_max_tokens, settings.llm_temperature, chat_format)
         if provider == "ollama":
             from langchain_ollama import ChatOllama
 
@@ -115,7 +125,14 @@ def parse_output(text: str) -> EngineOutput:
         value = m.group(1).strip().lower().replace(" ", "_")
         status = next((s for s in Status if s.value == value), None)
         text = _STATUS_LINE.sub("", text)
-    answer = "\n".join(line.rstrip() for line in text.strip().split("\n") if line.strip())
+    lines: list[str] = []
+    for line in text.strip().split("\n"):
+        line = line.rstrip()
+        # Small models echo prompt tags and loop; keep each real line once.
+        if not line.strip() or re.fullmatch(r"\s*</?[a-z_]+>\s*|\s*\[/?INST\]\s*", line, re.I) or line in lines:
+            continue
+        lines.append(line)
+    answer = "\n".join(lines)
     return EngineOutput(answer=answer, status=status, reason="Drafted by the language model; every sentence was re-checked.")
 
 
@@ -129,7 +146,7 @@ def draft_chain(model: Any, settings: Settings, user_prompt: str = "draft_user.m
     return prompt | model | StrOutputParser()
 
 
-def llm_engine(settings: Settings, model: Any | None = None, max_passages: int = 4) -> Runnable:
+def llm_engine(settings: Settings, model: Any | None = None) -> Runnable:
     chat_model = model if model is not None else build_chat_model(settings)
     chain = draft_chain(chat_model, settings)
 
@@ -141,7 +158,12 @@ def llm_engine(settings: Settings, model: Any | None = None, max_passages: int =
                 reason="No sources retrieved.",
             )
         question, _ = without_instructions(inp.question.full_text)
-        raw = chain.invoke({"sources": format_sources(inp.passages[:max_passages]), "question": question})
+        raw = chain.invoke(
+            {
+                "sources": format_sources(inp.passages[: settings.llm_max_passages], settings.llm_passage_words),
+                "question": question,
+            }
+        )
         return parse_output(raw)
 
     return RunnableLambda(run, name="llm")

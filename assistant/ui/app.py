@@ -43,11 +43,12 @@ def _build(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         case_state = gr.State(opened(None))
         review_tick = gr.State(0)
-        with gr.Row(equal_height=True):
+        with gr.Row():
             gr.Markdown(f"## {TITLE} — {ctx.settings.council}")
-            who = gr.Markdown(elem_id="signed-in")
-            if ctx.auth_enabled:
-                gr.Button("Sign out", link="/logout", size="sm", scale=0)
+            with gr.Column(scale=0, min_width=220):
+                who = gr.Markdown(elem_id="signed-in")
+                if ctx.auth_enabled:
+                    gr.Button("Sign out", link="/logout", size="sm", variant="secondary", elem_id="sign-out")
         with gr.Tabs(selected="cases") as tabs:
             with gr.Tab("Cases", id="cases", elem_id="tab-cases") as cases_tab:
                 cases = cases_view.build(ctx)
@@ -62,14 +63,20 @@ def _build(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Corpus", id="corpus", elem_id="tab-corpus") as corpus_tab:
                 corpus = corpus_view.build(ctx)
 
-        def open_case(case_id: Any) -> tuple[Any, ...]:
+        def open_case(case_id: Any):  # noqa: ANN202 - a generator of UI updates
             if not case_id:
                 raise gr.Error("Choose a case to open.")
-            ctx.store.get_case(int(case_id))
-            return opened(int(case_id)), gr.Tabs(selected="draft"), gr.Accordion(open=False)
+            try:
+                case = ctx.store.get_case(int(case_id))
+            except ValueError as exc:
+                raise gr.Error(str(exc)) from exc
+            yield opened(case.id), gr.Tabs(selected="draft"), gr.Accordion(open=False), ""
+            if ctx.jobs.running(case.id):  # drafting started elsewhere: follow it here too
+                for state, note, form in draft_view.follow(ctx, case.id):
+                    yield state, gr.update(), form, note
 
         def new_case() -> tuple[Any, ...]:
-            return opened(None), gr.Tabs(selected="draft"), gr.Accordion(open=True)
+            return opened(None), gr.Tabs(selected="draft"), gr.Accordion(open=True), ""
 
         def exclude_choices() -> Any:
             return gr.Dropdown(choices=corpus_view.exclude_choices(ctx))
@@ -79,8 +86,8 @@ def _build(ctx: AppContext) -> gr.Blocks:
             return f"Signed in as **{viewer.username}** ({viewer.role})"
 
         cases_tab.select(cases["load"], None, [cases["table"], cases["choose"]])
-        cases["open"].click(open_case, [cases["choose"]], [case_state, tabs, draft["form"]])
-        cases["new"].click(new_case, None, [case_state, tabs, draft["form"]])
+        cases["open"].click(open_case, [cases["choose"]], [case_state, tabs, draft["form"], draft["progress"]])
+        cases["new"].click(new_case, None, [case_state, tabs, draft["form"], draft["progress"]])
         review_tab.select(lambda: time.time_ns(), None, [review_tick])
         corpus_tab.select(corpus["load_documents"], None, [corpus["documents"], corpus["counts"]])
         corpus["added"].then(exclude_choices, None, [draft["exclude"]])
@@ -124,5 +131,6 @@ def launch(host: str | None = None, port: int | None = None) -> None:
         theme=theme(),
         css=CSS,
         allowed_paths=[str(ctx.exports_dir)],
+        max_file_size=settings.max_file_bytes,
         footer_links=["settings"],
     )

@@ -77,10 +77,11 @@ def build(ctx: AppContext, case_state: gr.State) -> None:
         except Exception as exc:
             raise gr.Error(f"The revision failed: {exc}") from exc
         problems = revision_problems(revised)
+        quoted = "\n".join(f"> {line}" for line in revised.answer.splitlines())
         if problems:
             listed = "\n".join(f"- {p}" for p in problems)
-            return f"**Not applied**: the revision failed the source check.\n\n> {revised.answer}\n\n{listed}", gr.update()
+            return f"**Not applied**: the revision failed the source check.\n\n{quoted}\n\n{listed}", gr.update()
         ctx.store.replace_draft(case_id, revised, ctx.viewer(request).username, reason="revised")
-        return f"**Applied** to question {chosen}; the previous answer is in the history.\n\n> {revised.answer}", opened(case_id)
+        return f"**Applied** to question {chosen}; the previous answer is in the history.\n\n{quoted}", opened(case_id)
 
     revise.click(run_revise, [case_state, number, instruction], [outcome, case_state])

@@ -79,12 +79,19 @@ def build(ctx: AppContext) -> dict[str, Any]:
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0)
         counts = gr.Markdown(elem_id="corpus-counts")
-    documents = gr.Dataframe(headers=DOC_HEADERS, interactive=False, wrap=True, max_height=400, elem_id="corpus-documents")
+    documents = gr.Dataframe(
+        headers=DOC_HEADERS,
+        interactive=False,
+        wrap=True,
+        max_height=400,
+        column_widths=["26%", "38%", "9%", "11%", "10%", "6%"],
+        elem_id="corpus-documents",
+    )
     gr.Markdown("### Search")
     with gr.Row():
         query = gr.Textbox(label="Query", placeholder="e.g. number of children missing from care", scale=4, elem_id="corpus-query")
         kind = gr.Radio(["all", "decision", "policy"], value="all", label="Documents", scale=2)
-        k = gr.Slider(1, 20, value=8, step=1, label="Passages", scale=1)
+        k = gr.Slider(1, 20, value=8, step=1, label="Passages", scale=1, min_width=200)
         search = gr.Button("Search", variant="primary", scale=1, elem_id="corpus-search")
     results = gr.HTML(elem_id="corpus-results")
     gr.Markdown("### Add decisions or policies")

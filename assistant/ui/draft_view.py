@@ -157,7 +157,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
     )
 
     @gr.render(inputs=[case_state])
-    def cards(state: dict | None, request: gr.Request) -> None:
+    def cards(state: dict | None) -> None:
         case_id = (state or {}).get("id")
         if not case_id:
             gr.Markdown("No case is open: draft a new request above, or open one from the Cases tab.")
@@ -168,6 +168,25 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
             gr.Markdown(f"⚠️ {exc}")
             return
         gr.HTML(html.case_header(case))
+        with gr.Accordion("Deadline: clarification and extension", open=False):
+            with gr.Row():
+                clarified = gr.Textbox(
+                    label="Clarification received (YYYY-MM-DD)",
+                    value=case.clarified.isoformat() if case.clarified else "",
+                    interactive=True,
+                    key=f"clarified-{case.id}",
+                )
+                extension = gr.Number(
+                    label="Public interest extension (working days)",
+                    value=case.extension_days,
+                    precision=0,
+                    minimum=0,
+                    maximum=20,
+                    interactive=True,
+                    key=f"extension-{case.id}",
+                )
+                save_clock = gr.Button("Save", scale=0, min_width=100)
+        save_clock.click(_clock_saver(ctx, case.id), [clarified, extension], [case_state])
         if not ctx.jobs.running(case.id):
             try:
                 missing = len(ctx.jobs.missing_questions(case.id))
@@ -205,6 +224,7 @@ def _card(ctx: AppContext, case_id: int, draft: Draft, meta: Any, choices: list,
                 choices=html.status_choices(),
                 value=draft.status.value,
                 label="Status",
+                interactive=True,
                 key=f"status-{key}",
                 scale=2,
             )
@@ -214,12 +234,13 @@ def _card(ctx: AppContext, case_id: int, draft: Draft, meta: Any, choices: list,
                 multiselect=True,
                 allow_custom_value=True,
                 label="Exemptions",
+                interactive=True,
                 key=f"exemptions-{key}",
                 scale=3,
             )
         with gr.Row(equal_height=True):
             saved = gr.HTML(html.saved_note(meta.version, meta.updated_by, meta.updated_at), padding=True, scale=4)
-            regenerate = gr.Button("Regenerate", size="sm", scale=1, elem_classes=["regenerate"])
+            regenerate = gr.Button("Regenerate", size="sm", scale=0, min_width=140, elem_classes=["regenerate"])
         flags = gr.HTML(html.flags_html(draft.flags), padding=True)
         with gr.Accordion(f"Sources ({len(draft.citations)})", open=False):
             sources = gr.HTML(html.sources_html(draft), padding=True)
@@ -263,6 +284,21 @@ def _field_saver(ctx: AppContext, case_id: int, number: str, update: Callable) -
             raise gr.Error(str(exc)) from exc
         meta = ctx.store.get_case(case_id).meta[number]
         return html.saved_note(meta.version, meta.updated_by, meta.updated_at)
+
+    return save
+
+
+def _clock_saver(ctx: AppContext, case_id: int) -> Callable:
+    """The clock stops for a clarification (s1(3)) and may run on for a public interest extension (s10(3))."""
+
+    def save(clarified: str, extension: float | None, request: gr.Request) -> dict[str, Any]:
+        try:
+            ctx.store.update_case(
+                case_id, ctx.viewer(request).username, clarified=clarified or None, extension_days=int(extension or 0)
+            )
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
+        return opened(case_id)
 
     return save
 

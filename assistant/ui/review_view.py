@@ -21,7 +21,8 @@ def sentence_checks(ctx: AppContext, draft: Draft) -> list[SentenceCheck]:
 
 
 def build(ctx: AppContext, case_state: gr.State, review_tick: gr.State) -> None:
-    @gr.render(inputs=[case_state, review_tick])
+    # Re-drawn when the tab is opened, not on every change of the case: the sentence checks cost embeddings.
+    @gr.render(inputs=[case_state, review_tick], triggers=[review_tick.change])
     def review(state: dict | None, _tick: Any, request: gr.Request) -> None:
         case_id = (state or {}).get("id")
         if not case_id:
@@ -47,7 +48,7 @@ def build(ctx: AppContext, case_state: gr.State, review_tick: gr.State) -> None:
                 state_html = gr.HTML(html.review_state_html(case, number), padding=True)
                 with gr.Row():
                     comment = gr.Textbox(
-                        label="Review comment", placeholder="Required when returning an answer", scale=4,
+                        label="Review comment", placeholder="Required when returning an answer", scale=4, interactive=True,
                         key=f"review-comment-{case.id}-{number}-{version}",
                     )
                     approve = gr.Button("Approve", variant="primary", scale=1, interactive=viewer.can_review)

@@ -1,0 +1,129 @@
+"""Evaluation cases from `evals/cases/*.yaml` (format in docs/formats.md), and the subsets a quick run uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+
+class CaseError(ValueError):
+    """A case file cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    number: str
+    reference_answer: str
+    key_facts: tuple[str, ...] = ()
+    expected_status: str = "provided"
+    expected_exemptions: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    id: str
+    request: str
+    questions: tuple[EvalQuestion, ...]
+    received: date | None = None
+    exclude: tuple[str, ...] = ()
+    answerable: bool = True
+    description: str = ""
+    path: str = field(default="", compare=False)
+
+    @property
+    def no_evidence(self) -> bool:
+        """An abstention case: the corpus holds nothing for any of its questions."""
+        return not self.answerable or not any(q.evidence for q in self.questions)
+
+    def has_evidence(self, question: EvalQuestion) -> bool:
+        return self.answerable and bool(question.evidence)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def parse_case(data: Any, path: str = "") -> EvalCase:
+    if not isinstance(data, dict):
+        raise CaseError(f"{path}: not a YAML mapping")
+    try:
+        questions = tuple(
+            EvalQuestion(
+                number=str(q["number"]).strip(),
+                reference_answer=str(q.get("reference_answer") or ""),
+                key_facts=_strings(q.get("key_facts")),
+                expected_status=str(q.get("expected_status") or "provided"),
+                expected_exemptions=_strings(q.get("expected_exemptions")),
+                evidence=_strings(q.get("evidence")),
+            )
+            for q in data["questions"]
+        )
+        received = data.get("received")
+        return EvalCase(
+            id=str(data.get("id") or Path(path).stem),
+            request=str(data["request"]),
+            questions=questions,
+            received=received if isinstance(received, date) else None,
+            exclude=_strings(data.get("exclude")),
+            answerable=bool(data.get("answerable", True)),
+            description=str(data.get("description") or ""),
+            path=path,
+        )
+    except (KeyError, TypeError) as exc:
+        raise CaseError(f"{path}: missing or malformed field {exc}") from exc
+
+
+def load_case(path: Path) -> EvalCase:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CaseError(f"{path}: cannot be read ({exc})") from exc
+    return parse_case(data, str(path))
+
+
+def load_cases(folder: Path) -> list[EvalCase]:
+    """Every case in a folder (or one file), sorted by id."""
+    folder = Path(folder)
+    if folder.is_file():
+        return [load_case(folder)]
+    if not folder.is_dir():
+        raise CaseError(f"{folder}: no such folder of evaluation cases")
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not paths:
+        raise CaseError(f"{folder}: holds no *.yaml case")
+    return sorted((load_case(p) for p in paths), key=lambda c: c.id)
+
+
+def select_ids(cases: Sequence[EvalCase], ids: Sequence[str]) -> list[EvalCase]:
+    """The named cases, in the given order; an unknown id is an error rather than a silently smaller run."""
+    by_id = {c.id: c for c in cases}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise CaseError(f"unknown case id(s): {', '.join(missing)}")
+    return [by_id[i] for i in ids]
+
+
+def subset(cases: Sequence[EvalCase], n: int, *, min_no_evidence: int = 2) -> list[EvalCase]:
+    """A deterministic spread of n cases that keeps some abstention cases, so a quick run still measures them."""
+    if n <= 0:
+        raise CaseError("the subset size must be positive")
+    if n >= len(cases):
+        return list(cases)
+    no_ev = [c for c in cases if c.no_evidence]
+    with_ev = [c for c in cases if not c.no_evidence]
+    n_no = min(len(no_ev), max(min_no_evidence if n > min_no_evidence else 0, round(n * len(no_ev) / len(cases))))
+    picked = _spread(no_ev, n_no) + _spread(with_ev, n - n_no)
+    return sorted(picked, key=lambda c: c.id)
+
+
+def _spread(items: Sequence[EvalCase], n: int) -> list[EvalCase]:
+    if n <= 0 or not items:
+        return []
+    if n >= len(items):
+        return list(items)
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]

@@ -1,0 +1,464 @@
+"""Write an evaluation run: results.json, report.md and report.html (same content), and two charts.
+
+The report is built once as a list of sections (paragraphs, tables, images) and rendered to both Markdown and
+HTML, so the two never disagree.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from assistant.evaluation import metrics as m
+
+# What the product aims at; the report says whether each is met, it does not tune towards them.
+TARGETS: dict[str, float] = {
+    "citation_validity": 1.0,
+    "citation_precision": 0.95,
+    "citation_recall": 0.95,
+    "key_fact_recall": 0.80,
+    "retrieval_recall_at_k": 0.90,
+    "abstention": 0.95,
+}
+KAPPA_TARGET = 0.7
+SEARCH_TARGET = 0.85
+CHART_METRICS = (
+    "citation_validity",
+    "citation_precision",
+    "citation_recall",
+    "unsupported_rate",
+    "key_fact_recall",
+    "retrieval_recall_at_k",
+    "status_agreement",
+    "abstention",
+    "rouge_l",
+)
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[tuple] = field(default_factory=list)
+
+    def p(self, text: str) -> "Section":
+        self.blocks.append(("p", text))
+        return self
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> "Section":
+        self.blocks.append(("table", list(headers), [list(r) for r in rows]))
+        return self
+
+    def image(self, path: Path, alt: str) -> "Section":
+        self.blocks.append(("img", path, alt))
+        return self
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _label(key: str) -> str:
+    return dict(m.SUMMARY_METRICS).get(key, key)
+
+
+# -- diagnosis --------------------------------------------------------------------------------------------
+def diagnose(q: Mapping[str, Any], k: int) -> list[str]:
+    """Why a question falls short, in words an officer or developer can act on; empty when it meets every aim."""
+    why: list[str] = []
+    evidence = set(q["evidence"])
+    if q["has_evidence"]:
+        if not evidence & set(q["passages"]):
+            why.append("retrieval miss: no evidence document among the retrieved passages")
+        elif not q["retrieval_hit"]:
+            why.append(f"evidence retrieved but ranked below {k}")
+        if q["status"] == "needs_review" and evidence & set(q["passages"]):
+            why.append("evidence retrieved but no past answer passed the match floor (note to officer)")
+        elif q["cited_docs"] and not evidence & set(q["cited_docs"]):
+            why.append(f"wrong source chosen: cites {', '.join(q['cited_docs'])} instead of {', '.join(sorted(evidence))}")
+        missing = [f for f in q["key_facts"] if f not in q["key_facts_found"]]
+        if missing and q["key_fact_recall"] is not None and q["key_fact_recall"] < 1:
+            why.append("missing key facts: " + "; ".join(f"'{f}'" for f in missing))
+    elif q["abstained"] is False:
+        why.append(f"answered ({q['status']}) although the corpus holds no evidence")
+    if not q["status_agrees"]:
+        why.append(f"status {q['status']}, expected {q['expected_status']}")
+    if not q["exemptions_agree"]:
+        why.append(f"exemptions {q['exemptions'] or '[]'}, expected {q['expected_exemptions'] or '[]'}")
+    unsupported = [s for s in q["sentences"] if not s["supported"]]
+    if unsupported:
+        why.append(f"{len(unsupported)} sentence(s) not supported by their citations")
+    imprecise = q["citations_total"] - q["citations_precise"]
+    if imprecise:
+        why.append(f"{imprecise} imprecise citation(s)")
+    return why
+
+
+# -- charts -----------------------------------------------------------------------------------------------
+def engine_chart(results: Mapping[str, Any], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    engines = list(results["engines"])
+    x = np.arange(len(CHART_METRICS))
+    width = 0.8 / max(1, len(engines))
+    fig, ax = plt.subplots(figsize=(11, 4.2))
+    for i, name in enumerate(engines):
+        summary = results["engines"][name]["summary"]
+        values = [summary.get(key) if summary.get(key) is not None else np.nan for key in CHART_METRICS]
+        bars = ax.bar(x + (i - (len(engines) - 1) / 2) * width, values, width, label=name)
+        ax.bar_label(bars, labels=[fmt(v, 2) for v in values], fontsize=7, padding=1)
+    for j, key in enumerate(CHART_METRICS):
+        if key in TARGETS:
+            ax.hlines(TARGETS[key], j - 0.45, j + 0.45, colors="black", linestyles="dashed", linewidth=1)
+    ax.set_xticks(x, [_label(k).split(" (")[0] for k in CHART_METRICS], rotation=25, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("share")
+    ax.set_title("Metrics per engine (dashed: target)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def case_heatmap(results: Mapping[str, Any], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    engines = list(results["engines"])
+    case_ids = results["cases"]
+    columns = [(e, key) for e in engines for key in ("key_fact_recall", "citation_recall")]
+    grid = np.full((len(case_ids), len(columns)), np.nan)
+    for j, (engine, key) in enumerate(columns):
+        by_id = {c["id"]: c["summary"] for c in results["engines"][engine]["cases"]}
+        for i, cid in enumerate(case_ids):
+            value = by_id.get(cid, {}).get(key)
+            grid[i, j] = np.nan if value is None else value
+    fig, ax = plt.subplots(figsize=(2.2 + 1.3 * len(columns), 0.9 + 0.26 * len(case_ids)))
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#dddddd")
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            ax.text(j, i, "–" if np.isnan(grid[i, j]) else f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(columns)), [f"{e}\n{'key facts' if k == 'key_fact_recall' else 'cit. recall'}" for e, k in columns], fontsize=8)
+    ax.set_yticks(range(len(case_ids)), case_ids, fontsize=7)
+    ax.set_title("Per case: key-fact recall and citation recall (grey: not applicable)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# -- sections ---------------------------------------------------------------------------------------------
+def build_sections(
+    results: Mapping[str, Any],
+    *,
+    charts: Sequence[tuple[Path, str]] = (),
+    comparison: Mapping[str, Any] | None = None,
+    gate: Mapping[str, Any] | None = None,
+) -> list[Section]:
+    sections: list[Section] = []
+    engines = list(results.get("engines", {}))
+    k = results.get("k", 5)
+    head = Section("Run")
+    head.p(
+        f"Created {results.get('created', '')}; {len(results.get('cases', []))} cases; engines: {', '.join(engines) or 'none'}; "
+        f"retrieval recall at k = {k}; support judge: {results.get('judge', '')}."
+    )
+    if results.get("subset"):
+        head.p(f"Subset run ({results['subset']}): figures are not comparable with a full run.")
+    sections.append(head)
+
+    if engines:
+        summary = Section("Summary")
+        rows = []
+        for key, label in m.SUMMARY_METRICS:
+            row = [label.replace("@k", f"@{k}")] + [fmt(results["engines"][e]["summary"].get(key)) for e in engines]
+            target = TARGETS.get(key)
+            row.append(f"≥ {target:g}" if target is not None else "")
+            rows.append(row)
+        counts = ["Questions (with / without evidence)"] + [
+            f"{s['n_questions']} ({s['n_with_evidence']} / {s['n_without_evidence']})"
+            for s in (results["engines"][e]["summary"] for e in engines)
+        ] + [""]
+        summary.table(["Metric", *engines, "Target"], rows + [counts])
+        summary.p(
+            "Citation recall and precision follow ALCE (Gao et al. 2023): a sentence counts for recall when its cited "
+            "passages together support it; a citation is imprecise when the sentence is unsupported, or when it does not "
+            "support the sentence alone and the other citations still do. Notes to the officer and courtesy lines are not "
+            "claims and are not scored. 1 − citation recall is the share of sentences their own citations do not support; "
+            "the unsupported-sentence rate counts sentences that no retrieved passage of the draft supports, whatever they "
+            "cite. Key-fact recall: share of a question's key facts stated in the answer (case-insensitive; figures and dates "
+            "must match exactly after removing thousands separators). ROUGE-L is for information only."
+        )
+        targets = Section("Targets")
+        trows = []
+        for key, aim in TARGETS.items():
+            for e in engines:
+                value = results["engines"][e]["summary"].get(key)
+                met = value is not None and value >= aim - 1e-9
+                trows.append([_label(key).replace("@k", f"@{k}"), e, fmt(value), f"≥ {aim:g}", "met" if met else "NOT met"])
+        calib = results.get("calibration")
+        if calib:
+            kappa = calib["at_threshold"]["kappa"]
+            trows.append(["Judge agreement (Cohen's kappa)", "—", fmt(kappa), f"≥ {KAPPA_TARGET:g}", "met" if kappa >= KAPPA_TARGET else "NOT met"])
+        search = results.get("search")
+        if search and search.get("hit_rate") is not None:
+            hit = search["hit_rate"]
+            trows.append([f"Hybrid search hit@{search['k']}", "—", fmt(hit), f"≥ {SEARCH_TARGET:g}", "met" if hit >= SEARCH_TARGET else "NOT met"])
+        targets.table(["Aim", "Engine", "Value", "Target", "Result"], trows)
+        sections.append(summary)
+        sections.append(targets)
+
+    search = results.get("search")
+    if search:
+        s = Section(f"Hybrid search hit@{search['k']}")
+        s.p(
+            f"Share of case questions with evidence where `Index.search(question, k={search['k']}, exclude=held-out)` "
+            f"returns an evidence document: {fmt(search['hit_rate'])} ({sum(r['hit'] for r in search['questions'])} of {len(search['questions'])})."
+        )
+        misses = [r for r in search["questions"] if not r["hit"]]
+        if misses:
+            s.table(
+                ["Case", "Q", "Evidence", "Top documents found"],
+                [[r["case"], r["number"], ", ".join(r["evidence"]), ", ".join(dict.fromkeys(r["found"]))] for r in misses],
+            )
+        sections.append(s)
+
+    calib = results.get("calibration")
+    if calib:
+        c = Section("Judge calibration")
+        at = calib["at_threshold"]
+        c.p(
+            f"{calib['labels']} hand-labelled (sentence, passage) pairs, {calib['supported_labels']} supported. "
+            f"The checker ({calib['judge']}) at threshold {calib['threshold']:.2f}: accuracy {fmt(at['accuracy'])}, "
+            f"precision for 'unsupported' {fmt(at['unsupported_precision'])}, recall for 'unsupported' {fmt(at['unsupported_recall'])}, "
+            f"Cohen's kappa {fmt(at['kappa'])} ({at['false_supported']} pairs wrongly passed, {at['false_unsupported']} wrongly failed). "
+            f"Best threshold in the sweep: {calib['best_threshold']:.2f} (kappa {fmt(calib['best_kappa'])})."
+        )
+        c.table(
+            ["Threshold", "Accuracy", "Unsupported precision", "Unsupported recall", "Kappa"],
+            [
+                [f"{r['threshold']:.2f}", fmt(r["accuracy"]), fmt(r["unsupported_precision"]), fmt(r["unsupported_recall"]), fmt(r["kappa"])]
+                for r in calib["sweep"]
+            ],
+        )
+        c.table(
+            ["Label source", "Pairs", "Labelled supported", "Checker accuracy"],
+            [[src, v["n"], fmt(v["supported_share"], 2), fmt(v["accuracy"])] for src, v in calib["by_source"].items()],
+        )
+        if calib["disagreements"]:
+            c.table(
+                ["Label", "Checker", "Source", "Sentence", "Note"],
+                [
+                    ["supported" if d["label"] else "unsupported", "supported" if d["checker"] else "unsupported", d["source"], d["sentence"][:160], d["note"][:120]]
+                    for d in calib["disagreements"]
+                ],
+            )
+        sections.append(c)
+
+    if charts:
+        ch = Section("Charts")
+        for path, alt in charts:
+            ch.image(path, alt)
+        sections.append(ch)
+
+    if comparison:
+        cmp_section = Section("Compared with an earlier run")
+        cmp_section.p(
+            f"Earlier run: {comparison.get('old_created', '?')}. Deltas are new − old; a |delta| below {m.NOISE} "
+            "(for seconds: below a quarter of the old value) is within run-to-run noise and case wording, so it is "
+            "marked 'noise' and should not be read as a change."
+        )
+        for engine, rows in comparison["engines"].items():
+            cmp_section.table(
+                [f"{engine}: metric", "Old", "New", "Delta", "Verdict"],
+                [[r["label"], fmt(r["old"]), fmt(r["new"]), fmt(r["delta"]) if r["delta"] is None else f"{r['delta']:+.3f}", r["verdict"]] for r in rows],
+            )
+        for extra in comparison.get("extra", []):
+            cmp_section.p(extra)
+        sections.append(cmp_section)
+
+    if gate:
+        g = Section("CI thresholds")
+        if gate["failures"]:
+            g.p(f"Engine {gate['engine']}: FAILS — " + "; ".join(gate["failures"]))
+        else:
+            g.p(f"Engine {gate['engine']}: every metric meets its minimum in {gate['path']}.")
+        sections.append(g)
+
+    for engine in engines:
+        cases = results["engines"][engine]["cases"]
+        pc = Section(f"Per case: {engine}")
+        pc.table(
+            ["Case", "Qs", "Key facts", "Cit. recall", "Cit. precision", "Status agr.", f"Recall@{k}", "Abstention", "s/question", "Error"],
+            [
+                [
+                    c["id"],
+                    c["summary"]["n_questions"],
+                    fmt(c["summary"]["key_fact_recall"], 2),
+                    fmt(c["summary"]["citation_recall"], 2),
+                    fmt(c["summary"]["citation_precision"], 2),
+                    fmt(c["summary"]["status_agreement"], 2),
+                    fmt(c["summary"]["retrieval_recall_at_k"], 2),
+                    fmt(c["summary"]["abstention"], 2),
+                    fmt(c["summary"]["seconds_per_question"], 1),
+                    c["error"],
+                ]
+                for c in cases
+            ],
+        )
+        sections.append(pc)
+        if engine == "naive":
+            continue  # one pasted answer for the whole request: per-question diagnoses say nothing new
+        failing = [(c["id"], q, diagnose(q, k)) for c in cases for q in c["questions"]]
+        failing = [(cid, q, why) for cid, q, why in failing if why]
+        fq = Section(f"Questions short of an aim: {engine}")
+        if not failing:
+            fq.p("None.")
+        else:
+            fq.table(
+                ["Case", "Q", "Key facts", "Status (expected)", "Why"],
+                [
+                    [cid, q["number"], fmt(q["key_fact_recall"], 2), f"{q['status']} ({q['expected_status']})", " | ".join(why)]
+                    for cid, q, why in failing
+                ],
+            )
+        sections.append(fq)
+    return sections
+
+
+# -- rendering --------------------------------------------------------------------------------------------
+def _md_cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(title: str, sections: Sequence[Section]) -> str:
+    out = [f"# {title}", ""]
+    for s in sections:
+        out += [f"## {s.title}", ""]
+        for block in s.blocks:
+            if block[0] == "p":
+                out += [block[1], ""]
+            elif block[0] == "table":
+                _, headers, rows = block
+                out.append("| " + " | ".join(_md_cell(h) for h in headers) + " |")
+                out.append("|" + "---|" * len(headers))
+                out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+                out.append("")
+            elif block[0] == "img":
+                out += [f"![{block[2]}]({Path(block[1]).name})", ""]
+    return "\n".join(out)
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}"
+    "th{background:#f2f2f2}img{max-width:100%}h2{border-bottom:1px solid #ddd;padding-bottom:4px}"
+)
+
+
+def to_html(title: str, sections: Sequence[Section]) -> str:
+    esc = html.escape
+    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title><style>{_CSS}</style></head><body>", f"<h1>{esc(title)}</h1>"]
+    for s in sections:
+        out.append(f"<h2>{esc(s.title)}</h2>")
+        for block in s.blocks:
+            if block[0] == "p":
+                out.append(f"<p>{esc(block[1])}</p>")
+            elif block[0] == "table":
+                _, headers, rows = block
+                out.append("<table><thead><tr>" + "".join(f"<th>{esc(str(h))}</th>" for h in headers) + "</tr></thead><tbody>")
+                out += ["<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in rows]
+                out.append("</tbody></table>")
+            elif block[0] == "img":
+                data = base64.b64encode(Path(block[1]).read_bytes()).decode("ascii")
+                out.append(f"<p><img alt='{esc(block[2])}' src='data:image/png;base64,{data}'></p>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+# -- comparing and writing --------------------------------------------------------------------------------
+def compare_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-engine metric deltas for the engines both runs hold, plus search hit rate and judge kappa."""
+    engines = {
+        e: m.compare_summaries(old["engines"][e]["summary"], new["engines"][e]["summary"])
+        for e in new.get("engines", {})
+        if e in old.get("engines", {})
+    }
+    extra = []
+    for label, path in (("Hybrid search hit@5", ("search", "hit_rate")), ("Judge kappa", ("calibration", "at_threshold", "kappa"))):
+        a, b = _dig(old, path), _dig(new, path)
+        if a is not None and b is not None:
+            delta = b - a
+            verdict = "noise" if abs(delta) < m.NOISE else ("better" if delta > 0 else "worse")
+            extra.append(f"{label}: {a:.3f} → {b:.3f} ({delta:+.3f}, {verdict}).")
+    if set(old.get("cases", [])) != set(new.get("cases", [])):
+        extra.append("The two runs cover different cases, so deltas mix a change of system with a change of test set.")
+    return {"old_created": old.get("created"), "engines": engines, "extra": extra}
+
+
+def _dig(data: Mapping[str, Any], path: Sequence[str]) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def gate_result(results: Mapping[str, Any], thresholds: Mapping[str, Any], path: str = "") -> dict[str, Any] | None:
+    """The thresholds file applied to this run's engine (a subset run may differ from the gate's subset)."""
+    engine = thresholds.get("engine", "extractive")
+    if engine not in results.get("engines", {}):
+        return None
+    failures = m.check_minimums(results["engines"][engine]["summary"], thresholds.get("minimums", {}), thresholds.get("maximums", {}))
+    return {"engine": engine, "failures": failures, "path": path}
+
+
+def write_report(
+    results: dict[str, Any],
+    out_dir: Path,
+    *,
+    old: Mapping[str, Any] | None = None,
+    thresholds: Mapping[str, Any] | None = None,
+    thresholds_path: str = "",
+) -> dict[str, Path]:
+    """Write results.json, report.md, report.html and the chart PNGs into out_dir; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    charts: list[tuple[Path, str]] = []
+    if results.get("engines"):
+        charts.append((engine_chart(results, out_dir / "metrics_by_engine.png"), "Metrics per engine"))
+        charts.append((case_heatmap(results, out_dir / "cases_heatmap.png"), "Per-case key-fact recall and citation recall"))
+    comparison = compare_results(old, results) if old else None
+    if comparison:
+        results["comparison"] = comparison
+    gate = gate_result(results, thresholds, thresholds_path) if thresholds else None
+    if gate:
+        results["gate"] = gate
+    sections = build_sections(results, charts=charts, comparison=comparison, gate=gate)
+    title = "FOI drafting evaluation"
+    paths = {
+        "results": out_dir / "results.json",
+        "markdown": out_dir / "report.md",
+        "html": out_dir / "report.html",
+    }
+    paths["results"].write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    paths["markdown"].write_text(to_markdown(title, sections), encoding="utf-8")
+    paths["html"].write_text(to_html(title, sections), encoding="utf-8")
+    return paths

@@ -1,0 +1,328 @@
+"""Run the evaluation: draft every case with each engine on one shared index, and score each question.
+
+A case holds out the past decision whose reply is the reference (`exclude`), so the drafter must work from
+the rest of the corpus, as it would for a new request.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import re
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import yaml
+
+from assistant.drafting import Drafter
+from assistant.evaluation import metrics as m
+from assistant.evaluation.cases import EvalCase, EvalQuestion
+from assistant.evaluation.judge import CheckerJudge, Judge
+from assistant.index import Index
+from assistant.models import Draft, Passage
+from assistant.settings import REPO_ROOT, Settings
+
+Progress = Callable[[str], None]
+DEFAULT_ENGINES = ("extractive", "naive")
+CASES_DIR = REPO_ROOT / "evals" / "cases"
+LABELS_PATH = REPO_ROOT / "evals" / "judge_labels.jsonl"
+THRESHOLDS_PATH = REPO_ROOT / "evals" / "thresholds.yaml"
+
+
+def shared_index(settings: Settings, index: Index | None = None) -> Index:
+    """The normal index of the corpus; ingested first when empty, so a fresh checkout can be evaluated."""
+    index = index or Index(settings)
+    if index.count() == 0:
+        index.ingest([settings.corpus_dir])
+    return index
+
+
+def ranked_doc_ids(passages: Sequence[Passage]) -> list[str]:
+    """Document ids in retrieval order (drafts reorder passages by first citation; the rank keeps the order)."""
+    return [p.unit.doc_id for p in sorted(passages, key=lambda p: p.rank)]
+
+
+def marker_passages(draft: Draft) -> dict[int, Passage]:
+    """What each marker of a draft points at: its citation's source when known, else the passage at that position."""
+    by_id = {p.unit.id: p for p in draft.passages}
+    out = {i + 1: p for i, p in enumerate(draft.passages)}
+    for c in draft.citations:
+        if c.source_id in by_id:
+            out[c.marker] = by_id[c.source_id]
+    return out
+
+
+def match_draft(number: str, drafts: Sequence[Draft], engine: str) -> Draft | None:
+    """The draft that answers a case question: same number, else its parent ('7a' → '7'); naive has one for all."""
+    if engine == "naive":
+        return drafts[0] if drafts else None
+    by_number = {d.question.number: d for d in drafts}
+    if number in by_number:
+        return by_number[number]
+    parent = re.match(r"\d+", number)
+    return by_number.get(parent.group(0)) if parent else None
+
+
+def score_question(
+    case: EvalCase,
+    question: EvalQuestion,
+    draft: Draft | None,
+    judge: Judge,
+    *,
+    k: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """Every metric of one question as a flat record (see metrics.summarise for how they are pooled)."""
+    has_evidence = case.has_evidence(question)
+    answer = draft.answer if draft else ""
+    status = draft.status.value if draft else "missing"
+    found_exemptions = list(draft.exemptions) if draft else []
+    points = marker_passages(draft) if draft else {}
+    valid, total = m.marker_validity(answer, points)
+    sentences = []
+    supported_flags: list[bool] = []
+    precise_flags: list[bool] = []
+    unsupported_any = 0
+    all_passages = list(draft.passages) if draft else []
+    for sentence in m.claim_sentences(answer):
+        cited = [points[n] for n in m.cited_markers(sentence) if n in points]
+        supported, precise = m.alce_sentence(cited, lambda ps, s=sentence: judge(s, ps))
+        any_support = supported or (bool(all_passages) and judge(sentence, all_passages))
+        unsupported_any += not any_support
+        supported_flags.append(supported)
+        precise_flags.extend(precise)
+        sentences.append(
+            {
+                "sentence": sentence,
+                "cited": [p.unit.doc_id for p in cited],
+                "supported": supported,
+                "precise": precise,
+                "supported_by_any_passage": any_support,
+            }
+        )
+    ranked = ranked_doc_ids(all_passages)
+    no_evidence = not has_evidence
+    return {
+        "number": question.number,
+        "has_evidence": has_evidence,
+        "evidence": list(question.evidence),
+        "draft_found": draft is not None,
+        "answer": answer,
+        "status": status,
+        "expected_status": question.expected_status,
+        "status_agrees": status == question.expected_status,
+        "exemptions": found_exemptions,
+        "expected_exemptions": list(question.expected_exemptions),
+        "exemptions_agree": m.exemptions_agree(found_exemptions, question.expected_exemptions),
+        "abstained": m.abstained(status) if no_evidence else None,
+        "passages": ranked,
+        "cited_docs": sorted({c.doc_id for c in draft.citations}) if draft else [],
+        "retrieval_hit": m.retrieval_hit(question.evidence, ranked, k) if has_evidence else None,
+        "markers_valid": valid,
+        "markers_total": total,
+        "claims": len(sentences),
+        "claims_supported": sum(supported_flags),
+        "claims_unsupported": unsupported_any,
+        "citations_total": len(precise_flags),
+        "citations_precise": sum(precise_flags),
+        "citation_recall": m.citation_recall(supported_flags),
+        "citation_precision": m.citation_precision(precise_flags),
+        "key_facts": list(question.key_facts),
+        "key_facts_found": [f for f in question.key_facts if m.fact_present(f, answer)],
+        "key_fact_recall": m.key_fact_recall(question.key_facts, answer),
+        "rouge_l": m.rouge_l(answer, question.reference_answer),
+        "seconds": seconds,
+        "sentences": sentences,
+        "flags": [f.kind for f in draft.flags] if draft else [],
+    }
+
+
+def draft_case(drafter: Drafter, case: EvalCase, engine: str) -> tuple[list[Draft], list[float], str]:
+    """(drafts, seconds spent on each, error message) for one case; a failure is recorded, not raised."""
+    drafts: list[Draft] = []
+    seconds: list[float] = []
+    started = time.perf_counter()
+    try:
+        for draft in drafter.draft_request(case.request, engine=engine, exclude=case.exclude, received=case.received):
+            now = time.perf_counter()
+            drafts.append(draft)
+            seconds.append(now - started)
+            started = now
+    except Exception as exc:  # noqa: BLE001 - one broken case must not end the whole run
+        return drafts, seconds, f"{type(exc).__name__}: {exc}"
+    return drafts, seconds, ""
+
+
+def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: int) -> dict[str, Any]:
+    drafts, seconds, error = draft_case(drafter, case, engine)
+    total = sum(seconds)
+    per_draft = {d.question.number: s for d, s in zip(drafts, seconds)}
+    questions = []
+    for q in case.questions:
+        draft = match_draft(q.number, drafts, engine)
+        if engine == "naive" or draft is None:
+            spent = total / len(case.questions)
+        else:
+            spent = per_draft.get(draft.question.number, 0.0)
+        questions.append(score_question(case, q, draft, judge, k=k, seconds=spent))
+    return {
+        "id": case.id,
+        "description": case.description,
+        "answerable": case.answerable,
+        "no_evidence": case.no_evidence,
+        "exclude": list(case.exclude),
+        "engine": engine,
+        "error": error,
+        "drafts": len(drafts),
+        "draft_numbers": [d.question.number for d in drafts],
+        "seconds": total,
+        "summary": m.summarise(questions),
+        "questions": questions,
+    }
+
+
+def search_hits(drafter: Drafter, cases: Iterable[EvalCase], *, k: int = 5) -> dict[str, Any]:
+    """The share of case questions where plain hybrid search (as `foi search` runs it) finds an evidence doc in the top k."""
+    rows = []
+    for case in cases:
+        try:
+            texts = {q.number: q.full_text for q in drafter.split(case.request)}
+        except ValueError:
+            texts = {}
+        for q in case.questions:
+            if not case.has_evidence(q):
+                continue
+            text = texts.get(q.number) or texts.get(re.match(r"\d*", q.number).group(0)) or ""
+            passages = drafter.index.search(text, k=k, exclude=list(case.exclude)) if text else []
+            found = [p.unit.doc_id for p in passages]
+            rows.append(
+                {"case": case.id, "number": q.number, "hit": bool(set(found) & set(q.evidence)), "found": found, "evidence": list(q.evidence)}
+            )
+    hits = [r["hit"] for r in rows]
+    return {"k": k, "hit_rate": sum(hits) / len(hits) if hits else None, "questions": rows}
+
+
+def run_eval(
+    settings: Settings,
+    cases: Sequence[EvalCase],
+    *,
+    engines: Sequence[str] = DEFAULT_ENGINES,
+    k: int = 5,
+    judge: Judge | None = None,
+    index: Index | None = None,
+    drafter: Drafter | None = None,
+    with_search: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Results of every engine on every case: per-question records, per-case and per-engine summaries."""
+    index = shared_index(settings, index if drafter is None else drafter.index)
+    drafter = drafter or Drafter(settings, index)
+    for name in engines:
+        if name not in Drafter.ENGINES:
+            raise ValueError(f"Unknown engine '{name}': choose from {', '.join(Drafter.ENGINES)}")
+    judge = judge or CheckerJudge(settings.support_threshold, index.embeddings.embed_documents)
+    results: dict[str, Any] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "judge": judge.name,
+        "k": k,
+        "cases": [c.id for c in cases],
+        "settings": {
+            "retrieval_k": settings.retrieval_k,
+            "relevance_floor": settings.relevance_floor,
+            "decision_match_floor": settings.decision_match_floor,
+            "support_threshold": settings.support_threshold,
+            "drop_unsupported": settings.drop_unsupported,
+            "llm_provider": settings.llm_provider if "llm" in engines else None,
+        },
+        "machine": platform.platform(),
+        "engines": {},
+    }
+    for name in engines:
+        case_results = []
+        for i, case in enumerate(cases, start=1):
+            if progress:
+                progress(f"[{name}] {i}/{len(cases)} {case.id}")
+            case_results.append(run_case(drafter, case, name, judge, k=k))
+        every_question = [q for c in case_results for q in c["questions"]]
+        results["engines"][name] = {"summary": m.summarise(every_question), "cases": case_results}
+    if with_search:
+        if progress:
+            progress("hybrid search hit rate")
+        results["search"] = search_hits(drafter, cases, k=5)
+    return results
+
+
+def questions_of(results: dict[str, Any], engine: str) -> list[tuple[str, dict[str, Any]]]:
+    """(case id, question record) pairs of one engine, for reports and breakdowns."""
+    return [(c["id"], q) for c in results["engines"][engine]["cases"] for q in c["questions"]]
+
+
+# -- one call for the command line -------------------------------------------------------------------------
+def evaluate(
+    settings: Settings,
+    *,
+    cases_dir: Path,
+    out_dir: Path,
+    engines: Sequence[str] = DEFAULT_ENGINES,
+    k: int = 5,
+    compare: Path | None = None,
+    calibrate_only: bool = False,
+    subset_size: int | None = None,
+    fast: bool = False,
+    judge_name: str = "checker",
+    labels_path: Path = LABELS_PATH,
+    thresholds_path: Path = THRESHOLDS_PATH,
+    index: Index | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Load cases, run (or only calibrate the judge), compare with an earlier run, and write the report."""
+    from assistant.evaluation.cases import load_cases, select_ids, subset
+    from assistant.evaluation.judge import LLMJudge, calibrate, load_labels
+    from assistant.evaluation.report import write_report
+
+    thresholds = load_thresholds(thresholds_path)
+    old = json.loads(Path(compare).read_text(encoding="utf-8")) if compare else None
+    index = shared_index(settings, index)
+    checker = CheckerJudge(settings.support_threshold, index.embeddings.embed_documents)
+    calibration = calibrate(load_labels(labels_path), checker) if labels_path.is_file() else None
+    if calibrate_only:
+        if calibration is None:
+            raise FileNotFoundError(f"no hand labels at {labels_path}")
+        results: dict[str, Any] = {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "judge": checker.name,
+            "cases": [],
+            "engines": {},
+            "calibration": calibration,
+        }
+        return results, write_report(results, out_dir)
+    cases = load_cases(cases_dir)
+    label = ""
+    if fast:
+        cases = select_ids(cases, thresholds.get("fast_cases", []))
+        label = f"the fast subset of {len(cases)} cases in {thresholds_path.name}"
+    elif subset_size:
+        cases = subset(cases, subset_size)
+        label = f"{len(cases)} cases spread over the set"
+    drafter = Drafter(settings, index)
+    judge: Judge = checker
+    if judge_name == "llm":
+        judge = LLMJudge(drafter.chat_model(), settings.llm_provider)
+    elif judge_name != "checker":
+        raise ValueError(f"Unknown judge '{judge_name}': choose checker or llm")
+    results = run_eval(settings, cases, engines=engines, k=k, judge=judge, drafter=drafter, progress=progress)
+    if label:
+        results["subset"] = label
+    if calibration is not None:
+        results["calibration"] = calibration
+    paths = write_report(results, out_dir, old=old, thresholds=thresholds or None, thresholds_path=str(thresholds_path))
+    return results, paths
+
+
+def load_thresholds(path: Path) -> dict[str, Any]:
+    """The CI gate's settings (fast subset and metric minimums); empty when the file is absent."""
+    if not Path(path).is_file():
+        return {}
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return data if isinstance(data, dict) else {}

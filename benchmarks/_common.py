@@ -1,0 +1,179 @@
+"""Helpers shared by the benchmark scripts: throw-away data folders, timing summaries, memory and machine facts.
+
+Every benchmark works in a temporary data folder so the project's own `./data` index is never touched.
+"""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+PYTHON = sys.executable
+SEED_PAGE = CORPUS / "decisions" / "2025-12409004-child-exploitation.txt"
+SEED_DOC_ID = "2025-12409004-child-exploitation"
+
+
+@contextmanager
+def temp_data_dir(prefix: str = "foi-bench-") -> Iterator[Path]:
+    """A data folder that disappears afterwards (FOI_BENCH_KEEP=1 keeps it for inspection)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        if os.environ.get("FOI_BENCH_KEEP") != "1":
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def settings_for(data_dir: Path, **overrides: object):  # noqa: ANN201 - avoids importing settings at module load
+    from assistant.settings import Settings
+
+    return Settings(data_dir=data_dir, **overrides)
+
+
+def seed_request() -> str:
+    """The seed request: the text of the disclosure-log page between '- Request' and '- Decision'."""
+    page = SEED_PAGE.read_text(encoding="utf-8")
+    return page.split("- Request\n-\n", 1)[1].split(" - Decision", 1)[0].strip()
+
+
+def corpus_snapshot(into: Path) -> Path:
+    """A private copy of the demo corpus, so edits made to ./corpus during a run cannot change the figures."""
+    target = into / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100): the value a reader can find in the raw timings."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "p50": percentile(ms, 50),
+        "p95": percentile(ms, 95),
+        "mean": statistics.fmean(ms),
+        "max": max(ms),
+    }
+
+
+def peak_rss_mb() -> float:
+    """High-water resident memory of this process (Linux reports ru_maxrss in KiB).
+
+    A child started with fork+exec inherits its parent's ru_maxrss, so child processes report VmHWM instead.
+    """
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def proc_status_mb(pid: int, field: str) -> float:
+    """VmRSS / VmHWM of another process from /proc, in MiB; 0 when it has gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Timer:
+    def __enter__(self) -> "Timer":
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain Markdown table, readable in a terminal and pasteable into the README."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+        return str(value)
+
+    body = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in body)) if body else len(str(h)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out.extend(line(r) for r in body)
+    return "\n".join(out)
+
+
+def machine() -> dict[str, str]:
+    """The facts a reader needs to compare figures: cores, memory, CPU, Python, torch, date."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+        mem = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        mem = "?"
+    try:
+        import torch
+
+        torch_version = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    except Exception:  # pragma: no cover
+        torch_version = "not installed"
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "memory": mem,
+        "cpu": cpu or platform.processor(),
+        "python": platform.python_version(),
+        "torch": torch_version,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load average (1/5/15 min)": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def print_machine() -> None:
+    print(table(["machine", "value"], list(machine().items())))
+    print()
+
+
+def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 900) -> tuple[float, str]:
+    """Run a snippet in a fresh interpreter; returns wall seconds and its stdout (raises on failure)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PYTHON, "-c", code],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"child process failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds, done.stdout

@@ -1,0 +1,53 @@
+"""CI gate: draft the fast subset of evaluation cases and fail when a key metric falls below its minimum.
+
+The subset, engine and minimums live in evals/thresholds.yaml; the minimums sit a little below the measured
+baseline, so this catches regressions in retrieval, drafting, citation checks and status rules together.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.evaluation.cases import load_cases, select_ids
+from assistant.evaluation.metrics import check_minimums
+from assistant.evaluation.runner import CASES_DIR, THRESHOLDS_PATH, load_thresholds, run_eval
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+THRESHOLDS = load_thresholds(THRESHOLDS_PATH)
+MINIMUMS: dict[str, float] = THRESHOLDS.get("minimums") or {}
+
+
+@pytest.fixture(scope="module")
+def gate_cases():
+    return select_ids(load_cases(CASES_DIR), THRESHOLDS["fast_cases"])
+
+
+@pytest.fixture(scope="module")
+def gate_results(gate_cases, tmp_path_factory) -> dict[str, Any]:
+    """One run of the gate engine over the fast subset, on a fresh index of the corpus in a temporary folder."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("eval-gate-data"), chroma_host=None)
+    return run_eval(settings, gate_cases, engines=[THRESHOLDS["engine"]], k=int(THRESHOLDS.get("k", 5)), with_search=False)
+
+
+def test_thresholds_file_is_usable(gate_cases) -> None:
+    assert MINIMUMS, "evals/thresholds.yaml lists no minimums"
+    assert len(gate_cases) == len(THRESHOLDS["fast_cases"]) >= 8
+    assert sum(c.no_evidence for c in gate_cases) >= 2, "the subset must measure abstention"
+
+
+def test_every_case_was_drafted(gate_results) -> None:
+    cases = gate_results["engines"][THRESHOLDS["engine"]]["cases"]
+    broken = [f"{c['id']}: {c['error']}" for c in cases if c["error"]]
+    assert not broken, "\n".join(broken)
+    missing = [f"{c['id']} Q{q['number']}" for c in cases for q in c["questions"] if not q["draft_found"]]
+    assert not missing, f"no draft for {missing}"
+
+
+@pytest.mark.parametrize("metric", sorted(MINIMUMS))
+def test_metric_meets_minimum(gate_results, metric: str) -> None:
+    summary = gate_results["engines"][THRESHOLDS["engine"]]["summary"]
+    failures = check_minimums(summary, {metric: MINIMUMS[metric]})
+    assert not failures, failures[0]

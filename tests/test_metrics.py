@@ -1,0 +1,304 @@
+"""The evaluation's scoring functions, on examples worked out by hand."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from assistant.evaluation import metrics as m
+from assistant.evaluation.cases import CaseError, EvalCase, EvalQuestion, parse_case, select_ids, subset
+from assistant.evaluation.judge import CheckerJudge, Label, agreement, calibrate, passage_from_text
+from assistant.evaluation.report import diagnose, write_report
+
+
+# -- key facts ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fact", "answer", "expected"),
+    [
+        ("outside Lincolnshire", "All were placed OUTSIDE Lincolnshire. [1]", True),
+        ("1,058", "In 2022 there were 1058 children in care.", True),
+        ("1058", "In 2022 there were 1,058 children in care.", True),
+        ("£1,234", "The cost was £ 1234 in total.", True),
+        ("16", "There were 160 referrals.", False),
+        ("16", "In 2016 nothing changed.", False),
+        ("16", "The rate was 16.5 per cent.", False),
+        ("16", "There were 16. Then more.", True),
+        ("2018: 21", "- 2018: 21 [1]", True),
+        ("2018: 21", "- 2018: 210 [1]", False),
+        ("31 August 2025", "at 31 August 2025 the council", True),
+        ("31 August 2025", "at 30 August 2025 the council", False),
+        ("council's care", "in the council’s care", True),
+        ("section 40(2)", "withheld under section\n40(2) of the Act", True),
+        ("not held", "The information is held.", False),
+    ],
+)
+def test_fact_present(fact: str, answer: str, expected: bool) -> None:
+    assert m.fact_present(fact, answer) is expected
+
+
+def test_key_fact_recall_counts_each_fact_once() -> None:
+    answer = "The council placed 185 UASC, all outside Lincolnshire. [1]"
+    assert m.key_fact_recall(["185", "outside Lincolnshire", "National Transfer Scheme"], answer) == pytest.approx(2 / 3)
+    assert m.key_fact_recall([], answer) is None
+
+
+# -- sentences and markers -----------------------------------------------------------------------------------
+def test_claim_sentences_skip_notes_and_courtesy() -> None:
+    answer = (
+        "Note for the officer: no past answer was found. Please check with the service.\n"
+        "The council holds 22 records. [1] It publishes them yearly. [2]\n"
+        "Yours sincerely"
+    )
+    assert m.claim_sentences(answer) == ["The council holds 22 records. [1]", "It publishes them yearly. [2]"]
+
+
+def test_marker_validity_counts_every_occurrence() -> None:
+    assert m.marker_validity("A [1]. B [3] and [1].", {1, 2}) == (2, 3)
+    assert m.marker_validity("No markers.", {1}) == (0, 0)
+    assert m.cited_markers("A [2] b [1] c [2].") == [2, 1]
+
+
+# -- ALCE citation recall and precision ---------------------------------------------------------------------------
+def _judge(needed: set[str], alone: set[str] = frozenset()):
+    """Stub: the sentence is supported by any passage in `alone`, or by a set covering `needed` together."""
+
+    def supports(cited):
+        names = set(cited)
+        return bool(names & alone) or (bool(needed) and needed <= names)
+
+    return supports
+
+
+def test_alce_no_citation_is_unsupported_and_has_no_precision() -> None:
+    assert m.alce_sentence([], _judge({"A"}, {"A"})) == (False, [])
+
+
+def test_alce_unsupported_sentence_makes_every_citation_imprecise() -> None:
+    assert m.alce_sentence(["A", "B"], _judge({"C"})) == (False, [False, False])
+
+
+def test_alce_single_supporting_citation_is_precise() -> None:
+    assert m.alce_sentence(["A"], _judge(set(), {"A"})) == (True, [True])
+
+
+def test_alce_irrelevant_extra_citation_is_imprecise() -> None:
+    # A alone supports; B alone does not and A still supports without it: B adds nothing.
+    assert m.alce_sentence(["A", "B"], _judge(set(), {"A"})) == (True, [True, False])
+
+
+def test_alce_jointly_needed_citations_are_both_precise() -> None:
+    # Neither supports alone, but dropping either breaks support: both are needed.
+    assert m.alce_sentence(["A", "B"], _judge({"A", "B"})) == (True, [True, True])
+
+
+def test_alce_redundant_citations_that_each_support_alone_stay_precise() -> None:
+    # ALCE keeps a citation that supports the sentence on its own, even though the other one would suffice.
+    assert m.alce_sentence(["A", "B"], _judge(set(), {"A", "B"})) == (True, [True, True])
+
+
+def test_alce_joint_pair_with_irrelevant_third() -> None:
+    assert m.alce_sentence(["A", "B", "C"], _judge({"A", "B"})) == (True, [True, True, False])
+
+
+def test_citation_recall_and_precision_shares() -> None:
+    assert m.citation_recall([True, False, True, True]) == 0.75
+    assert m.citation_recall([]) is None
+    assert m.citation_precision([True, False]) == 0.5
+    assert m.citation_precision([]) is None
+
+
+# -- retrieval, status, exemptions, rouge -------------------------------------------------------------------------
+def test_retrieval_hit_respects_k() -> None:
+    ranked = ["a", "b", "c", "d", "e", "ev"]
+    assert m.retrieval_hit(["ev"], ranked, 5) is False
+    assert m.retrieval_hit(["ev"], ranked, 6) is True
+    assert m.retrieval_hit([], ranked, 5) is None
+
+
+def test_exemptions_agree_ignores_spelling_of_the_section() -> None:
+    assert m.exemptions_agree(["Section 40(2)"], ["s40(2)"])
+    assert m.exemptions_agree(["s.12", "s40(2)"], ["s40(2)", "s12"])
+    assert not m.exemptions_agree(["s40(2)"], [])
+
+
+def test_abstention_statuses() -> None:
+    assert m.abstained("needs_review") and m.abstained("not_held")
+    assert not m.abstained("provided")
+
+
+def test_rouge_l_bounds() -> None:
+    assert m.rouge_l("The council holds 22 records. [1]", "The council holds 22 records.") == pytest.approx(1.0)
+    assert m.rouge_l("apples oranges", "The council holds records.") == 0.0
+    assert m.rouge_l("", "anything") == 0.0
+
+
+# -- pooling, comparing, gating -----------------------------------------------------------------------------------
+def _record(**overrides):
+    base = {
+        "has_evidence": True,
+        "markers_valid": 2,
+        "markers_total": 2,
+        "citation_precision": 1.0,
+        "citation_recall": 1.0,
+        "claims": 2,
+        "claims_unsupported": 0,
+        "citations_total": 2,
+        "key_fact_recall": 1.0,
+        "retrieval_hit": True,
+        "status_agrees": True,
+        "exemptions_agree": True,
+        "abstained": None,
+        "rouge_l": 0.5,
+        "seconds": 1.0,
+    }
+    return {**base, **overrides}
+
+
+def test_summarise_pools_as_documented() -> None:
+    records = [
+        _record(),
+        _record(markers_valid=1, markers_total=3, citation_recall=0.5, citation_precision=0.0, claims=4, claims_unsupported=1, key_fact_recall=0.5, retrieval_hit=False, status_agrees=False, seconds=3.0),
+        _record(has_evidence=False, markers_valid=0, markers_total=0, citation_recall=None, citation_precision=None, claims=0, citations_total=0, key_fact_recall=0.0, retrieval_hit=None, abstained=True),
+        _record(has_evidence=False, key_fact_recall=0.0, retrieval_hit=None, abstained=False),
+    ]
+    s = m.summarise(records)
+    assert s["citation_validity"] == pytest.approx(5 / 7)  # pooled markers: (2+1+0+2)/(2+3+0+2)
+    assert s["citation_recall"] == pytest.approx(2.5 / 3)  # per-question mean, questions without claims left out
+    assert s["citation_precision"] == pytest.approx(2 / 3)
+    assert s["unsupported_rate"] == pytest.approx(1 / 8)
+    assert s["key_fact_recall"] == pytest.approx(0.75)  # questions with evidence only
+    assert s["key_fact_recall_all"] == pytest.approx(1.5 / 4)
+    assert s["retrieval_recall_at_k"] == 0.5
+    assert s["status_agreement"] == 0.75
+    assert s["abstention"] == 0.5
+    assert s["seconds_per_question"] == 1.5
+    assert (s["n_with_evidence"], s["n_without_evidence"]) == (2, 2)
+
+
+def test_compare_marks_small_deltas_as_noise() -> None:
+    rows = {r["metric"]: r for r in m.compare_summaries(
+        {"key_fact_recall": 0.80, "citation_recall": 0.90, "unsupported_rate": 0.20, "abstention": None},
+        {"key_fact_recall": 0.83, "citation_recall": 0.80, "unsupported_rate": 0.10, "abstention": 1.0},
+    )}
+    assert rows["key_fact_recall"]["verdict"] == "noise"
+    assert rows["citation_recall"]["verdict"] == "worse"
+    assert rows["citation_recall"]["delta"] == pytest.approx(-0.10)
+    assert rows["unsupported_rate"]["verdict"] == "better"  # lower is better
+    assert rows["abstention"]["verdict"] == "n/a"
+
+
+def test_check_minimums() -> None:
+    summary = {"key_fact_recall": 0.6, "citation_validity": 1.0, "abstention": None}
+    assert m.check_minimums(summary, {"citation_validity": 1.0}) == []
+    failures = m.check_minimums(summary, {"key_fact_recall": 0.7, "abstention": 0.9})
+    assert len(failures) == 2 and "key_fact_recall" in failures[0]
+    assert m.check_minimums({"unsupported_rate": 0.3}, {}, {"unsupported_rate": 0.2})
+
+
+# -- cases ----------------------------------------------------------------------------------------------------------
+def _case(cid: str, evidence: list[str]) -> EvalCase:
+    return EvalCase(id=cid, request="1. Q?", questions=(EvalQuestion("1", "A.", ("a",), evidence=tuple(evidence)),), answerable=bool(evidence))
+
+
+def test_parse_case_and_errors() -> None:
+    data = {
+        "id": "x",
+        "received": date(2024, 1, 2),
+        "exclude": ["old"],
+        "answerable": True,
+        "request": "1. How many?",
+        "questions": [{"number": 1, "reference_answer": "Five.", "key_facts": ["Five"], "expected_status": "provided", "evidence": ["d"]}],
+    }
+    case = parse_case(data, "x.yaml")
+    assert case.questions[0].number == "1" and case.exclude == ("old",) and case.received == date(2024, 1, 2)
+    assert case.has_evidence(case.questions[0]) and not case.no_evidence
+    with pytest.raises(CaseError):
+        parse_case({"id": "y"}, "y.yaml")
+
+
+def test_subset_keeps_abstention_cases_and_is_deterministic() -> None:
+    cases = [_case(f"c{i:02d}", ["d"]) for i in range(10)] + [_case(f"n{i}", []) for i in range(3)]
+    picked = subset(cases, 6)
+    assert len(picked) == 6 and sum(c.no_evidence for c in picked) == 2
+    assert picked == subset(cases, 6)
+    assert select_ids(cases, ["n1", "c03"])[0].id == "n1"
+    with pytest.raises(CaseError):
+        select_ids(cases, ["missing"])
+
+
+# -- judge ----------------------------------------------------------------------------------------------------------
+def test_agreement_figures_by_hand() -> None:
+    # truth supported T,T,F,F; checker T,F,F,F → for 'unsupported': TP 2, FP 1, FN 0.
+    got = agreement([True, True, False, False], [True, False, False, False])
+    assert got["accuracy"] == 0.75
+    assert got["unsupported_precision"] == pytest.approx(2 / 3)
+    assert got["unsupported_recall"] == 1.0
+    assert got["kappa"] == pytest.approx(0.5)  # po 0.75, pe 0.5
+    assert (got["false_supported"], got["false_unsupported"]) == (0, 1)
+
+
+def test_passage_from_text_keeps_the_answer_part() -> None:
+    p = passage_from_text("Question 1: How many?\nAnswer: 22 children are in care.")
+    assert p.unit.answer == "22 children are in care."
+    assert passage_from_text("Policy text.").unit.answer == ""
+
+
+def test_checker_judge_rejects_a_changed_figure() -> None:
+    judge = CheckerJudge(0.5)
+    passage = [passage_from_text("Question 1: How many?\nAnswer: 22 unaccompanied children are in the council's care.")]
+    assert judge("22 unaccompanied children are in the council's care. [1]", passage)
+    assert not judge("27 unaccompanied children are in the council's care. [1]", passage)
+    assert not judge("22 unaccompanied children are in the council's care.", [])
+
+
+def test_calibrate_reports_sweep_and_best_threshold() -> None:
+    labels = [
+        Label("22 unaccompanied children are in the council's care.", "Answer text: 22 unaccompanied children are in the council's care.", True),
+        Label("27 unaccompanied children are in the council's care.", "Answer text: 22 unaccompanied children are in the council's care.", False),
+        Label("The strategy was approved by the partnership board.", "Foster carers receive a weekly allowance for each child.", False),
+    ]
+    result = calibrate(labels, CheckerJudge(0.5), thresholds=(0.3, 0.5, 0.8))
+    assert [r["threshold"] for r in result["sweep"]] == [0.3, 0.5, 0.8]
+    assert result["at_threshold"]["accuracy"] == 1.0 and result["best_kappa"] == 1.0
+    assert result["best_threshold"] == 0.5  # ties resolved towards the current threshold
+    assert result["disagreements"] == []
+
+
+# -- report -----------------------------------------------------------------------------------------------------------
+def _question_record(**overrides):
+    q = {
+        "number": "1", "has_evidence": True, "evidence": ["ev"], "passages": ["x", "ev"], "retrieval_hit": True,
+        "status": "provided", "expected_status": "provided", "status_agrees": True, "exemptions": [],
+        "expected_exemptions": [], "exemptions_agree": True, "abstained": None, "cited_docs": ["x"],
+        "key_facts": ["a", "b"], "key_facts_found": ["a"], "key_fact_recall": 0.5, "sentences": [],
+        "citations_total": 1, "citations_precise": 1,
+    }
+    return {**q, **overrides}
+
+
+def test_diagnose_names_the_cause() -> None:
+    why = diagnose(_question_record(), k=5)
+    assert any(w.startswith("wrong source chosen") for w in why)
+    assert any("'b'" in w for w in why)
+    miss = diagnose(_question_record(passages=["x"], retrieval_hit=False), k=5)
+    assert miss[0].startswith("retrieval miss")
+    answered = diagnose(_question_record(has_evidence=False, evidence=[], abstained=False, status_agrees=False, expected_status="needs_review", key_fact_recall=None), k=5)
+    assert any("no evidence" in w for w in answered)
+
+
+def test_write_report_files(tmp_path) -> None:
+    q = {**_question_record(), "answer": "A. [1]", "markers_valid": 1, "markers_total": 1, "claims": 1,
+         "claims_supported": 1, "claims_unsupported": 0, "citation_recall": 1.0, "citation_precision": 1.0,
+         "rouge_l": 0.4, "seconds": 0.2, "flags": []}
+    case = {"id": "c1", "error": "", "summary": m.summarise([q]), "questions": [q]}
+    results = {"created": "now", "judge": "stub", "k": 5, "cases": ["c1"], "engines": {"extractive": {"summary": m.summarise([q]), "cases": [case]}}}
+    old = json.loads(json.dumps(results))
+    old["engines"]["extractive"]["summary"]["key_fact_recall"] = 0.9
+    paths = write_report(results, tmp_path, old=old, thresholds={"engine": "extractive", "minimums": {"key_fact_recall": 0.8}})
+    saved = json.loads(paths["results"].read_text())
+    assert saved["gate"]["failures"] and "key_fact_recall" in saved["gate"]["failures"][0]
+    md = paths["markdown"].read_text()
+    assert "Key-fact recall (questions with evidence)" in md and "-0.400" in md and "worse" in md
+    assert "data:image/png;base64," in paths["html"].read_text()
+    assert (tmp_path / "metrics_by_engine.png").stat().st_size > 1000
