@@ -73,6 +73,11 @@ class Drafter:
                 self._engines[name] = naive_engine()
         return self._engines[name]
 
+    def _sources(self, passages: Sequence) -> str:
+        from assistant.engines.llm import format_sources
+
+        return format_sources(list(passages[: self.settings.llm_max_passages]), self.settings.llm_passage_words)
+
     def split(self, text: str) -> list[Question]:
         """Raises assistant.requests.RequestError with a message for the officer on bad input."""
         return split_request(text, max_chars=self.settings.max_request_chars, max_questions=self.settings.max_questions)
@@ -164,10 +169,10 @@ class Drafter:
         question = Question("chat", clean or message)
         passages = retrieve(self.index, question, self.settings, exclude=exclude)
         if name == "llm":
-            from assistant.engines.llm import draft_chain, format_sources, parse_output
+            from assistant.engines.llm import draft_chain, parse_output
 
             raw = draft_chain(self.chat_model(), self.settings, "chat_user.md").invoke(
-                {"sources": format_sources(passages[: self.settings.llm_max_passages], self.settings.llm_passage_words), "question": question.text}
+                {"sources": self._sources(passages), "question": question.text}
             )
             output = parse_output(raw)
         else:
@@ -179,10 +184,10 @@ class Drafter:
         """LLM engine only: apply an instruction ('shorten', 'use source 2 only'); the result is re-checked."""
         if not instruction.strip():
             raise ValueError("The instruction is empty.")
-        from assistant.engines.llm import draft_chain, format_sources, parse_output
+        from assistant.engines.llm import draft_chain, parse_output
 
         raw = draft_chain(self.chat_model(), self.settings, "revise_user.md").invoke(
-            {"sources": format_sources(draft.passages[: self.settings.llm_max_passages], self.settings.llm_passage_words), "answer": draft.answer, "instruction": instruction}
+            {"sources": self._sources(draft.passages), "answer": draft.answer, "instruction": instruction}
         )
         output = parse_output(raw)
         output.status = None
