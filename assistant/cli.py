@@ -120,11 +120,11 @@ def _read_request(source: str) -> str:
         if not path.is_file():
             _fail(f"request file not found: {source}")
         if path.suffix.lower() in {".pdf", ".docx", ".eml"}:
-            from assistant.intake import IntakeError, request_text_from_file
+            from assistant.intake import request_text_from_file
 
             try:
                 return request_text_from_file(path)
-            except IntakeError as exc:
+            except ReadError as exc:
                 _fail(str(exc))
         data = path.read_bytes()
     try:

@@ -15,7 +15,15 @@ from typing import Iterable, Iterator
 from assistant.chunking import chunk_blocks
 from assistant.decisions import ParsedDecision, is_page_copy, is_structured_decision, parse_date, parse_page_copy, parse_structured
 from assistant.models import DocType, Unit
-from assistant.readers import SUPPORTED_SUFFIXES, TEXT_SUFFIXES, ReadError, decode_text, read_file, split_front_matter
+from assistant.readers import (
+    SUPPORTED_SUFFIXES,
+    TEXT_SUFFIXES,
+    ReadError,
+    decode_text,
+    read_checked_bytes,
+    read_file,
+    split_front_matter,
+)
 from assistant.settings import Settings
 
 IGNORED_NAMES = {"readme.md", "license", "license.md", ".gitkeep"}
@@ -87,26 +95,15 @@ def load_paths(paths: Iterable[Path], settings: Settings) -> LoadReport:
 def load_file(path: Path, settings: Settings) -> list[Unit]:
     source = str(path.resolve())
     doc_id = doc_id_for(path)
+    data = read_checked_bytes(path, max_bytes=settings.max_file_bytes)
     if path.suffix.lower() in TEXT_SUFFIXES:
-        text = decode_text(_read_bytes(path, settings))
+        text = decode_text(data)
         meta, body = split_front_matter(text)
         if is_structured_decision(meta, body):
             return decision_units(parse_structured(text), doc_id, source)
         if is_page_copy(text):
             return decision_units(parse_page_copy(text), doc_id, source)
-    return policy_units(path, doc_id, source, settings)
-
-
-def _read_bytes(path: Path, settings: Settings) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(f"cannot be read ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise ReadError("the file is empty")
-    if len(data) > settings.max_file_bytes:
-        raise ReadError(f"the file is {len(data) / 1e6:.1f} MB, over the {settings.max_file_bytes / 1e6:.0f} MB limit")
-    return data
+    return policy_units(path, doc_id, source, settings, data)
 
 
 def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Unit]:
@@ -141,8 +138,8 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
     return units
 
 
-def policy_units(path: Path, doc_id: str, source: str, settings: Settings) -> list[Unit]:
-    result = read_file(path, max_bytes=settings.max_file_bytes)
+def policy_units(path: Path, doc_id: str, source: str, settings: Settings, data: bytes | None = None) -> list[Unit]:
+    result = read_file(path, max_bytes=settings.max_file_bytes, data=data)
     title = str(result.meta.get("title") or next((b.text for b in result.blocks if b.level), "") or path.stem)
     published: date | None = parse_date(result.meta.get("published"))
     extra = {"published": published} if published else {}

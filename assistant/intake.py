@@ -10,7 +10,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from assistant.readers import ReadError, decode_text, read_docx, read_pdf
+from assistant.readers import ReadError, decode_text, read_checked_bytes, read_docx, read_pdf
 
 REQUEST_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".eml")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -23,13 +23,9 @@ def request_text_from_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYT
     if suffix not in REQUEST_SUFFIXES:
         raise ReadError(f"'{path.name}' is not a request file: use one of {', '.join(REQUEST_SUFFIXES)}")
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(f"'{path.name}' cannot be read ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise ReadError(f"'{path.name}' is empty")
-    if len(data) > max_bytes:
-        raise ReadError(f"'{path.name}' is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        data = read_checked_bytes(path, max_bytes=max_bytes)
+    except ReadError as exc:
+        raise ReadError(f"'{path.name}': {exc}") from exc
     if suffix == ".docx":
         text = read_docx(data).raw_text
     elif suffix == ".pdf":

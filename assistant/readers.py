@@ -37,11 +37,8 @@ class ReadResult:
     raw_text: str
 
 
-def read_file(path: Path, *, max_bytes: int) -> ReadResult:
-    """Dispatch on the file suffix; raise ReadError with a short reason for anything unusable."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise ReadError(f"unsupported file type '{suffix or path.name}'")
+def read_checked_bytes(path: Path, *, max_bytes: int) -> bytes:
+    """The file's bytes, refusing unreadable, empty and oversize files with a short reason."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -50,6 +47,16 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
         raise ReadError("the file is empty")
     if len(data) > max_bytes:
         raise ReadError(f"the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    return data
+
+
+def read_file(path: Path, *, max_bytes: int, data: bytes | None = None) -> ReadResult:
+    """Dispatch on the file suffix; raise ReadError with a short reason for anything unusable."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ReadError(f"unsupported file type '{suffix or path.name}'")
+    if data is None:
+        data = read_checked_bytes(path, max_bytes=max_bytes)
     if suffix == ".pdf":
         result = read_pdf(data)
     elif suffix == ".docx":
