@@ -193,6 +193,7 @@ def check_draft(
         cleaned.append((line_no, sentence, cited))
     sims = _similarities(cleaned, embed, threshold)
     lines: dict[int, list[str]] = {}
+    kept_markers: set[int] = set()
     for (line_no, sentence, cited), sim in zip(cleaned, sims):
         check = check_sentence(sentence, cited, threshold=threshold, similarity=sim)
         if line_no in note_lines and not cited:
@@ -203,6 +204,7 @@ def check_draft(
             flags.append(Flag("unsupported", f"“{_short(check.sentence)}” — {reason}."))
             if drop_unsupported:
                 continue
+        kept_markers.update(m for m in check.markers if m in by_marker)
         for m in check.markers:
             if m in by_marker and check.quote:
                 best, _ = best_quote(check.sentence, quotable(by_marker[m]))
@@ -215,7 +217,7 @@ def check_draft(
     flags = list({(f.kind, f.message): f for f in flags}.values())
     citations = [
         make_citation(m, by_marker[m], " … ".join(quotes.get(m, [])) or best_quote("", quotable(by_marker[m]))[0])
-        for m in sorted({m for c in checks for m in c.markers if m in by_marker})
+        for m in sorted(kept_markers)
     ]
     return CheckResult(answer="\n".join(kept_lines).strip(), citations=citations, sentences=checks, flags=flags)
 

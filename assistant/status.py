@@ -13,12 +13,15 @@ _NOT_HELD = re.compile(
     r"\b(?:(?:is|are|was|were)\s+not\s+held|not\s+held\s+by|does\s+not\s+hold|do\s+not\s+hold|doesn't\s+hold|don't\s+hold|"
     r"no\s+(?:recorded\s+)?information\s+(?:is\s+)?held|holds\s+no\s+(?:information|record)|"
     r"(?:does|do)\s+not\s+(?:record|collect)|not\s+recorded|is\s+not\s+available\s+separately|figures\s+for\s+this\s+are\s+(?:therefore\s+)?not\s+available|"
-    r"(?:are|is)\s+(?:therefore\s+)?not\s+available|unable\s+to\s+(?:determine|provide|identify))",
+    r"(?:are|is)\s+(?:therefore\s+)?not\s+available|unable\s+to\s+(?:determine|provide|identify)|"
+    r"^\s*no\b[^.]{0,160}\b(?:has|have)\s+been\s+(?:carried\s+out|undertaken|completed|done|produced)|"
+    r"\b(?:has|have)\s+not\s+(?:been\s+)?(?:carried\s+out|undertaken|completed|produced)|\bhaven't\s+done)",
     re.I,
 )
 _REDIRECT = re.compile(
     r"\b(?:held\s+by\s+(?:the\s+)?(?!(?:the\s+)?council|lincolnshire\s+county)[A-Z]|(?:contact|direct\s+your\s+request\s+to|"
-    r"redirect(?:ed)?\s+to|submit\s+(?:a\s+)?(?:new|fresh|separate)\s+(?:foi\s+)?request\s+to|should\s+be\s+made\s+to))",
+    r"redirect(?:ed)?\s+to|submit\s+(?:a\s+)?(?:new|fresh|separate)\s+(?:foi\s+)?request\s+to|should\s+be\s+made\s+to|"
+    r"make\s+a\s+(?:new\s+)?(?:freedom\s+of\s+information|foi)\s+request\s+to|which\s+holds?\s+(?:the|this)\s+information))",
     re.I,
 )
 _PUBLISHED = re.compile(r"\b(?:published|available\s+(?:online|on\s+(?:our|the)\s+website|at\s+https?://)|can\s+be\s+found\s+(?:here|at|on))", re.I)

@@ -8,7 +8,7 @@ real` embeds every unit instead (slow: use it at small sizes to check the compos
 Every timed query is new to the process: the query-vector memo is cleared before each call, so each figure includes
 embedding the question, as it does for an officer's new request.
 
-Run: .venv/bin/python benchmarks/bench_retrieval.py [--sizes 1000,10000,100000] [--queries 200] [--profile]
+Run: .venv/bin/python benchmarks/bench_retrieval.py [--sizes 1000,10000,100000] [--queries 200] [--profile] [--torch-threads 1]
 """
 from __future__ import annotations
 
@@ -128,8 +128,28 @@ def profile_hybrid(index: Any, queries: list[str], top: int = 25) -> str:
         index.search(q)
         profiler.disable()
     buf = io.StringIO()
-    pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=buf)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(12)
     return buf.getvalue()
+
+
+def count_calls_per_search(index: Any, query: str) -> int:
+    """How many times one hybrid search asks Chroma for the collection size (a full count at every call)."""
+    calls = 0
+    original = index.count
+
+    def counting() -> int:
+        nonlocal calls
+        calls += 1
+        return original()
+
+    index.count = counting
+    try:
+        index.search(query)
+    finally:
+        del index.count
+    return calls
 
 
 def main() -> None:
@@ -139,7 +159,9 @@ def main() -> None:
     parser.add_argument("--vectors", choices=("composed", "real"), default="composed")
     parser.add_argument("--profile", action="store_true", help="cProfile the hybrid search at the largest size.")
     parser.add_argument("--seed", type=int, default=20250514)
+    parser.add_argument("--torch-threads", type=int, default=0, help="Set torch's thread count (default: torch's own).")
     args = parser.parse_args()
+    c.apply_torch_threads(args.torch_threads)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     c.print_machine()
@@ -176,6 +198,8 @@ def main() -> None:
             )
             rows, parts = measure(index, queries, warm)
             results.extend([[size] + r for r in rows])
+            count_calls = count_calls_per_search(index, queries[0])
+            parts.append([f"  collection.count() runs {count_calls}x per hybrid search", *(float(v) * count_calls for v in parts[-1][1:])])
             parts_by_size[size] = parts
             if args.profile and size == max(sizes):
                 profile_text = profile_hybrid(index, queries)
@@ -202,7 +226,7 @@ def main() -> None:
           + ("" if largest == 100_000 else " (100k not run)"))
     print(f"Load average at the end (1/5/15 min): {c.machine()['load average (1/5/15 min)']}")
     if profile_text:
-        print(f"\ncProfile of {len(queries)} hybrid searches at {largest} units (cumulative):\n{profile_text}")
+        print(f"\ncProfile of {len(queries)} hybrid searches at {largest} units (by cumulative, then own time):\n{profile_text}")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import CaseError, EvalCase, EvalQuestion, parse_case, select_ids, subset
-from assistant.evaluation.judge import CheckerJudge, Label, agreement, calibrate, passage_from_text
-from assistant.evaluation.report import diagnose, write_report
+from assistant.evaluation.judge import CheckerJudge, Label, LLMJudge, agreement, calibrate, passage_from_text
+from assistant.evaluation.report import cause_counts, diagnose, status_confusion, write_report
 
 
 # -- key facts ---------------------------------------------------------------------------------------------
@@ -252,6 +252,29 @@ def test_checker_judge_rejects_a_changed_figure() -> None:
     assert not judge("22 unaccompanied children are in the council's care.", [])
 
 
+class _FakeChat:
+    """Answers 'Yes' only when the sentence's figure is in the prompt's sources."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def invoke(self, prompt: str):
+        self.calls += 1
+        sources, sentence = prompt.split("Sentence: ", 1)
+        figure = sentence.split()[0]
+        return type("Reply", (), {"content": "Yes." if figure in sources else "No, the figure differs."})()
+
+
+def test_llm_judge_parses_yes_no_and_caches() -> None:
+    chat = _FakeChat()
+    judge = LLMJudge(chat, "fake")
+    passage = [passage_from_text("22 children are in care.")]
+    assert judge("22 children are in care. [1]", passage)
+    assert not judge("27 children are in care.", passage)
+    assert judge("22 children are in care.", passage) and chat.calls == 2  # markers ignored, answer cached
+    assert not judge("22 children are in care.", []) and chat.calls == 2
+
+
 def test_calibrate_reports_sweep_and_best_threshold() -> None:
     labels = [
         Label("22 unaccompanied children are in the council's care.", "Answer text: 22 unaccompanied children are in the council's care.", True),
@@ -285,6 +308,22 @@ def test_diagnose_names_the_cause() -> None:
     assert miss[0].startswith("retrieval miss")
     answered = diagnose(_question_record(has_evidence=False, evidence=[], abstained=False, status_agrees=False, expected_status="needs_review", key_fact_recall=None), k=5)
     assert any("no evidence" in w for w in answered)
+
+
+def test_cause_counts_take_the_first_broken_link() -> None:
+    questions = [
+        _question_record(passages=["x"], cited_docs=["x"], key_fact_recall=0.0),  # evidence never retrieved
+        _question_record(status="needs_review", cited_docs=[], key_fact_recall=0.0),  # retrieved, no match
+        _question_record(key_fact_recall=0.5),  # retrieved, cites x instead
+        _question_record(cited_docs=["ev"], key_fact_recall=0.5),  # right source, facts differ
+        _question_record(cited_docs=["ev"], key_fact_recall=1.0),  # fine
+        _question_record(has_evidence=False, key_fact_recall=0.0),  # abstention question: not counted here
+    ]
+    counts = cause_counts(questions)
+    assert sum(counts.values()) == 4
+    assert counts["retrieval miss"] == 1 and counts["wrong source chosen"] == 1
+    confusion = status_confusion([_question_record(status_agrees=False, status="provided", expected_status="exempt")] * 2)
+    assert confusion == [("exempt", "provided", 2)]
 
 
 def test_write_report_files(tmp_path) -> None:

@@ -103,6 +103,37 @@ def diagnose(q: Mapping[str, Any], k: int) -> list[str]:
     return why
 
 
+def shortfall_cause(q: Mapping[str, Any]) -> str:
+    """The first link of the chain that broke, for a question with evidence whose key facts were missed."""
+    evidence = set(q["evidence"])
+    if not evidence & set(q["passages"]):
+        return "retrieval miss"
+    if q["status"] == "needs_review" and not q["cited_docs"]:
+        return "evidence retrieved, no past answer matched (note to officer)"
+    if not evidence & set(q["cited_docs"]):
+        return "wrong source chosen"
+    return "evidence cited, facts differ (older answer or partial re-use)"
+
+
+def cause_counts(questions: Sequence[Mapping[str, Any]], floor: float = 0.8) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for q in questions:
+        if q["has_evidence"] and q["key_fact_recall"] is not None and q["key_fact_recall"] < floor:
+            cause = shortfall_cause(q)
+            counts[cause] = counts.get(cause, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def status_confusion(questions: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
+    """(expected, drafted, count) for every disagreement, most frequent first."""
+    counts: dict[tuple[str, str], int] = {}
+    for q in questions:
+        if not q["status_agrees"]:
+            key = (q["expected_status"], q["status"])
+            counts[key] = counts.get(key, 0) + 1
+    return [(e, g, n) for (e, g), n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
 # -- charts -----------------------------------------------------------------------------------------------
 def engine_chart(results: Mapping[str, Any], path: Path) -> Path:
     import matplotlib
@@ -327,6 +358,19 @@ def build_sections(
         sections.append(pc)
         if engine == "naive":
             continue  # one pasted answer for the whole request: per-question diagnoses say nothing new
+        every = [q for c in cases for q in c["questions"]]
+        causes = cause_counts(every)
+        cs = Section(f"Where it falls short: {engine}")
+        cs.p(
+            "Questions with evidence and key-fact recall below 0.8, by the first link that broke "
+            "(retrieval → choice of past answer → facts of that answer):"
+        )
+        cs.table(["Cause", "Questions"], [[cause, n] for cause, n in causes.items()] or [["none", 0]])
+        confusion = status_confusion(every)
+        if confusion:
+            cs.p("Status disagreements (expected → drafted):")
+            cs.table(["Expected", "Drafted", "Questions"], [list(row) for row in confusion])
+        sections.append(cs)
         failing = [(c["id"], q, diagnose(q, k)) for c in cases for q in c["questions"]]
         failing = [(cid, q, why) for cid, q, why in failing if why]
         fq = Section(f"Questions short of an aim: {engine}")

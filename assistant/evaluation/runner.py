@@ -135,6 +135,7 @@ def score_question(
         "seconds": seconds,
         "sentences": sentences,
         "flags": [f.kind for f in draft.flags] if draft else [],
+        "status_reason": draft.status_reason if draft else "",
     }
 
 
