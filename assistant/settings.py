@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     candidate_k: int = 30
     rrf_k: int = 60
     relevance_floor: float = 0.30
-    decision_match_floor: float = 0.62
+    decision_match_floor: float = 0.60
 
     # Drafting and checks
     engine: Literal["extractive", "llm", "naive"] = "extractive"
