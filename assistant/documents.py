@@ -74,10 +74,21 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def load_paths(paths: Iterable[Path], settings: Settings) -> LoadReport:
     report = LoadReport()
+    ids_seen: dict[str, Path] = {}
     for path in iter_files(paths):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.failures.append(Failure(str(path), f"unsupported file type '{path.suffix or path.name}'"))
             continue
+        # Citations, exclusions and the corpus view name documents by id, so two files may not share one.
+        doc_id = doc_id_for(path)
+        other = ids_seen.get(doc_id)
+        if other is not None:
+            if other.resolve() != path.resolve():  # else the same file reached twice: read it once
+                report.failures.append(
+                    Failure(str(path), f"document id '{doc_id}' is already used by {other}: rename one of the files")
+                )
+            continue
+        ids_seen[doc_id] = path
         try:
             units = load_file(path, settings)
         except ReadError as exc:

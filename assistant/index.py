@@ -214,6 +214,7 @@ class Index:
         self._keyword: KeywordIndex | None = None
         self._units: dict[str, Unit] | None = None
         self._embeddings: LazyEmbeddings | None = None
+        self._side: dict[str, Any] = {}
 
     # -- storage -------------------------------------------------------------------------------
     def _client(self) -> Any:
@@ -251,6 +252,18 @@ class Index:
     @property
     def collection(self) -> Any:
         return self.store._collection
+
+    def _side_collection(self, suffix: str) -> Any:
+        if suffix not in self._side:
+            self._side[suffix] = self.store._client.get_or_create_collection(
+                f"{self.settings.collection}__{suffix}", configuration={"hnsw": {"space": "cosine"}}
+            )
+        return self._side[suffix]
+
+    @property
+    def questions(self) -> Any:
+        """A second vector per past decision unit: its question alone, because officers search by question."""
+        return self._side_collection("questions")
 
     @property
     def _keyword_dir(self) -> Path:
@@ -343,6 +356,9 @@ class Index:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit="unit", desc="embedding")
+        asked = [u for u in to_add if u.question]
+        question_vectors = self.embeddings.embed_uncached([u.question for u in asked]) if asked else []
+
         for start in range(0, total, batch):
             texts = [_embedding_text(u) for u in to_add[start : start + batch]]
             vectors.extend(self.embeddings.embed_uncached(texts))
@@ -362,27 +378,43 @@ class Index:
                 documents=[u.text for u in part],
                 metadatas=[unit_to_metadata(u) for u in part],
             )
+        for start in range(0, len(asked), max_batch):
+            part = asked[start : start + max_batch]
+            self.questions.upsert(
+                ids=[u.id for u in part],
+                embeddings=question_vectors[start : start + max_batch],
+                metadatas=[{"doc_id": u.doc_id, "doc_type": u.doc_type.value} for u in part],
+            )
         for start in range(0, len(to_remove), max_batch):
-            self.collection.delete(ids=to_remove[start : start + max_batch])
+            chunk = to_remove[start : start + max_batch]
+            self.collection.delete(ids=chunk)
+            self.questions.delete(ids=chunk)
         if to_add or to_remove or self._keyword is None:
             self._units = None
             self._rebuild_keyword()
 
     def reset(self) -> None:
         client = self.store._client
-        try:
-            client.delete_collection(self.settings.collection)
-        except Exception:
-            pass
+        for name in (self.settings.collection, f"{self.settings.collection}__questions"):
+            try:
+                client.delete_collection(name)
+            except Exception:
+                pass
         self._store = None
+        self._side = {}
         self._units = None
         self._keyword = None
         shutil.rmtree(self._keyword_dir, ignore_errors=True)
 
     # -- search --------------------------------------------------------------------------------
-    def dense(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def dense(
+        self, query: str, k: int, where: dict[str, Any] | None = None, *, collection: Any = None
+    ) -> list[tuple[str, float]]:
+        target = self.collection if collection is None else collection
+        if target.count() == 0:
+            return []
         vector = self.embeddings.embed_query(query)
-        got = self.collection.query(query_embeddings=[vector], n_results=max(1, k), where=where, include=["distances"])
+        got = target.query(query_embeddings=[vector], n_results=max(1, k), where=where, include=["distances"])
         return [(uid, 1.0 - float(d)) for uid, d in zip(got["ids"][0], got["distances"][0])]
 
     def similarities(self, query: str, ids: list[str]) -> dict[str, float]:
@@ -404,7 +436,8 @@ class Index:
         exclude: Sequence[str] = (),
         method: str = "hybrid",
     ) -> list[Passage]:
-        """Hybrid search: dense and BM25 rankings fused by reciprocal rank fusion, filtered and excluded."""
+        """Hybrid search: dense (passage and past-question vectors) and BM25 rankings fused by reciprocal
+        rank fusion."""
         k = k or self.settings.retrieval_k
         if not query.strip() or self.count() == 0:
             return []
@@ -414,6 +447,7 @@ class Index:
         where = _where(types, excluded)
         units = self.units()
         dense = self.dense(query, candidates, where) if method in ("hybrid", "dense") else []
+        asked = self.dense(query, candidates, where, collection=self.questions) if method == "hybrid" else []
         keyword: list[tuple[str, float]] = []
         if method in ("hybrid", "bm25"):
             raw = self.keyword().search(query, candidates * 3 if (types or excluded) else candidates)
@@ -423,7 +457,7 @@ class Index:
                 if uid in units and units[uid].doc_id not in excluded and (types is None or units[uid].doc_type.value in types)
             ][:candidates]
         fused: dict[str, float] = {}
-        for ranking in (dense, keyword):
+        for ranking in (dense, asked, keyword):
             for rank, (uid, _) in enumerate(ranking):
                 fused[uid] = fused.get(uid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         sims = dict(dense)
@@ -472,11 +506,17 @@ def _under(source: str, scope: list[str]) -> bool:
     return any(source == root or source.startswith(root.rstrip(os.sep) + os.sep) for root in scope)
 
 
-def _embedding_text(unit: Unit) -> str:
-    """The title and heading path give short passages their context."""
+def _embedding_text(unit: Unit, answer_words: int = 60) -> str:
+    """The title and heading path give short passages their context. For a past decision the question leads and
+    only the opening of the answer follows: the model reads a limited window, and a long answer (a list of
+    partners, a table of figures) would otherwise drown out what the question was about."""
     head = " > ".join((unit.title,) + unit.heading_path)
+    if unit.question:
+        opening = " ".join(unit.answer.split()[:answer_words])
+        return f"{head}\nQuestion: {unit.question}\nAnswer: {opening}"
     return f"{head}\n{unit.text}"
 
 
 def _keyword_text(unit: Unit) -> str:
-    return f"{unit.title} {' '.join(unit.heading_path)} {unit.text}"
+    """A past question counts twice (a simple field boost): requests are matched to questions first."""
+    return f"{unit.title} {' '.join(unit.heading_path)} {unit.question} {unit.text}"

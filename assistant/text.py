@@ -24,7 +24,7 @@ def split_sentences(text: str) -> list[str]:
             candidate = line[start:m.end()].strip()
             core = _TRAILING_MARKERS.sub("", candidate)
             tail = core.lower().rsplit(" ", 1)[-1]
-            if tail in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", tail) or re.fullmatch(r"[A-Z]\.", core[-2:]):
+            if tail in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", tail) or re.search(r"(?:^|[\s(])[A-Z]\.$", core):
                 continue
             if candidate:
                 out.append(candidate)

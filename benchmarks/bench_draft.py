@@ -4,7 +4,7 @@ with the extractive engine and the naive baseline side by side.
 - cold: a new process (interpreter start, imports, model and index load, then the draft), run as a subprocess;
 - warm: the same process again (2nd and 3rd runs of the same request; these reuse memoised query vectors);
 - warm, unseen request: a request this process has not drafted before (an evaluation case), so the warm figure is
-  not only a cache hit.
+  not only a cache hit; then the seed once more with the memo of text vectors cleared (model and index stay loaded).
 
 Run: .venv/bin/python benchmarks/bench_draft.py [--unseen p1-uasc-2025] [--profile] [--torch-threads 1]
 """
@@ -162,9 +162,12 @@ def main() -> None:
                 rows.append([engine, f"warm, run {run} of the seed request", n_seed, s, s / n_seed])
             s, _ = timed_draft(drafter, unseen, engine, unseen_exclude, unseen_received)
             rows.append([engine, f"warm, unseen request ({args.unseen})", n_unseen, s, s / n_unseen])
+            drafter.index.embeddings._cache.clear()
+            fresh, _ = timed_draft(drafter, seed, engine, [c.SEED_DOC_ID], SEED_RECEIVED)
+            rows.append([engine, "warm, seed request with the vector memo cleared", n_seed, fresh, fresh / n_seed])
             if engine == "extractive":
                 warm_seed = min(r[3] for r in rows if r[0] == engine and str(r[1]).startswith("warm, run"))
-                warm_unseen = s
+                warm_unseen, warm_fresh = s, fresh
         peak = c.peak_rss_mb()
 
         breakdown_case = load_case("p1-cse-partnership-2023")
@@ -213,9 +216,11 @@ def main() -> None:
         )
     )
     verdict = "met" if warm_seed <= TARGET_WARM_S else "NOT met"
+    honest = "met" if warm_fresh <= TARGET_WARM_S else "NOT met"
     print(
         f"Target: seed request drafted end to end <= {TARGET_WARM_S:.0f} s warm (extractive) — "
-        f"{warm_seed:.2f} s on a repeat run: {verdict}; an unseen request of {n_unseen} questions took {warm_unseen:.2f} s."
+        f"{warm_seed:.2f} s on a repeat run ({verdict}); {warm_fresh:.2f} s with nothing memoised but the model and index "
+        f"loaded ({honest}); an unseen request of {n_unseen} questions took {warm_unseen:.2f} s."
     )
     print(f"Load average at the end (1/5/15 min): {c.machine()['load average (1/5/15 min)']}")
     if profile_text:

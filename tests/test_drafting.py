@@ -201,6 +201,16 @@ def test_drop_unsupported_removes_only_unsupported_sentences(screening_passage, 
     assert {c.marker for c in dropped.citations} == {1}
 
 
+def test_a_sentence_after_an_acronym_is_checked_on_its_own(screening_passage):
+    """'… to MACE. The …' is two sentences: an invented one must not ride on the marker of the one before."""
+    answer = "Concerns are discussed at MACE. 917 CE Screening Tools were received in 2022/23. [1]"
+    result = check_draft(answer, [screening_passage])
+    assert [s.sentence for s in result.sentences] == [
+        "Concerns are discussed at MACE.",
+        "917 CE Screening Tools were received in 2022/23.",
+    ]
+
+
 def test_uncited_claim_is_unsupported_but_a_courtesy_line_is_not(screening_passage):
     result = check_draft("Thank you for your request.\n463 CE Screening Tools were received.", [screening_passage])
     courtesy, claim = result.sentences

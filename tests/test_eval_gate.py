@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 THRESHOLDS = load_thresholds(THRESHOLDS_PATH)
 MINIMUMS: dict[str, float] = THRESHOLDS.get("minimums") or {}
+MAXIMUMS: dict[str, float] = THRESHOLDS.get("maximums") or {}
 
 
 @pytest.fixture(scope="module")
@@ -50,4 +51,11 @@ def test_every_case_was_drafted(gate_results) -> None:
 def test_metric_meets_minimum(gate_results, metric: str) -> None:
     summary = gate_results["engines"][THRESHOLDS["engine"]]["summary"]
     failures = check_minimums(summary, {metric: MINIMUMS[metric]})
+    assert not failures, failures[0]
+
+
+@pytest.mark.parametrize("metric", sorted(MAXIMUMS))
+def test_metric_stays_under_maximum(gate_results, metric: str) -> None:
+    summary = gate_results["engines"][THRESHOLDS["engine"]]["summary"]
+    failures = check_minimums(summary, {}, {metric: MAXIMUMS[metric]})
     assert not failures, failures[0]

@@ -320,7 +320,7 @@ def build_sections(
         for engine, rows in comparison["engines"].items():
             cmp_section.table(
                 [f"{engine}: metric", "Old", "New", "Delta", "Verdict"],
-                [[r["label"], fmt(r["old"]), fmt(r["new"]), fmt(r["delta"]) if r["delta"] is None else f"{r['delta']:+.3f}", r["verdict"]] for r in rows],
+                [[r["label"].replace("@k", f"@{k}"), fmt(r["old"]), fmt(r["new"]), fmt(r["delta"]) if r["delta"] is None else f"{r['delta']:+.3f}", r["verdict"]] for r in rows],
             )
         for extra in comparison.get("extra", []):
             cmp_section.p(extra)

@@ -167,6 +167,12 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
         else:
             spent = per_draft.get(draft.question.number, 0.0)
         questions.append(score_question(case, q, draft, judge, k=k, seconds=spent))
+    shared = None
+    if engine == "naive" and questions:
+        # One draft serves every question: keep its text and sentence checks once, at case level.
+        shared = {"answer": questions[0]["answer"], "sentences": questions[0]["sentences"]}
+        for record in questions:
+            record.update(answer="", sentences=[], draft_shared=True)
     return {
         "id": case.id,
         "description": case.description,
@@ -179,6 +185,7 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
         "draft_numbers": [d.question.number for d in drafts],
         "seconds": total,
         "summary": m.summarise(questions),
+        "shared_draft": shared,
         "questions": questions,
     }
 
