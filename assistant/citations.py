@@ -108,9 +108,20 @@ def strip_markers(text: str) -> str:
 def best_quote(sentence: str, passage_text: str) -> tuple[str, float]:
     """The passage sentence (or two adjacent sentences) that best covers the draft sentence, verbatim."""
     candidates = split_sentences(passage_text) or [passage_text]
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for cand in candidates:
+        start = passage_text.find(cand, cursor)
+        if start < 0:
+            start = cursor
+        spans.append((start, start + len(cand)))
+        cursor = start + len(cand)
     best, best_score = candidates[0], -1.0
-    for i, cand in enumerate(candidates):
-        for window in (cand, " ".join(candidates[i : i + 2])):
+    for i, (start, end) in enumerate(spans):
+        windows = [passage_text[start:end]]
+        if i + 1 < len(spans):
+            windows.append(passage_text[start : spans[i + 1][1]])
+        for window in windows:
             score = lexical_support(sentence, window) - 0.001 * len(window.split()) / 50
             if score > best_score:
                 best, best_score = window, score

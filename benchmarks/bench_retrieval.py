@@ -1,9 +1,11 @@
 """Retrieval latency of `Index.search` — hybrid, dense only and BM25 only — over synthetic corpora of growing size.
 
-Each size gets its own throw-away index. Unit vectors are composed (see synthetic.py): the ~1,800 distinct pool
-sentences are embedded with the real model and each unit's vector is the normalised sum of its sentences' vectors,
-written straight into the Chroma collection; BM25 is then rebuilt from the collection as ingest would. `--vectors
-real` embeds every unit instead (slow: use it at small sizes to check the composed vectors do not change latency).
+Each size gets its own throw-away index. Vectors are composed (see synthetic.py): the ~1,800 distinct pool
+sentences are embedded with the real model, each unit's vector is the normalised sum of its sentences' vectors and
+each past question's own vector is its question sentence's; they are written straight into the Chroma collections
+(units, and past questions when the index keeps them) and BM25 is then rebuilt from the collection as ingest would.
+`--vectors real` embeds every unit and question instead (slow: use it at small sizes to check that composed vectors
+do not change latency).
 
 Every timed query is new to the process: the query-vector memo is cleared before each call, so each figure includes
 embedding the question, as it does for an officer's new request.
@@ -18,8 +20,9 @@ import io
 import pstats
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -30,13 +33,16 @@ TARGET_P95_MS = 50.0
 WARM_UP = 20
 
 
-def build_index(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any) -> dict[str, float]:
-    """Write units and vectors straight into the collection, then rebuild BM25 as ingest does; returns timings."""
+def build_index(
+    index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any, asked: tuple[list[int], Any] | None = None
+) -> dict[str, float]:
+    """Write units and vectors straight into the collections (unit vectors, and past-question vectors when the index
+    keeps them), then rebuild BM25 as ingest does; returns timings."""
     from assistant.index import unit_to_metadata
 
     timings: dict[str, float] = {}
+    batch = 5000
     with c.Timer() as t:
-        batch = 5000
         for start in range(0, len(corpus.units), batch):
             part = corpus.units[start : start + batch]
             index.collection.upsert(
@@ -45,6 +51,15 @@ def build_index(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any) -> 
                 documents=[u.text for u in part],
                 metadatas=[unit_to_metadata(u) for u in part],
             )
+        if asked is not None and hasattr(index, "questions"):
+            rows, qvectors = asked
+            for start in range(0, len(rows), batch):
+                part = [corpus.units[i] for i in rows[start : start + batch]]
+                index.questions.upsert(
+                    ids=[u.id for u in part],
+                    embeddings=[list(map(float, v)) for v in qvectors[start : start + batch]],
+                    metadatas=[{"doc_id": u.doc_id, "doc_type": u.doc_type.value} for u in part],
+                )
     timings["chroma upsert"] = t.seconds
     with c.Timer() as t:
         index._units = None
@@ -53,13 +68,15 @@ def build_index(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any) -> 
     return timings
 
 
-def real_vectors(index: Any, corpus: synthetic.SyntheticCorpus) -> Any:
+def real_vectors(index: Any, corpus: synthetic.SyntheticCorpus) -> tuple[Any, tuple[list[int], Any]]:
     import numpy as np
 
     from assistant.index import _embedding_text
 
     texts = [_embedding_text(u) for u in corpus.units]
-    return np.asarray(index.embeddings.embed_uncached(texts), dtype=np.float32)
+    rows = [i for i, u in enumerate(corpus.units) if u.question]
+    asked = np.asarray(index.embeddings.embed_uncached([corpus.units[i].question for i in rows]), dtype=np.float32)
+    return np.asarray(index.embeddings.embed_uncached(texts), dtype=np.float32), (rows, asked)
 
 
 def time_calls(
@@ -97,18 +114,14 @@ def measure(index: Any, queries: list[str], warm: list[str]) -> tuple[list[list[
         sc = c.summary_ms(cpu)
         rows.append([name, s["p50"], s["p95"], s["mean"], s["max"], sc["p50"], sc["p95"]])
 
-    # What-if, with no library change: the same hybrid search when the collection size is known rather than
-    # counted by Chroma at each call (the count is only needed again after an ingest).
-    size = index.count()
-    index.count = lambda: size
-    try:
+    # What-if, with no library change: the same hybrid search when each collection's size is known rather than
+    # counted by Chroma at every call (the sizes only change at ingest).
+    with chroma_counts_cached():
         time_calls(warm, methods["hybrid (Index.search)"], forget)
         cpu = []
         s = c.summary_ms(time_calls(queries, methods["hybrid (Index.search)"], forget, cpu))
         sc = c.summary_ms(cpu)
-        rows.append(["what-if: hybrid with the collection size cached", s["p50"], s["p95"], s["mean"], s["max"], sc["p50"], sc["p95"]])
-    finally:
-        del index.count
+        rows.append(["what-if: hybrid with collection sizes cached", s["p50"], s["p95"], s["mean"], s["max"], sc["p50"], sc["p95"]])
 
     k = index.settings.candidate_k
     asked = warm[:5] + queries
@@ -122,7 +135,7 @@ def measure(index: Any, queries: list[str], warm: list[str]) -> tuple[list[list[
         ),
         "BM25 search": lambda q: keyword.search(q, k),
         "Chroma get of stored vectors (30 ids)": lambda q: index.collection.get(ids=hits[q], include=["embeddings"]),
-        "collection.count()": lambda q: index.count(),
+        "collection.count() (unit collection)": lambda q: index.count(),
     }
     part_rows = []
     for name, call in parts.items():
@@ -147,21 +160,44 @@ def profile_hybrid(index: Any, queries: list[str], top: int = 25) -> str:
     return buf.getvalue()
 
 
-def count_calls_per_search(index: Any, query: str) -> int:
-    """How many times one hybrid search asks Chroma for the collection size (a full count at every call)."""
-    calls = 0
-    original = index.count
+@contextmanager
+def chroma_counts_cached() -> Iterator[None]:
+    """Within the block, a Chroma collection answers count() from memory after the first call."""
+    from chromadb.api.models.Collection import Collection
 
-    def counting() -> int:
+    original = Collection.count
+    sizes: dict[Any, int] = {}
+
+    def cached(self: Any, *args: Any, **kwargs: Any) -> int:
+        if self.id not in sizes:
+            sizes[self.id] = original(self, *args, **kwargs)
+        return sizes[self.id]
+
+    Collection.count = cached  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Collection.count = original  # type: ignore[method-assign]
+
+
+def count_calls_per_search(index: Any, query: str) -> int:
+    """How many times one hybrid search asks Chroma for a collection's size (a full count at every call)."""
+    from chromadb.api.models.Collection import Collection
+
+    original = Collection.count
+    calls = 0
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> int:
         nonlocal calls
         calls += 1
-        return original()
+        return original(self, *args, **kwargs)
 
-    index.count = counting
+    Collection.count = counting  # type: ignore[method-assign]
     try:
+        index.embeddings._cache.clear()
         index.search(query)
     finally:
-        del index.count
+        Collection.count = original  # type: ignore[method-assign]
     return calls
 
 
@@ -195,14 +231,15 @@ def main() -> None:
             gen_s = t.seconds
             with c.Timer() as t:
                 if args.vectors == "real":
-                    vectors = real_vectors(index, corpus)
+                    vectors, asked = real_vectors(index, corpus)
                 else:
                     if pool_vectors is None:
                         pool_vectors = index.embeddings.embed_uncached(corpus.pool)
                     vectors = synthetic.composed_vectors(corpus, lambda _texts: pool_vectors)
+                    asked = synthetic.question_vectors(corpus, pool_vectors)
             vec_s = t.seconds
             print(f"size {size}: {len(corpus.units)} units generated, vectors in {vec_s:.1f} s", file=sys.stderr, flush=True)
-            timings = build_index(index, corpus, vectors)
+            timings = build_index(index, corpus, vectors, asked)
             with c.Timer() as t:
                 index.units()
                 index.keyword()
@@ -212,7 +249,7 @@ def main() -> None:
             rows, parts = measure(index, queries, warm)
             results.extend([[size] + r for r in rows])
             count_calls = count_calls_per_search(index, queries[0])
-            parts.append([f"  collection.count() runs {count_calls}x per hybrid search", *(float(v) * count_calls for v in parts[-1][1:])])
+            parts.append([f"  Chroma count() runs {count_calls}x per hybrid search", *(float(v) * count_calls for v in parts[-1][1:])])
             parts_by_size[size] = parts
             if args.profile and size == max(sizes):
                 profile_text = profile_hybrid(index, queries)
@@ -221,7 +258,8 @@ def main() -> None:
     how = (
         "every unit embedded with the model"
         if args.vectors == "real"
-        else f"composed: {len(synthetic.pool_sentences())} pool sentences embedded with the model, unit vector = normalised sum"
+        else f"composed: {len(synthetic.pool_sentences())} pool sentences embedded with the model, unit vector = normalised sum "
+        "of its sentences' vectors, past-question vector = its question sentence's vector"
     )
     print(f"Unit vectors: {how}.")
     print(f"Queries: {len(queries)} timed per method and size after {WARM_UP} warm-up queries; query-vector memo cleared before each.\n")

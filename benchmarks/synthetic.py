@@ -134,6 +134,7 @@ class SyntheticCorpus:
     units: list = field(default_factory=list)
     parts: list[list[int]] = field(default_factory=list)
     pool: list[str] = field(default_factory=list)
+    question_parts: list[int | None] = field(default_factory=list)  # the pool sentence of a past question alone
 
 
 def pool_sentences() -> list[str]:
@@ -234,6 +235,7 @@ def build(n_units: int, seed: int = 20250514, policy_share: float = 0.15) -> Syn
                 )
             )
             corpus.parts.append([title_index(topic), pool_index(qp, t)] + [pool_index(_Q + a, t) for a in answers])
+            corpus.question_parts.append(pool_index(qp, t))
     while len(corpus.units) < n_units:
         doc_no += 1
         topic = rng.randrange(len(TOPICS))
@@ -258,6 +260,7 @@ def build(n_units: int, seed: int = 20250514, policy_share: float = 0.15) -> Syn
                 )
             )
             corpus.parts.append([title_index(topic)] + [pool_index(_Q + _A + p, topic) for p in chosen])
+            corpus.question_parts.append(None)
     return corpus
 
 
@@ -288,6 +291,15 @@ def composed_vectors(corpus: SyntheticCorpus, embed: Callable[[list[str]], Seque
         out[row] = pool[parts].sum(axis=0)
     out /= np.linalg.norm(out, axis=1, keepdims=True)
     return out
+
+
+def question_vectors(corpus: SyntheticCorpus, pool_vectors: Sequence[Sequence[float]]) -> tuple[list[int], "object"]:
+    """Positions of the units that hold a past question, and each question's own vector (its pool sentence's)."""
+    import numpy as np
+
+    pool = np.asarray(pool_vectors, dtype=np.float32)
+    rows = [i for i, q in enumerate(corpus.question_parts) if q is not None]
+    return rows, pool[[corpus.question_parts[i] for i in rows]]
 
 
 def write_markdown(corpus: SyntheticCorpus, folder: Path) -> int:

