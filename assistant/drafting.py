@@ -90,7 +90,8 @@ class Drafter:
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
         query = Question(question.number, clean_text, clean_parts)
-        passages = retrieve(self.index, query, self.settings, exclude=exclude)
+        as_of = received if self.settings.only_earlier_decisions else None
+        passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received))
         draft = self._checked(question, output, passages, name, received)
         if removed:

@@ -1,6 +1,7 @@
 """Per-question retrieval: hybrid search, duplicates removed, a relevance floor, excluded documents left out."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Sequence
 
 from rapidfuzz import fuzz
@@ -17,12 +18,21 @@ def retrieve(
     *,
     exclude: Sequence[str] = (),
     k: int | None = None,
+    as_of: date | None = None,
 ) -> list[Passage]:
-    """Passages worth drafting from; an empty list means the corpus holds nothing close enough."""
+    """Passages worth drafting from; an empty list means the corpus holds nothing close enough.
+
+    With `as_of` (the date the request was received), decisions made after that date are left out: a reply
+    cannot re-use an answer that did not exist yet (this matters when re-drafting or evaluating old requests).
+    """
     query = question.full_text if isinstance(question, Question) else question
     k = k or settings.retrieval_k
-    found = index.search(query, k=k * 2, exclude=exclude)
-    kept = [p for p in dedupe(found) if p.similarity >= settings.relevance_floor]
+    found = index.search(query, k=k * 3, exclude=exclude)
+    kept = [
+        p
+        for p in dedupe(found)
+        if p.similarity >= settings.relevance_floor and not (as_of and p.unit.decided and p.unit.decided > as_of)
+    ]
     return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(kept[:k])]
 
 

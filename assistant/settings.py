@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     drop_unsupported: bool = False
     support_threshold: float = 0.5
     stale_after_days: int = 365
+    # Re-drafting an old request: leave out decisions made after it was received. Off by default because the
+    # demo evaluation cases hold out earlier decisions and draft them from later repeats.
+    only_earlier_decisions: bool = False
     max_request_chars: int = 200_000
     max_questions: int = 500
 
@@ -86,6 +89,7 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 256
     llm_ctx: int = 4096
     llm_max_passages: int = 4
+    llm_threads: int = 2
     llm_passage_words: int = 220
 
     # Letter

@@ -39,7 +39,7 @@ def default_gguf_path(settings: Settings) -> Path:
 
 
 @lru_cache(maxsize=2)
-def _llama(path: str, n_ctx: int, max_tokens: int, temperature: float, chat_format: str | None) -> Any:
+def _llama(path: str, n_ctx: int, max_tokens: int, temperature: float, chat_format: str | None, threads: int) -> Any:
     from langchain_community.chat_models import ChatLlamaCpp
 
     return ChatLlamaCpp(
@@ -49,7 +49,7 @@ def _llama(path: str, n_ctx: int, max_tokens: int, temperature: float, chat_form
         temperature=temperature,
         seed=0,
         verbose=False,
-        n_threads=2,
+        n_threads=threads,
         repeat_penalty=1.3,
         stop=["<end_of_turn>"],
         model_kwargs={"chat_format": chat_format} if chat_format else {},
@@ -65,7 +65,7 @@ def build_chat_model(settings: Settings) -> Any:
             if not Path(path).is_file():
                 raise LLMUnavailable(f"GGUF model file not found: {path}")
             chat_format = settings.llm_chat_format or (None if settings.llm_gguf_path else "gemma")
-            return _llama(path, settings.llm_ctx, settings.llm_max_tokens, settings.llm_temperature, chat_format)
+            return _llama(path, settings.llm_ctx, settings.llm_max_tokens, settings.llm_temperature, chat_format, settings.llm_threads)
         if provider == "ollama":
             from langchain_ollama import ChatOllama
 

@@ -289,6 +289,11 @@ def evaluate(
     from assistant.evaluation.judge import LLMJudge, calibrate, load_labels
     from assistant.evaluation.report import write_report
 
+    unknown = [name for name in engines if name not in Drafter.ENGINES]
+    if unknown:
+        raise ValueError(f"Unknown engine '{unknown[0]}': choose from {', '.join(Drafter.ENGINES)}")
+    if judge_name not in ("checker", "llm"):
+        raise ValueError(f"Unknown judge '{judge_name}': choose checker or llm")
     thresholds = load_thresholds(thresholds_path)
     old = json.loads(Path(compare).read_text(encoding="utf-8")) if compare else None
     index = shared_index(settings, index)
@@ -317,8 +322,6 @@ def evaluate(
     judge: Judge = checker
     if judge_name == "llm":
         judge = LLMJudge(drafter.chat_model(), settings.llm_provider)
-    elif judge_name != "checker":
-        raise ValueError(f"Unknown judge '{judge_name}': choose checker or llm")
     results = run_eval(settings, cases, engines=engines, k=k, judge=judge, drafter=drafter, progress=progress)
     if label:
         results["subset"] = label
