@@ -144,7 +144,7 @@ def sign_in(browser, app: AppProcess, username: str):
     page.get_by_label("username").fill(username)
     page.get_by_label("password").fill(password)
     page.get_by_role("button", name="Login").click()
-    page.locator("#signed-in").get_by_text(f"Signed in as {username}").wait_for(timeout=30_000)
+    page.locator("#signed-in").get_by_text(f"Signed in as {username}").wait_for(timeout=120_000)
     return page
 
 
@@ -154,12 +154,12 @@ def cards(page) -> int:
 
 def open_case(page, reference: str) -> None:
     page.get_by_role("tab", name="Cases").click()
-    page.locator("#cases-table").get_by_text(reference).wait_for(timeout=30_000)
+    page.locator("#cases-table").get_by_text(reference).wait_for(timeout=120_000)
     choice = page.locator("#case-choice").get_by_role("combobox")
     choice.click()
     page.get_by_role("option", name=re.compile(re.escape(reference))).first.click()
     page.locator("#open-case").click()
-    page.locator(".case-header").get_by_text(reference).first.wait_for(timeout=30_000)
+    page.locator(".case-header").get_by_text(reference).first.wait_for(timeout=120_000)
 
 
 def test_draft_edit_restart_review_export(app, browser):
@@ -179,7 +179,7 @@ def test_draft_edit_restart_review_export(app, browser):
     page.locator("#draft-button").click()
     page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=600_000)
     seconds = time.perf_counter() - started
-    page.locator("#draft-progress").get_by_text("Drafted 10 answer(s)").wait_for(timeout=60_000)
+    page.locator("#draft-progress").get_by_text("Drafted 10 answer(s)").wait_for(timeout=180_000)
     print(f"\nDrafting the seed request (10 questions), click to last card: {seconds:.1f} s")
     assert cards(page) == 10
     header = page.locator(".case-header").first.inner_text()
@@ -190,7 +190,7 @@ def test_draft_edit_restart_review_export(app, browser):
     card1 = page.locator("#card-1").first
     card1.get_by_text(re.compile(r"^Sources \(\d+\)")).click()
     quote = card1.locator(".source mark").first
-    quote.wait_for(timeout=10_000)
+    quote.wait_for(timeout=180_000)
     assert quote.inner_text().strip()
     page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)
     page.screenshot(path=str(ARTIFACTS / "draft-top.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 1500}, full_page=True)
@@ -202,7 +202,7 @@ def test_draft_edit_restart_review_export(app, browser):
     answer = card3.locator(".answer-box textarea").first
     answer.fill(EDITED)
     answer.blur()
-    card3.locator(".saved-note").get_by_text("Version 2").wait_for(timeout=30_000)
+    card3.locator(".saved-note").get_by_text("Version 2").wait_for(timeout=120_000)
     assert "by officer" in card3.locator(".saved-note").inner_text()
 
     # Kill the server without warning and start it again: the edit is still there.
@@ -211,7 +211,7 @@ def test_draft_edit_restart_review_export(app, browser):
     page.context.close()
     page = sign_in(browser, app, "officer")
     open_case(page, reference)
-    page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=180_000)
     assert page.locator("#card-3").first.locator(".answer-box textarea").first.input_value() == EDITED
     page.screenshot(path=str(ARTIFACTS / "after-restart.png"), full_page=True)
 
@@ -220,7 +220,7 @@ def test_draft_edit_restart_review_export(app, browser):
     page.get_by_text("Deadline: clarification and extension").click()
     page.get_by_label("Public interest extension (working days)").fill("5")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.locator(".case-header").get_by_text("5-working-day public interest extension").first.wait_for(timeout=30_000)
+    page.locator(".case-header").get_by_text("5-working-day public interest extension").first.wait_for(timeout=120_000)
     assert page.locator(".case-header").first.inner_text() != due_before
     outside = list(page.outside)  # type: ignore[attr-defined]
     page.context.close()
@@ -231,20 +231,20 @@ def test_draft_edit_restart_review_export(app, browser):
     page.get_by_role("tab", name="Review").click()
     review1 = page.locator("#review-1").first
     cited = review1.locator(".cited-quote mark").first
-    cited.wait_for(timeout=60_000)
+    cited.wait_for(timeout=180_000)
     assert cited.inner_text().strip()
     assert review1.locator(".check").count() >= 1
     assert "Opened and drafted by officer" in page.locator(".activity").first.inner_text()
     assert "changed question 3 answer" in page.locator(".activity").first.inner_text()
     review1.get_by_role("button", name="Approve").click()
-    review1.get_by_text("Approved by reviewer").wait_for(timeout=30_000)
+    review1.get_by_text("Approved by reviewer").wait_for(timeout=120_000)
     page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
 
     # The requester letter downloads as Word with the answers and without citation markers.
     page.get_by_role("tab", name="Export").click()
     page.locator("#export-button").click()
-    page.locator("#export-note").get_by_text("Files written to").wait_for(timeout=60_000)
-    with page.expect_download(timeout=30_000) as download_info:
+    page.locator("#export-note").get_by_text("Files written to").wait_for(timeout=180_000)
+    with page.expect_download(timeout=120_000) as download_info:
         page.locator("#download-letter").click()
     letter_path = ARTIFACTS / "requester-letter.docx"
     download_info.value.save_as(letter_path)
