@@ -208,6 +208,8 @@ class KeywordIndex:
 class Index:
     """Dense + keyword index of the corpus; ingest and search go through here, for the CLI, the app and evals."""
 
+    COUNT_TTL = 5.0
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Any = None
@@ -215,6 +217,7 @@ class Index:
         self._units: dict[str, Unit] | None = None
         self._embeddings: LazyEmbeddings | None = None
         self._side: dict[str, Any] = {}
+        self._counts: dict[str, tuple[int, float]] = {}
 
     # -- storage -------------------------------------------------------------------------------
     def _client(self) -> Any:
@@ -271,7 +274,18 @@ class Index:
         return self.settings.data_dir / "bm25" / f"{suffix}{self.settings.collection}"
 
     def count(self) -> int:
-        return int(self.collection.count())
+        """Units in the collection. Counting costs a round trip (milliseconds at 100k units), so the figure is
+        kept for a few seconds: long enough for one search, short enough to notice another process's ingest."""
+        return self._count_of(self.collection)
+
+    def _count_of(self, collection: Any) -> int:
+        now = time.monotonic()
+        key = collection.name
+        cached = self._counts.get(key)
+        if cached is None or now - cached[1] > self.COUNT_TTL:
+            cached = (int(collection.count()), now)
+            self._counts[key] = cached
+        return cached[0]
 
     def _all(self, include: Sequence[str] = ("metadatas", "documents")) -> dict[str, Any]:
         total = self.count()
@@ -389,6 +403,7 @@ class Index:
             chunk = to_remove[start : start + max_batch]
             self.collection.delete(ids=chunk)
             self.questions.delete(ids=chunk)
+        self._counts.clear()
         if to_add or to_remove or self._keyword is None:
             self._units = None
             self._rebuild_keyword()
@@ -402,6 +417,7 @@ class Index:
                 pass
         self._store = None
         self._side = {}
+        self._counts.clear()
         self._units = None
         self._keyword = None
         shutil.rmtree(self._keyword_dir, ignore_errors=True)
@@ -411,7 +427,7 @@ class Index:
         self, query: str, k: int, where: dict[str, Any] | None = None, *, collection: Any = None
     ) -> list[tuple[str, float]]:
         target = self.collection if collection is None else collection
-        if target.count() == 0:
+        if self._count_of(target) == 0:
             return []
         vector = self.embeddings.embed_query(query)
         got = target.query(query_embeddings=[vector], n_results=max(1, k), where=where, include=["distances"])

@@ -162,7 +162,7 @@ def main() -> None:
                 rows.append([engine, f"warm, run {run} of the seed request", n_seed, s, s / n_seed])
             s, _ = timed_draft(drafter, unseen, engine, unseen_exclude, unseen_received)
             rows.append([engine, f"warm, unseen request ({args.unseen})", n_unseen, s, s / n_unseen])
-            drafter.index.embeddings._cache.clear()
+            c.forget_vectors(drafter.index)
             fresh, _ = timed_draft(drafter, seed, engine, [c.SEED_DOC_ID], SEED_RECEIVED)
             rows.append([engine, "warm, seed request with the vector memo cleared", n_seed, fresh, fresh / n_seed])
             if engine == "extractive":

@@ -99,7 +99,7 @@ def measure(index: Any, queries: list[str], warm: list[str]) -> tuple[list[list[
     """Latency rows per search method, then rows for the parts a hybrid search is made of."""
     from assistant.retrieval import retrieve
 
-    forget = index.embeddings._cache.clear
+    forget = lambda: c.forget_vectors(index)  # noqa: E731
     methods: dict[str, Callable[[str], Any]] = {
         "hybrid (Index.search)": lambda q: index.search(q),
         "dense only": lambda q: index.search(q, method="dense"),
@@ -146,7 +146,7 @@ def measure(index: Any, queries: list[str], warm: list[str]) -> tuple[list[list[
 
 
 def profile_hybrid(index: Any, queries: list[str], top: int = 25) -> str:
-    forget = index.embeddings._cache.clear
+    forget = lambda: c.forget_vectors(index)  # noqa: E731
     profiler = cProfile.Profile()
     for q in queries:
         forget()
@@ -194,7 +194,7 @@ def count_calls_per_search(index: Any, query: str) -> int:
 
     Collection.count = counting  # type: ignore[method-assign]
     try:
-        index.embeddings._cache.clear()
+        c.forget_vectors(index)
         index.search(query)
     finally:
         Collection.count = original  # type: ignore[method-assign]
