@@ -540,16 +540,24 @@ class CaseStore:
 
     def update_answer(self, case_id: int, number: str, answer: str, user: str) -> bool:
         """Autosave of an officer's edit; returns False when nothing changed (a blur without typing)."""
+        return self._edit_field(case_id, number, "answer", answer, answer, user)
+
+    def _edit_field(self, case_id: int, number: str, column: str, stored: str, shown: str, user: str) -> bool:
+        """One officer edit of one draft field: a new version and a history row, or nothing when unchanged.
+
+        `stored` is the column's new value; `shown` is how old and new values read in the history."""
+        field = column.removesuffix("_json")
         with self._write() as conn:
             current = self._require_draft(case_id, number, conn)
-            if current["answer"] == answer:
+            if current[column] == stored:
                 return False
             conn.execute(
-                "UPDATE drafts SET answer = ?, version = version + 1, updated_by = ?, updated_at = ?"
+                f"UPDATE drafts SET {column} = ?, version = version + 1, updated_by = ?, updated_at = ?"
                 " WHERE case_id = ? AND number = ?",
-                (answer, user, now_iso(), case_id, number),
+                (stored, user, now_iso(), case_id, number),
             )
-            self._log(conn, case_id, number, "answer", current["answer"], answer, user)
+            old = ", ".join(json.loads(current[column])) if column.endswith("_json") else current[column]
+            self._log(conn, case_id, number, field, old, shown, user)
         return True
 
     def update_checks(self, case_id: int, number: str, citations: list[Citation], flags: list[Flag]) -> None:
@@ -567,32 +575,11 @@ class CaseStore:
         except ValueError:
             choices = ", ".join(s.value for s in Status)
             raise ValueError(f"Unknown status '{status}': choose one of {choices}.") from None
-        with self._write() as conn:
-            current = self._require_draft(case_id, number, conn)
-            if current["status"] == value:
-                return False
-            conn.execute(
-                "UPDATE drafts SET status = ?, version = version + 1, updated_by = ?, updated_at = ?"
-                " WHERE case_id = ? AND number = ?",
-                (value, user, now_iso(), case_id, number),
-            )
-            self._log(conn, case_id, number, "status", current["status"], value, user)
-        return True
+        return self._edit_field(case_id, number, "status", value, value, user)
 
     def update_exemptions(self, case_id: int, number: str, exemptions: Sequence[str], user: str) -> bool:
         cleaned = list(dict.fromkeys(e.strip() for e in exemptions if e and e.strip()))
-        with self._write() as conn:
-            current = self._require_draft(case_id, number, conn)
-            old = json.loads(current["exemptions_json"])
-            if old == cleaned:
-                return False
-            conn.execute(
-                "UPDATE drafts SET exemptions_json = ?, version = version + 1, updated_by = ?, updated_at = ?"
-                " WHERE case_id = ? AND number = ?",
-                (_dumps(cleaned), user, now_iso(), case_id, number),
-            )
-            self._log(conn, case_id, number, "exemptions", ", ".join(old), ", ".join(cleaned), user)
-        return True
+        return self._edit_field(case_id, number, "exemptions_json", _dumps(cleaned), ", ".join(cleaned), user)
 
     # -- history and review ------------------------------------------------------------------------
     def history(self, case_id: int, number: str | None = None) -> list[Edit]:

@@ -78,3 +78,24 @@ def _local_user() -> str:
         return getpass.getuser()
     except Exception:  # pragma: no cover - no login name in some containers
         return "local"
+
+
+def open_case(ctx: AppContext, state: dict | None, empty_message: str) -> Any:
+    """The case a view is showing, with its header; or a message (no case open, or it cannot be read) and None.
+
+    Must be called inside a `gr.render` function."""
+    import gradio as gr
+
+    from assistant.ui import html
+
+    case_id = (state or {}).get("id")
+    if not case_id:
+        gr.Markdown(empty_message)
+        return None
+    try:
+        case = ctx.store.get_case(case_id)
+    except ValueError as exc:
+        gr.Markdown(f"⚠️ {exc}")
+        return None
+    gr.HTML(html.case_header(case))
+    return case

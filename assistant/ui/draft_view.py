@@ -13,7 +13,7 @@ from assistant.intake import REQUEST_SUFFIXES, request_text_from_file
 from assistant.models import Draft
 from assistant.readers import ReadError
 from assistant.ui import html
-from assistant.ui.context import AppContext
+from assistant.ui.context import AppContext, open_case
 
 
 def opened(case_id: int | None) -> dict[str, Any]:
@@ -158,16 +158,10 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
 
     @gr.render(inputs=[case_state])
     def cards(state: dict | None) -> None:
-        case_id = (state or {}).get("id")
-        if not case_id:
-            gr.Markdown("No case is open: draft a new request above, or open one from the Cases tab.")
+        case = open_case(ctx, state, "No case is open: draft a new request above, or open one from the Cases tab.")
+        if case is None:
             return
-        try:
-            case = ctx.store.get_case(case_id)
-        except ValueError as exc:
-            gr.Markdown(f"⚠️ {exc}")
-            return
-        gr.HTML(html.case_header(case))
+        case_id = case.id
         with gr.Accordion("Deadline: clarification and extension", open=False):
             with gr.Row():
                 clarified = gr.Textbox(

@@ -8,7 +8,7 @@ import gradio as gr
 from assistant.citations import SentenceCheck, check_draft
 from assistant.models import Draft
 from assistant.ui import html
-from assistant.ui.context import AppContext
+from assistant.ui.context import AppContext, open_case
 
 
 def sentence_checks(ctx: AppContext, draft: Draft) -> list[SentenceCheck]:
@@ -24,17 +24,10 @@ def build(ctx: AppContext, case_state: gr.State, review_tick: gr.State) -> None:
     # Re-drawn when the tab is opened, not on every change of the case: the sentence checks cost embeddings.
     @gr.render(inputs=[case_state, review_tick], triggers=[review_tick.change])
     def review(state: dict | None, _tick: Any, request: gr.Request) -> None:
-        case_id = (state or {}).get("id")
-        if not case_id:
-            gr.Markdown("Open a case (Cases tab) to review it.")
-            return
-        try:
-            case = ctx.store.get_case(case_id)
-        except ValueError as exc:
-            gr.Markdown(f"⚠️ {exc}")
+        case = open_case(ctx, state, "Open a case (Cases tab) to review it.")
+        if case is None:
             return
         viewer = ctx.viewer(request)
-        gr.HTML(html.case_header(case))
         gr.HTML(html.activity_html(case, ctx.store.history(case.id)), padding=True)
         if not viewer.can_review:
             gr.Markdown(f"You are signed in as **{viewer.username}** ({viewer.role}): only reviewers can approve or return answers.")
