@@ -30,27 +30,18 @@ Conventions:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.models import Question
+from assistant.requests.left_out import find_left_out
+from assistant.requests.result import LeftOut, ParsedRequest, RequestError
+from assistant.requests.scope import governed_numbers, is_fallback_line, is_scope_line
+from assistant.requests.sentences import sentences as _sentences
 
-__all__ = ["ParsedRequest", "RequestError", "parse_request", "split_request"]
+__all__ = ["LeftOut", "ParsedRequest", "RequestError", "parse_request", "split_request"]
 
 DEFAULT_MAX_CHARS = 200_000
 DEFAULT_MAX_QUESTIONS = 500
-
-
-class RequestError(ValueError):
-    """The text cannot be read as an FOI request; the message is meant for the officer."""
-
-
-@dataclass(frozen=True)
-class ParsedRequest:
-    """A request split into questions, with the framing text kept apart for context."""
-
-    questions: list[Question]
-    preamble: str = ""
-    closing: str = ""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -189,10 +180,10 @@ class _Line:
 
 _Q_LABEL = re.compile(r"^(?:Q|QUESTION|Question)\s*\.?\s*(\d{1,3})([a-zA-Z])?(?:\s*[.):\-–—]|(?=\s)|$)\s*")
 _DOTTED_LABEL = re.compile(r"^(\d{1,3})\.(\d{1,2})\.?(?=\s)\s*")
-_NUM_LABEL = re.compile(r"^\(?(\d{1,3})([a-z])?(?:[.):]|\s+[-–—](?=\s))(?!\d)\s*")
+_NUM_LABEL = re.compile(r"^\(?(\d{1,3})([a-z])?(?:[.):]|,(?=\s+[A-Za-z])|\s+[-–—](?=\s))(?!\d)\s*")
 _ALPHA_LABEL = re.compile(r"^(?:\(([a-zA-Z])\)|([a-zA-Z])\)|([a-zA-Z])\.(?=\s))\s*")
 _ROMAN_LABEL = re.compile(r"^(?:\(([ivx]{1,6})\)|([ivx]{1,6})\)|([ivx]{1,6})\.(?=\s))\s*")
-_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—*]\s+)(?=\S)")
+_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—]\s+|\*\s*(?=[A-Za-z(£\"'“‘]))(?=\S)")
 
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
@@ -245,9 +236,14 @@ def _read_line(raw: str, inline: bool = False) -> _Line:
 
 # Mid-line labels: a number after the end of a sentence ("...2023? 2. How many"), or a run of
 # letters / roman numerals after a colon ("Please provide: a) X b) Y").
+# Pasted text often loses its line breaks ("...under the Act:1) As of 2024, how many...?2) Between..."), so a
+# label straight after "?", ":" or ";" counts too, as does "1)" straight after a full stop.
 _INLINE_NUM = re.compile(
-    r"(?<=[?.!:;)\"'”’])\s+(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s+\S)"
+    r"(?:(?<=[?.!:;)\"'”’])\s+|(?<=[?:;])|(?<=[a-z]\.)(?=\(?\d{1,3}[a-z]?\)))"
+    r"(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s*[A-Za-z(£\"'“‘])"
 )
+# Bullets run together on one line: "Please provide: * the number of X * the number of Y".
+_INLINE_BULLET = re.compile(r"(?:(?<=\S)\s+|(?<=[:;.?]))(?=[*•▪●]\s*[A-Za-z(£\"'“‘])")
 _INLINE_SUB = re.compile(r"(?<=\s)\(?([a-z]|[ivx]{1,4})\)(?=\s)")
 _LIST_INTRO = re.compile(r"[:;?.!\-–—]\s*$")
 
@@ -262,8 +258,21 @@ def _inline_splits(line: str) -> list[str]:
     pieces.append(line[start:])
     out: list[str] = []
     for piece in pieces:
-        out.extend(_inline_sub_splits(piece))
+        for part in _inline_bullet_splits(piece):
+            out.extend(_inline_sub_splits(part))
     return [piece.strip() for piece in out if piece.strip()]
+
+
+def _inline_bullet_splits(piece: str) -> list[str]:
+    """Cut at "*" / "•" bullets written mid-line: two or more of them, or one after a list intro (":")."""
+    cuts = [m.start() for m in _INLINE_BULLET.finditer(piece) if m.start() > 0]
+    if not cuts:
+        return [piece]
+    starts_with_bullet = bool(re.match(r"[*•▪●]\s*\S", piece))
+    if len(cuts) + starts_with_bullet < 2 and not _LIST_INTRO.search(piece[: cuts[0]]):
+        return [piece]
+    bounds = [0, *cuts, len(piece)]
+    return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _inline_sub_splits(piece: str) -> list[str]:
@@ -528,27 +537,6 @@ _FOI_MENTION = re.compile(
 _BACKGROUND_VERB = re.compile(r"\b(?:writ(?:e|ing)|request(?:ing)?|make|making|submit(?:ting)?)\b", re.I)
 _FOLLOW_ON = re.compile(r"^(?:if\s+(?:so|yes|not|no|this|that|there|the\s+answer|applicable)|and\s+if\b)", re.I)
 _QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
-_SENTENCE_END = re.compile(r"[.?!]+[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(£])")
-_ABBREVIATIONS = frozenset(
-    "e.g i.e etc no nos vs approx st mr mrs ms dr cllr ref para sec inc ltd co fig cf al ibid".split()
-)
-
-
-def _sentences(paragraph: str) -> list[str]:
-    """Split a paragraph into sentences, not breaking after "e.g." or "No." and the like."""
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        if match.group().startswith(".") and not match.group().startswith(".."):
-            word = paragraph[start:match.start()].rsplit(None, 1)[-1:] or [""]
-            if word[0].lstrip("(\"'“‘").lower() in _ABBREVIATIONS:
-                continue
-        out.append(paragraph[start:match.end()].strip())
-        start = match.end()
-    out.append(paragraph[start:].strip())
-    return [sentence for sentence in out if sentence]
-
-
 def _is_question_sentence(sentence: str) -> bool:
     if _QUESTION_END.search(sentence):
         return True
