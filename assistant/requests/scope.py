@@ -34,7 +34,7 @@ _SCOPE = re.compile(
 #: A subject of its own: the sentence asks something, so it is a question that happens to name a period.
 _OWN_ASK = re.compile(
     r"""\b(?:how\s+(?:many|much|often|long)|number\s+of|numbers\s+of|amount\s+of|copy\s+of|copies\s+of|list\s+of
-        |total\s+(?:cost|spend|amount|number)|cost\s+of|what\b|which\b|who\b|whether\b)""",
+        |the\s+number\b|total\s+(?:cost|spend|amount|number)|cost\s+of|what\b|which\b|who\b|whether\b)""",
     re.I | re.X,
 )
 _FALLBACK = re.compile(
