@@ -239,11 +239,12 @@ def _read_line(raw: str, inline: bool = False) -> _Line:
 # Pasted text often loses its line breaks ("...under the Act:1) As of 2024, how many...?2) Between..."), so a
 # label straight after "?", ":" or ";" counts too, as does "1)" straight after a full stop.
 _INLINE_NUM = re.compile(
-    r"(?:(?<=[?.!:;)\"'”’])\s+|(?<=[?:;])|(?<=[a-z]\.)(?=\(?\d{1,3}[a-z]?\)))"
+    r"(?:(?<=[?.!:;)\"'”’])\s+|(?<=[?:;])|(?<=[a-z]\.)(?=\(?\d{1,3}[a-z]?\))"
+    r"|(?<=[a-z.)?])(?=\d{1,2}[.)]\s*[A-Z]))"  # glued: "...rules?, and3. Of", "...provision.2.Total", "etc)5. Of"
     r"(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s*[A-Za-z(£\"'“‘])"
 )
 # Bullets run together on one line: "Please provide: * the number of X * the number of Y".
-_INLINE_BULLET = re.compile(r"(?:(?<=\S)\s+|(?<=[:;.?]))(?=[*•▪●]\s*[A-Za-z(£\"'“‘])")
+_INLINE_BULLET = re.compile(r"(?:(?<=\S)\s+|(?<=[:;.?])|(?<=[a-z)])(?=\*[A-Z]))(?=[*•▪●]\s*[A-Za-z(£\"'“‘])")
 _INLINE_SUB = re.compile(r"(?<=\s)\(?([a-z]|[ivx]{1,4})\)(?=\s)")
 _LIST_INTRO = re.compile(r"[:;?.!\-–—]\s*$")
 
@@ -552,6 +553,8 @@ _PROCEDURAL = re.compile(
     r"\b(?:clarification|receipt\s+of|acknowledge?(?:ment)?|deadline|within\s+(?:the\s+)?20\s+(?:working\s+)?days)\b",
     re.I,
 )
+_LIST_QUESTION = re.compile(r"\b(?:how\s+(?:many|much)|the\s+number\s+of|what\s+(?:is|are|was|were))\b", re.I)
+_FOLLOWING = re.compile(r"\b(?:the\s+following|as\s+follows)\b", re.I)
 _PLEASE_VERB = re.compile(rf"\b(?:please|kindly|could\s+you|can\s+you)\s+(?:{_ASK_VERBS})\b", re.I)
 _FOI_MENTION = re.compile(
     r"\b(?:freedom\s+of\s+information|FOIA?|environmental\s+information\s+regulations|EIR)\b", re.I
@@ -572,8 +575,8 @@ def _is_question_sentence(sentence: str, line_start: bool = False) -> bool:
         return False
     if _QUESTION_END.search(text):
         return True
-    if text.endswith(":"):
-        return False
+    if text.endswith(":"):  # "Of these cases how many were for a refusal to:" asks, its list follows
+        return bool(_LIST_QUESTION.search(text)) and not _FOLLOWING.search(text)
     if _ASK.search(text) or _SUBJECT.search(text):
         # "I would like to make a request under the Freedom of Information Act." is background, not a question.
         return not (
