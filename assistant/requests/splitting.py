@@ -240,7 +240,7 @@ def _read_line(raw: str, inline: bool = False) -> _Line:
 # label straight after "?", ":" or ";" counts too, as does "1)" straight after a full stop.
 _INLINE_NUM = re.compile(
     r"(?:(?<=[?.!:;)\"'”’])\s+|(?<=[?:;])|(?<=[a-z]\.)(?=\(?\d{1,3}[a-z]?\))"
-    r"|(?<=[a-z.)?])(?=\d{1,2}[.)]\s*[A-Z]))"  # glued: "...rules?, and3. Of", "...provision.2.Total", "etc)5. Of"
+    r"|(?<=[a-z.)?])(?=\d{1,2}[.)]\s*[A-Z])|(?<=[a-z)])\s+(?=\d{1,2}\.[A-Z][a-z]))"  # glued: "...rules?, and3. Of", "...provision.2.Total", "etc)5. Of"
     r"(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s*[A-Za-z(£\"'“‘])"
 )
 # Bullets run together on one line: "Please provide: * the number of X * the number of Y".
@@ -483,7 +483,7 @@ def _parts(lines: list[_Line], schemes: tuple[str, ...]) -> tuple[str, list[tupl
 
 def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tuple[list[Question], str]:
     """Questions from a chain of top-level labels; returns (questions, closing text)."""
-    sub_schemes = {"num": ("alpha", "roman"), "alpha": ("roman",), "roman": ("alpha",)}[scheme]
+    sub_schemes = {"num": ("alpha", "roman"), "alpha": ("num", "roman"), "roman": ("alpha",)}[scheme]
     closing = ""
     blocks: list[list[_Line]] = []
     for k, start in enumerate(chain):
@@ -495,6 +495,7 @@ def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tu
 
     labels = [lines[start].label(scheme) or _Label(scheme, 0) for start in chain]  # every chain line has one
     questions: list[Question] = []
+    stemless = all(label.minor > 0 for label in labels)
     k = 0
     while k < len(blocks):
         # Consecutive blocks with the same number ("7a", "7b"...) make one question.
@@ -509,6 +510,14 @@ def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tu
         elif bare:
             text = _join(bare[0], bare[0][0].text)
             parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered]
+        elif stemless and not _join(lettered[0][1], lettered[0][1][0].text).endswith(":"):
+            # "1a. … 1b. … 2a. …" with no bare number anywhere: each label is a question of its own.
+            for label, block in lettered:
+                name = f"{label.name}.{label.minor_name}" if label.minor_name.isdigit() else label.name + label.minor_name
+                text, parts = _parts(block, sub_schemes)
+                questions.append(Question(number=name, text=text, parts=parts))
+            k = end
+            continue
         else:  # "7a) ... 7b) ...": 7a's text is the question, 7b onwards its parts
             text = _join(lettered[0][1], lettered[0][1][0].text)
             parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered[1:]]
@@ -845,6 +854,16 @@ def parse_request(
     score, chain = _best_chain(lines, "num")
     if chain and score >= 1:
         chosen = ("num", chain)
+        # "A) … 1) … 2) … B) … C)": capital letters above the numbers make the questions, numbers their parts.
+        alpha_score, alpha_chain = _best_chain(lines, "alpha")
+        if (
+            len(alpha_chain) >= 2
+            and alpha_score >= 1
+            and alpha_chain[0] < chain[0]
+            and all(lines[i].raw.lstrip("(")[:1].isupper() for i in alpha_chain)
+            and chain[-1] < alpha_chain[-1]
+        ):
+            chosen = ("alpha", alpha_chain)
     else:
         candidates = [(_best_chain(lines, scheme), scheme) for scheme in ("alpha", "roman")]
         (score, chain), scheme = max(candidates, key=lambda c: (c[0][0], -(c[0][1] or [len(lines)])[0]))
