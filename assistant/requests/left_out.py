@@ -26,12 +26,14 @@ ASK_CUE = re.compile(
 )
 #: "Please provide the following (information) (under the Act)": introduces the questions, asks nothing itself.
 _LEAD_IN = re.compile(
-    r"""^.{0,80}?\b(?:the\s+following|these\s+questions|as\s+follows)\b(?:\s+(?:information|details|data|questions?
-        |figures))?(?:\s*(?:under|in\s+accordance\s+with|as\s+per|pursuant\s+to)\b[^?]*)?[\s.:;,-]*$""",
+    r"""^(?:please\s+(?:advise|provide|supply|send|tell\s+me)[\s.:]*$
+        |.{0,80}?\b(?:the\s+following|these\s+questions|as\s+follows)\b(?:\s+(?:information|details|data|questions?
+        |figures))?(?:\s*(?:under|in\s+accordance\s+with|as\s+per|pursuant\s+to)\b[^?]*)?[\s.:;,-]*$)""",
     re.I | re.X,
 )
 _RECEIPT = re.compile(r"\b(?:confirm|acknowledge)\s+(?:the\s+)?receipt\b", re.I)
 _CLIP = re.compile(r"[?!:;]\s*|\.\s+|\s\(?\d{1,3}[a-z]?[.)]\s+|\s\(?[a-z]\)\s+|\s[*•]\s+")
+_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})[.)]\s*")
 _WINDOW = 40
 
 
@@ -46,7 +48,7 @@ def _window(body: str, match: re.Match) -> str:
         start = max(0, match.start() - _WINDOW)
         piece = body[start:match.start()]
         cuts = [m.end() for m in _CLIP.finditer(piece)]
-        return piece[cuts[-1]:] if cuts else piece
+        return _LABEL.sub("", piece[cuts[-1]:] if cuts else piece)
     piece = body[match.start():match.end() + _WINDOW]
     cut = _CLIP.search(piece, match.end() - match.start())
     return piece[: cut.start()] if cut else piece

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"[.?!]+[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(£])")
+# A sentence ends at ".", "?" or "!" before a capital, digit or quote; pasted text that lost its spaces
+# ("...young people.Please could you...") ends one too when a word of two or more letters precedes.
+_SENTENCE_END = re.compile(r"[.?!]+[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(£])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])")
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc no nos vs approx st mr mrs ms dr cllr ref para sec inc ltd co fig cf al ibid q".split()
 )

@@ -455,7 +455,9 @@ def _split_tail(lines: list[_Line]) -> tuple[list[_Line], str]:
     while len(paragraphs) > 1:
         last = paragraphs[-1]
         text = _join(last)
-        if any(line.labels or line.bullet for line in last) or not _is_closing(text):
+        if any(line.labels or line.bullet for line in last) or not (
+            _is_closing(text) or all(is_scope_line(s) or is_fallback_line(s) for s in _sentences(text))
+        ):
             break
         closing.insert(0, text)
         paragraphs.pop()
@@ -818,22 +820,14 @@ def _attach_scope(questions: list[Question], scope: list[tuple[str, int]]) -> li
     return [replace(q, context=c) for q, c in zip(questions, context)]
 
 
-def _letter_paragraphs(raw_lines: list[str]) -> list[tuple[str, str]]:
-    """The request's paragraphs up to any e-mail history or site footer, quoted lines left out."""
+def _letter_lines(raw_lines: list[str]) -> list[tuple[str, str]]:
+    """The request's lines up to any e-mail history or site footer, quoted lines left out."""
     out: list[tuple[str, str]] = []
-    current: list[str] = []
     for raw in raw_lines:
         if _EMAIL_HISTORY.match(raw) or _SEPARATOR.match(raw):
             break
-        if raw.startswith(">"):
-            continue
-        if raw:
-            current.append(raw)
-        elif current:
-            out.append((" ".join(current), "body"))
-            current = []
-    if current:
-        out.append((" ".join(current), "body"))
+        if raw and not raw.startswith(">"):
+            out.append((raw, "body"))
     return out
 
 
@@ -913,10 +907,13 @@ def parse_request(
             scope.append((sentence, len(questions)))
         elif is_fallback_line(sentence):
             fallback.append(sentence)
+    for question in questions:  # "If data is not available for a year, please say why." under one question
+        for piece in [question.text, *(text for _, text in question.parts)]:
+            fallback.extend(s for s in _framing_sentences(piece) if is_fallback_line(s))
     questions = _attach_scope(questions, scope)
     scope_lines = list(dict.fromkeys(line for line, _ in scope))
     fallback_lines = list(dict.fromkeys(fallback))
-    left_out = find_left_out(_letter_paragraphs(checked), questions, [*scope_lines, *fallback_lines])
+    left_out = find_left_out(_letter_lines(checked), questions, [*scope_lines, *fallback_lines])
     preamble = "\n".join([*headers, framing.preamble] if framing.preamble else headers)
     return ParsedRequest(
         questions=questions,
