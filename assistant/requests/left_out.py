@@ -32,8 +32,12 @@ _LEAD_IN = re.compile(
     re.I | re.X,
 )
 _RECEIPT = re.compile(r"\b(?:confirm|acknowledge)\s+(?:the\s+)?receipt\b", re.I)
-_CLIP = re.compile(r"[?!:;]\s*|\.\s+|\s\(?\d{1,3}[a-z]?[.)]\s+|\s\(?[a-z]\)\s+|\s[*•]\s+")
-_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})[.)]\s*")
+_CLIP = re.compile(
+    r"[?!:;]\s*|\.\s+|\s\(?\d{1,3}[a-z]?[.)]\s+|\s\(?[a-z]\)\s+|\s[*•+]\s*|\s(?:Q|Question)\s*\d{1,3}[a-z]?[.):]?\s+"
+)
+_LABEL = re.compile(
+    r"^\s*(?:\(?(?:\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})[.)]|(?:Q|Question)\s*\.?\s*\d{1,3}[a-z]?[.):]?|[*•+-])\s*"
+)
 _WINDOW = 40
 
 

@@ -183,7 +183,7 @@ _DOTTED_LABEL = re.compile(r"^(\d{1,3})\.(\d{1,2})\.?(?=\s)\s*")
 _NUM_LABEL = re.compile(r"^\(?(\d{1,3})([a-z])?(?:[.):]|,(?=\s+[A-Za-z])|\s+[-–—](?=\s))(?!\d)\s*")
 _ALPHA_LABEL = re.compile(r"^(?:\(([a-zA-Z])\)|([a-zA-Z])\)|([a-zA-Z])\.(?=\s))\s*")
 _ROMAN_LABEL = re.compile(r"^(?:\(([ivx]{1,6})\)|([ivx]{1,6})\)|([ivx]{1,6})\.(?=\s))\s*")
-_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—]\s+|\*\s*(?=[A-Za-z(£\"'“‘]))(?=\S)")
+_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—]\s+|[*+]\s*(?=[A-Za-z(£\"'“‘]))(?=\S)")
 
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
@@ -240,7 +240,7 @@ def _read_line(raw: str, inline: bool = False) -> _Line:
 # label straight after "?", ":" or ";" counts too, as does "1)" straight after a full stop.
 _INLINE_NUM = re.compile(
     r"(?:(?<=[?.!:;)\"'”’])\s+|(?<=[?:;])|(?<=[a-z]\.)(?=\(?\d{1,3}[a-z]?\))"
-    r"|(?<=[a-z.)?])(?=\d{1,2}[.)]\s*[A-Z])|(?<=[a-z)])\s+(?=\d{1,2}\.[A-Z][a-z]))"  # glued: "...rules?, and3. Of", "...provision.2.Total", "etc)5. Of"
+    r"|(?<=[a-z.)?])(?=\d{1,2}[.)]\s*[A-Z])|(?<=[a-z)])\s+(?=\d{1,2}\.[A-Z][a-z])|(?<=[a-z0-9])\s+(?=\d{1,2}\)\s*[A-Z]))"  # glued: "...rules?, and3. Of", "...provision.2.Total", "etc)5. Of"
     r"(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s*[A-Za-z(£\"'“‘])"
 )
 # Bullets run together on one line: "Please provide: * the number of X * the number of Y".
@@ -641,7 +641,8 @@ def _running_questions(lines: list[_Line]) -> tuple[list[Question], _Framing]:
         asked_here = False
         for text, is_item, line_start in items:
             if not is_item and questions and _is_signoff(text):
-                continue  # "Thank you." between questions
+                closing.append(text)  # "Thank you." between or after the questions
+                continue
             scope_like = is_scope_line(text)
             if scope_like and not asked_here and not (is_item and questions):
                 scope.append((text, len(questions)))  # a standalone scope line governs the questions around it
