@@ -113,6 +113,7 @@ class Draft:
         return {
             "number": self.question.number,
             "text": self.question.full_text,
+            "context": list(self.question.context),
             "answer": self.answer,
             "status": self.status.value,
             "exemptions": list(self.exemptions),
