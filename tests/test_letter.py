@@ -7,25 +7,27 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import docx
 import pytest
+from docx.shared import Mm
 
 from assistant.letter import LetterContext, build_letter, letter_docx, render_letter, strip_markers
 from assistant.models import Citation, Draft, Flag, Question, Status
+from assistant.settings import Settings
 
 MARKER = re.compile(r"\[\d+\]")
 PLACEHOLDER = "[Answer to be completed by the officer]"
+PLACEHOLDER_MD = "\\[Answer to be completed by the officer\\]"
+NOT_READY = "NOT READY TO SEND"
 
 
 @pytest.fixture()
 def ctx() -> LetterContext:
-    return LetterContext(
-        council="Lincolnshire County Council",
-        reference="FOI 12409004",
-        received=date(2025, 5, 14),
-        reply_date=date(2025, 6, 9),
+    """The demo council's contact details, from the settings defaults."""
+    return LetterContext.from_settings(
+        Settings(), reference="FOI 12409004", received=date(2025, 5, 14), reply_date=date(2025, 6, 9)
     )
 
 
@@ -116,7 +118,7 @@ def test_requester_copy_holds_every_answer_without_markers(ctx: LetterContext) -
         assert strip_markers(draft.answer) in text
     assert "Yes, the partnership strategy covers child exploitation. It is reviewed every year." in text
     assert "Does the council have a standalone CSE strategy?" in text
-    assert "a) at risk of CSE" in text and "b) victims of CSE" in text
+    assert "2a) at risk of CSE" in text and "2b) victims of CSE" in text
 
 
 def test_requester_copy_has_header_review_and_ico(ctx: LetterContext) -> None:
@@ -125,19 +127,39 @@ def test_requester_copy_has_header_review_and_ico(ctx: LetterContext) -> None:
     assert "Freedom of Information request FOI 12409004" in text
     assert "14 May 2025" in text and "9 June 2025" in text
     assert "Dear Requester," in text
-    assert "internal review" in text and "40 working days" in text and "the Information Governance team" in text
+    assert "internal review" in text and "40 working days" in text
+    # The FOI team's contact and the internal review address come from the settings.
+    header = text.split("Dear ")[0]
+    assert "Information Governance Team" in header and "County Offices" in header and "LN1 1YL" in header
+    assert "Email: foi@lincolnshire.gov.uk" in header
+    review = text.split("## Internal review")[1].split("## Complaining")[0]
+    assert "the Information Governance Manager" in review and "Internal Reviews" in review
+    assert "Newland" in review and "Email: foi@lincolnshire.gov.uk" in review
     assert "Information Commissioner's Office" in text
     assert "Wycliffe House" in text and "Wilmslow" in text and "SK9 5AF" in text
-    assert "ico.org.uk/make-a-complaint" in text
-    assert text.rstrip().endswith("Information Governance Officer  \nLincolnshire County Council")
+    assert "ico.org.uk/make-a-complaint" in text and "0303 123 1113" in text
+    assert text.rstrip().endswith("Information Governance Officer  \nInformation Governance Team  \nLincolnshire County Council")
+    assert NOT_READY not in text
+
+
+def test_contact_details_follow_the_settings() -> None:
+    settings = Settings(council="Rutland County Council", foi_team="FOI Unit", foi_email="foi@rutland.example",
+                        foi_address="Catmose\nOakham\nLE15 6HP", review_email="reviews@rutland.example",
+                        review_address="Monitoring Officer, Catmose, Oakham", review_contact="the Monitoring Officer")
+    ctx = LetterContext.from_settings(settings, reference="R1", received=date(2025, 5, 14), reply_date=date(2025, 6, 9))
+    text = render_letter(ctx, [provided()], "requester")
+    assert text.startswith("# Rutland County Council\n\nFOI Unit  \nCatmose  \nOakham  \nLE15 6HP  \nEmail: foi@rutland.example")
+    review = text.split("## Internal review")[1].split("## Complaining")[0]
+    assert "write to the Monitoring Officer" in review and "Email: reviews@rutland.example" in review
+    assert "Lincolnshire" not in text
 
 
 def test_requester_copy_has_no_reviewer_material(ctx: LetterContext) -> None:
     text = render_letter(ctx, [provided(), personal_data()], "requester")
     assert "INTERNAL REVIEW COPY" not in text
     assert "528 CE screening tools were received" not in text  # a source quote
-    assert "small_numbers" not in text and "figure under 5" not in text
-    assert "partly_provided" not in text
+    assert "small_numbers" not in text and "figure under 5" not in text and "Small numbers" not in text
+    assert "partly_provided" not in text and "Partly provided" not in text
 
 
 def test_named_requester_is_greeted(ctx: LetterContext) -> None:
@@ -182,33 +204,70 @@ def test_cost_limit_adds_advice_and_assistance(ctx: LetterContext) -> None:
     assert "Advice and assistance" not in render_letter(ctx, [provided(), personal_data()], "requester")
 
 
+HOLDS = "holds information within the scope of your request"
+
+
 @pytest.mark.parametrize(
     ("drafts", "expected", "absent"),
     [
-        ([provided("1"), provided("2")], "holds the information you asked for", "holds some"),
-        ([provided(), personal_data()], "holds some of the information", "does not hold the information"),
-        ([provided(), not_held()], "holds some of the information", "does not hold the information you"),
-        ([not_held("1"), not_held("2")], "does not hold the information you asked for", "holds some"),
-        ([cost("1"), cost("2")], "exceed the appropriate limit", "holds some"),
+        ([provided("1"), provided("2")], "holds the information you asked for", HOLDS),
+        ([provided(), personal_data()], HOLDS, "does not hold the information"),
+        ([provided(), not_held()], HOLDS, "does not hold the information you"),
+        ([published("1"), not_held("2")], HOLDS, "does not hold the information you"),
+        ([not_held("1"), not_held("2")], "does not hold the information you asked for", "holds"),
+        ([cost("1"), cost("2")], "exceed the appropriate limit", "holds"),
+        # Nothing is given: the opening must not say the council holds information.
+        ([commercial("1"), not_held("2")], "with the reasons where information is not held or cannot be provided", "holds"),
+        ([commercial("1")], "with the reasons where information is not held or cannot be provided", "holds"),
     ],
 )
 def test_opening_follows_statuses(ctx: LetterContext, drafts: list[Draft], expected: str, absent: str) -> None:
     opening = render_letter(ctx, drafts, "requester").split("## Your request")[0]
     assert expected in opening
     assert absent not in opening
+    assert NOT_READY not in opening
 
 
-def test_unfinished_answer_is_a_visible_placeholder(ctx: LetterContext) -> None:
+def test_unfinished_answer_is_a_placeholder_and_a_warning_not_a_claim(ctx: LetterContext) -> None:
     text = render_letter(ctx, [provided(), needs_review()], "requester")
-    assert PLACEHOLDER in text
+    assert PLACEHOLDER_MD in text
     assert "Note for the officer" not in text and "no evidence was found" not in text
+    assert text.startswith(f"> ⚠️ **{NOT_READY}. For the officer: question 6 is not finished")
+    opening = text.split("## Your request")[0].split("Dear ")[1]
+    assert "holds" not in opening and "does not hold" not in opening
+    assert "Our response to each of your questions is set out below." in opening
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        needs_review(answer="Two audits were completed in 2024."),  # officer's text, status not yet decided
+        Draft(Question("6", "How many audits?"), PLACEHOLDER, Status.PROVIDED),  # the placeholder left in
+        Draft(Question("6", "How many audits?"), "There were [number to be confirmed] audits.", Status.PROVIDED),
+        Draft(Question("6", "How many audits?"), "", Status.NOT_HELD),
+    ],
+)
+def test_any_unfinished_answer_turns_the_opening_into_a_warning(ctx: LetterContext, draft: Draft) -> None:
+    text = render_letter(ctx, [provided(), draft], "requester")
+    assert NOT_READY in text.split("Dear ")[0] and "question 6" in text.split("Dear ")[0]
+    assert "holds" not in text.split("## Your request")[0].split("Dear ")[1]
+    document = docx.Document(io.BytesIO(letter_docx(ctx, [provided(), draft], "requester")))
+    warning = document.paragraphs[0]
+    assert warning.text.startswith(NOT_READY) and all(r.bold for r in warning.runs)
+    assert warning.runs[0].font.color.rgb is not None and str(warning.runs[0].font.color.rgb) == "B00020"
+
+
+def test_several_unfinished_answers_are_all_named(ctx: LetterContext) -> None:
+    text = render_letter(ctx, [needs_review("3"), provided("4"), needs_review("6")], "requester")
+    assert "For the officer: questions 3 and 6 are not finished" in text
 
 
 def test_officer_edited_answer_is_sent(ctx: LetterContext) -> None:
     edited = needs_review(answer="Two audits were completed in 2024.")
+    edited.status = Status.PROVIDED
     text = render_letter(ctx, [provided(), edited], "requester")
     assert "Two audits were completed in 2024." in text
-    assert PLACEHOLDER not in text
+    assert PLACEHOLDER_MD not in text and NOT_READY not in text
 
 
 def test_template_code_in_answer_text_is_not_run(ctx: LetterContext) -> None:
@@ -245,11 +304,29 @@ def test_reviewer_copy_has_banner_markers_sources_and_flags(ctx: LetterContext) 
     assert "covers child exploitation [1]. It is reviewed every year [2]." in text
     assert "1. [1] Child sexual exploitation strategy, FOI 7339781, 2024-03-19: “All partnership policies" in text
     assert "2. [2] LSCP strategy, 2024-01-01: “The strategy is reviewed annually”" in text
-    assert "- small_numbers: The answer may contain a figure under 5." in text
-    assert "- no_evidence: No passage supports an answer." in text
-    assert "**Status:** partly_provided" in text and "**Exemptions:** s40(2)" in text
-    assert "**Status:** needs_review" in text
+    # Statuses, flags and exemptions in plain words, never as codes.
+    assert "- Small numbers of people (consider s40(2)): The answer may contain a figure under 5." in text
+    assert "- No supporting evidence found: No passage supports an answer." in text
+    assert "**Status:** Partly provided" in text
+    assert "**Exemptions:** Section 40(2) – Personal data of third parties" in text
+    assert "**Status:** Needs review" in text
     assert "Note for the officer: no evidence was found" in text  # the reviewer sees the note itself
+    for code in ("partly_provided", "needs_review", "small_numbers", "no_evidence", "not_held"):
+        assert code not in text
+
+
+def test_reviewer_pack_words_every_status_and_unknown_codes(ctx: LetterContext) -> None:
+    drafts = [provided("1"), personal_data("2"), commercial("3"), published("4"), not_held("5"), cost("7")]
+    drafts[0].flags = [Flag("stale_source", "Source [1] is two years old."), Flag("brand_new_check", "Checked.")]
+    text = render_letter(ctx, drafts, "reviewer")
+    for words in ("Provided", "Partly provided", "Exempt (refused)", "Published elsewhere (s21)", "Not held"):
+        assert f"**Status:** {words}" in text
+    assert "- Source may be out of date: Source [1] is two years old." in text
+    assert "- Brand new check: Checked." in text  # a code nobody has worded yet is still made readable
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+    pack = docx_text(letter_docx(ctx, drafts, "reviewer"))
+    assert "Status: Not held" in pack and "Source may be out of date: Source [1] is two years old." in pack
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", pack)
 
 
 def test_reviewer_sources_are_listed_under_their_own_question(ctx: LetterContext) -> None:
@@ -257,7 +334,7 @@ def test_reviewer_sources_are_listed_under_their_own_question(ctx: LetterContext
     question_3 = text.split("### Question 3")[1].split("## Information we are not able to provide")[0]
     assert "LSCP strategy" not in question_3
     assert "No sources cited." in question_3
-    assert "**Exemptions:** s43" in question_3
+    assert "**Exemptions:** Section 43 – Commercial interests" in question_3
 
 
 def test_build_letter_rejects_bad_input(ctx: LetterContext) -> None:
@@ -276,7 +353,7 @@ def test_requester_docx_holds_answers_without_markers(ctx: LetterContext) -> Non
     assert not MARKER.search(text)
     for draft in drafts[:3]:
         assert strip_markers(draft.answer) in text
-    assert PLACEHOLDER in text and "Note for the officer" not in text
+    assert PLACEHOLDER in text and "Note for the officer" not in text and NOT_READY in text
     assert "Section 40(2) – Personal data of third parties" in text
     assert "Public interest test" in text
     assert "SK9 5AF" in text and "40 working days" in text
@@ -296,13 +373,74 @@ def test_docx_reads_answer_text_as_markdown(ctx: LetterContext) -> None:
     assert ("First line\nSecond line", "Normal") in paragraphs
 
 
+def test_a_list_ends_where_the_next_paragraph_starts(ctx: LetterContext) -> None:
+    """The drafts' own shape: an intro, items, then a paragraph with no blank line before it."""
+    draft = Draft(
+        question=Question("6", "Please provide membership of the partnership."),
+        answer="The organisations taking part are: [1]\n- Lincolnshire Police [1]\n• Children's Services [1]\n"
+               "Depending on the case, education settings are also invited. [1]\n"
+               "MACE Level 1 meets weekly. [1]\n\n1. first step\n2. second step\nAfter the steps.",
+        status=Status.PROVIDED,
+    )
+    document = docx.Document(io.BytesIO(letter_docx(ctx, [draft], "requester")))
+    paragraphs = [(p.text, p.style.name) for p in document.paragraphs]
+    start = paragraphs.index(("The organisations taking part are:", "Normal"))
+    assert paragraphs[start + 1 : start + 8] == [
+        ("Lincolnshire Police", "List Bullet"),
+        ("Children's Services", "List Bullet"),
+        ("Depending on the case, education settings are also invited.", "Normal"),
+        ("MACE Level 1 meets weekly.", "Normal"),
+        ("1.\tfirst step", "Normal"),
+        ("2.\tsecond step", "Normal"),
+        ("After the steps.", "Normal"),
+    ]
+    text = render_letter(ctx, [draft], "requester")
+    assert "- Lincolnshire Police\n- Children's Services\n\nDepending on the case" in text
+
+
+def test_sub_part_labels_are_kept(ctx: LetterContext) -> None:
+    """ "7a) … 7b) … 7c)": the splitter gives question 7 the text of 7a and parts b and c; 9 has an intro."""
+    audits = Draft(Question("7", "Does the council audit exploitation cases? If so, please provide:",
+                            [("b", "The number of audits"), ("c", "The key findings")]), "Yes.", Status.PROVIDED)
+    counts = Draft(Question("9", "Please provide the number of:", [("a", "Children at risk"), ("b", "Victims")]),
+                   "See below.", Status.PROVIDED)
+    text = render_letter(ctx, [audits, counts], "requester")
+    assert "> 7a) Does the council audit exploitation cases? If so, please provide:  \n> 7b) The number of audits" \
+           "  \n> 7c) The key findings" in text
+    assert "> Please provide the number of:  \n> 9a) Children at risk  \n> 9b) Victims" in text
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(letter_docx(ctx, [audits, counts], "requester"))).paragraphs]
+    for label in ("7a) Does the council audit", "7b) The number of audits", "7c) The key findings",
+                  "9a) Children at risk", "9b) Victims"):
+        assert any(p.startswith(label) for p in paragraphs), label
+
+
+def test_docx_is_a4_with_document_properties(ctx: LetterContext) -> None:
+    created = datetime(2025, 6, 9, 10, 30, tzinfo=timezone.utc)
+    document = docx.Document(io.BytesIO(letter_docx(ctx, [provided()], "requester", created=created)))
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(0.5) and abs(section.page_height - Mm(297)) < Mm(0.5)
+    assert abs(section.left_margin - Mm(25)) < Mm(0.1) and abs(section.right_margin - Mm(25)) < Mm(0.1)
+    props = document.core_properties
+    assert props.author == "Information Governance Team, Lincolnshire County Council"
+    assert props.last_modified_by == props.author and "python-docx" not in (props.author + props.last_modified_by)
+    assert props.title == "Freedom of Information request FOI 12409004"
+    assert props.created == created.replace(tzinfo=None) or props.created == created
+    assert props.category == "FOI response"
+    assert "Freedom of Information request FOI 12409004 – page" in section.footer.paragraphs[0].text
+    pack = docx.Document(io.BytesIO(letter_docx(ctx, [provided()], "reviewer")))
+    assert pack.core_properties.category == "FOI reviewer pack (internal)"
+    assert abs((datetime.now(timezone.utc).replace(tzinfo=None) - pack.core_properties.created.replace(tzinfo=None))
+               .total_seconds()) < 120
+
+
 def test_reviewer_docx_has_banner_sources_and_flags(ctx: LetterContext) -> None:
     document = docx.Document(io.BytesIO(letter_docx(ctx, [provided(), personal_data()], "reviewer")))
     paragraphs = [p.text for p in document.paragraphs]
     assert paragraphs[0].startswith("INTERNAL REVIEW COPY")
     assert "[1] Child sexual exploitation strategy, FOI 7339781, 2024-03-19: “All partnership policies and " \
            "procedures are hosted on the LSCP website”" in paragraphs
-    assert "small_numbers: The answer may contain a figure under 5." in paragraphs
+    assert "Small numbers of people (consider s40(2)): The answer may contain a figure under 5." in paragraphs
+    assert "Status: Partly provided" in paragraphs
     assert any(MARKER.search(p) for p in paragraphs)
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Question 1" in headings and "Question 2" in headings
