@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import struct
+import subprocess
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import docx
 import pytest
@@ -444,3 +448,60 @@ def test_reviewer_docx_has_banner_sources_and_flags(ctx: LetterContext) -> None:
     assert any(MARKER.search(p) for p in paragraphs)
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Question 1" in headings and "Question 2" in headings
+
+
+# ------------------------------------------------------------------------------- rendered as a reader sees it
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+POPPLER = all(shutil.which(tool) for tool in ("pdftoppm", "pdfinfo", "pdftotext"))
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def render_pdf(docx_path: Path) -> Path:
+    """LibreOffice headless, with its own profile folder so parallel runs do not share one."""
+    profile = docx_path.parent / "lo-profile"
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(docx_path.parent), str(docx_path)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return docx_path.with_suffix(".pdf")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+@pytest.mark.skipif(not (SOFFICE and POPPLER), reason="needs LibreOffice (soffice) and poppler-utils: `make letter-deps`")
+def test_letter_renders_as_an_a4_page_with_lists_and_labels(ctx: LetterContext, tmp_path: Path) -> None:
+    partners = Draft(
+        Question("6", "Please provide membership of the partnership."),
+        "The organisations taking part are: [1]\n- Lincolnshire Police [1]\n- Children's Services [1]\n"
+        "Depending on the case, education settings are also invited. [1]",
+        Status.PROVIDED,
+    )
+    audits = Draft(Question("7", "Does the council audit exploitation cases?", [("b", "The number of audits")]),
+                   "Two audits were completed.", Status.PROVIDED)
+    path = tmp_path / "letter.docx"
+    path.write_bytes(letter_docx(ctx, [provided(), partners, audits], "requester"))
+    pdf = render_pdf(path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+595(\.\d+)? x 841(\.\d+)? pts \(A4\)", info), info
+    assert re.search(r"Title:\s+Freedom of Information request FOI 12409004\n", info)
+    assert re.search(r"Author:\s+Information Governance Team, Lincolnshire County Council\n", info)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "7a) Does the council audit exploitation cases?" in text and "7b) The number of audits" in text
+    bullet = ("•", "\uf0b7")  # Word's bullet comes out of the Symbol font as U+F0B7
+    items = [line.strip()[1:].strip() for line in text.splitlines() if line.strip().startswith(bullet)]
+    assert items == ["Lincolnshire Police", "Children's Services"]
+    assert re.search(r"\n\s*Depending on the case, education settings are also invited\.", text)
+    assert "Email: foi@lincolnshire.gov.uk" in text and "0303 123 1113" in text
+    assert not MARKER.search(text)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    page = next(tmp_path.glob("page*.png"))
+    width, height = png_size(page)
+    assert abs(height / width - 297 / 210) < 0.01
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(page, ARTIFACTS / "letter-page-1.png")  # to look at
