@@ -6,10 +6,19 @@ pipeline, so each test controls exactly which statuses, exemptions, markers and 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import signal
+import socket
+import stat
 import struct
 import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+import zipfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -21,6 +30,7 @@ from assistant.letter import LetterContext, build_letter, letter_docx, render_le
 from assistant.models import Citation, Draft, Flag, Question, Status
 from assistant.settings import Settings
 
+REPO = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"\[\d+\]")
 PLACEHOLDER = "[Answer to be completed by the officer]"
 PLACEHOLDER_MD = "\\[Answer to be completed by the officer\\]"
@@ -593,3 +603,125 @@ def test_a_very_long_reference_or_council_name_still_makes_a_word_file() -> None
     document = docx.Document(io.BytesIO(letter_docx(ctx, [provided()], "requester")))
     assert len(document.core_properties.title) == 255 and len(document.core_properties.author) == 255
     assert "R" * 300 in docx_text(letter_docx(ctx, [provided()], "requester"))
+
+
+# ------------------------------------------------------------------------ private files (issue M10)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_exports_and_cases_database_are_private(tmp_path: Path) -> None:
+    from assistant.cases import CaseStore
+    from assistant.export import export_case, remove_private_files
+
+    settings = Settings(data_dir=tmp_path / "data")
+    (tmp_path / "data" / "exports").mkdir(parents=True, mode=0o755)  # an older, looser folder is tightened
+    os.chmod(tmp_path / "data" / "exports", 0o755)
+    store = CaseStore(settings.cases_db)
+    assert mode(settings.cases_db) == 0o600
+    case_id = store.create_case("1. How many audits?", reference="FOI 5/B", received=date(2025, 5, 14),
+                                requester="Ms <i>Smith</i>")
+    store.save_drafts(case_id, [provided("1")], "olga")
+    for suffix in ("-wal", "-shm"):  # SQLite gives its side files the database's mode
+        side = settings.cases_db.with_name(settings.cases_db.name + suffix)
+        if side.exists():
+            assert mode(side) == 0o600, side
+    files = export_case(store.get_case(case_id), settings, date(2025, 6, 9))
+    assert mode(tmp_path / "data" / "exports") == 0o700 and mode(files.letter_docx.parent) == 0o700
+    for path in (files.letter_docx, files.letter_md, files.pack_docx, files.pack_md):
+        assert mode(path) == 0o600, path
+    assert not list(files.letter_docx.parent.glob("*.part"))
+    assert "Dear Ms \\<i\\>Smith\\</i\\>," in files.letter_md.read_text(encoding="utf-8")
+    remove_private_files(settings)
+    assert not (tmp_path / "data" / "exports").exists()
+    assert settings.cases_db.exists()  # cases are kept; only the exported copies go
+
+
+def test_app_removes_exports_and_its_temp_folder_when_it_stops(tmp_path: Path) -> None:
+    """`python app.py`, stopped the way a service manager stops it (SIGTERM)."""
+    from assistant.cases import CaseStore
+    from assistant.export import export_case
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = tmp_path / "data"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("FOI_", "GRADIO_TEMP"))},
+           "FOI_DATA_DIR": str(data), "FOI_HOST": "127.0.0.1", "FOI_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    log = (tmp_path / "app.log").open("w")
+    proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=tmp_path, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the app did not start: " + (tmp_path / "app.log").read_text()[-3000:])
+        assert mode(data / "app-temp") == 0o700
+        settings = Settings(data_dir=data)
+        store = CaseStore(settings.cases_db)
+        case_id = store.create_case("1. How many audits?", reference="FOI 9", received=date(2025, 5, 14))
+        store.save_drafts(case_id, [provided("1")], "olga")
+        files = export_case(store.get_case(case_id), settings)
+        assert files.letter_docx.exists()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        log.close()
+    assert not (data / "exports").exists() and not (data / "app-temp").exists()
+    assert settings.cases_db.exists()
+
+
+# ------------------------------------------------------------------------ installed from a wheel (issue M11)
+
+
+@pytest.mark.slow
+def test_a_wheel_install_carries_the_templates_and_exports(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist")], check=True, capture_output=True, timeout=600, cwd=tmp_path)
+    wheel = next((tmp_path / "dist").glob("foi_assistant-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for source in (REPO / "prompts").rglob("*"):
+        if source.is_file():
+            assert f"assistant/prompt_files/{source.relative_to(REPO / 'prompts').as_posix()}" in names, source
+    for module in (REPO / "assistant").rglob("*.py"):
+        assert module.relative_to(REPO).as_posix() in names, module
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True, timeout=600)
+    script = textwrap.dedent('''
+        import io, sys
+        from datetime import date
+        import docx
+        import assistant
+        from assistant.letter import DEFAULT_TEMPLATES, LetterContext, letter_docx, render_letter
+        from assistant.models import Draft, Question, Status
+        from assistant.settings import Settings
+        assert assistant.__file__.startswith(sys.argv[1]), assistant.__file__
+        assert str(DEFAULT_TEMPLATES).startswith(sys.argv[1]), DEFAULT_TEMPLATES
+        assert str(Settings().prompts_dir).startswith(sys.argv[1]), Settings().prompts_dir
+        ctx = LetterContext.from_settings(Settings(), reference="W1", received=date(2025, 5, 14), reply_date=date(2025, 6, 9))
+        drafts = [Draft(Question("1", "Q?"), "Withheld under section 43(2) because release would prejudice the providers.",
+                        Status.EXEMPT, exemptions=["s43"])]
+        text = render_letter(ctx, drafts, "requester")
+        assert "Section 43 – Commercial interests" in text and "Public interest test" in text
+        words = "\\n".join(p.text for p in docx.Document(io.BytesIO(letter_docx(ctx, drafts, "reviewer"))).paragraphs)
+        assert "Status: Exempt (refused)" in words
+        print("letter from", DEFAULT_TEMPLATES)
+    ''')
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run([sys.executable, "-c", script, str(site)], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"letter from {site}/assistant/prompt_files/letter" in result.stdout
