@@ -20,6 +20,7 @@ from assistant.readers import (
     TEXT_SUFFIXES,
     ReadError,
     decode_text,
+    limits_for,
     read_checked_bytes,
     read_file,
     split_front_matter,
@@ -150,7 +151,7 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
 
 
 def policy_units(path: Path, doc_id: str, source: str, settings: Settings, data: bytes | None = None) -> list[Unit]:
-    result = read_file(path, max_bytes=settings.max_file_bytes, data=data)
+    result = read_file(path, max_bytes=settings.max_file_bytes, data=data, limits=limits_for(settings))
     title = str(result.meta.get("title") or next((b.text for b in result.blocks if b.level), "") or path.stem)
     published: date | None = parse_date(result.meta.get("published"))
     extra = {"published": published} if published else {}

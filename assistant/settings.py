@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     chunk_min_words: int = 120
     chunk_max_words: int = 300
     max_file_bytes: int = 25 * 1024 * 1024
+    max_uncompressed_bytes: int = 40 * 1024 * 1024  # what a DOCX may unpack to (zip bombs)
+    max_read_seconds: float = 60.0  # reading one file (corpus or request) may take no longer
 
     # Retrieval
     retrieval_k: int = 8
