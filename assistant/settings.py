@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     port: int = 7860
     users: list[User] = Field(default_factory=list)
     auth: bool = False
+    corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property
     def chroma_dir(self) -> Path:
