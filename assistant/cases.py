@@ -7,6 +7,7 @@ trail a reviewer reads. The schema evolves through numbered migrations applied i
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -343,6 +344,9 @@ class CaseStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Requests and names are personal data: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
+        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(self.path, 0o600)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
         self.migrate()

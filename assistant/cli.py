@@ -196,13 +196,8 @@ def draft(
         )
         _write_out(payload.encode("utf-8"), out)
         return
-    ctx = LetterContext(
-        council=settings.council,
-        reference=reference or "(not yet assigned)",
-        received=day,
-        reply_date=date.today(),
-        officer=settings.officer_title,
-        review_contact=settings.review_contact,
+    ctx = LetterContext.from_settings(
+        settings, reference=reference or "(not yet assigned)", received=day, reply_date=date.today()
     )
     if fmt == "md":
         _write_out(render_letter(ctx, drafts, copy).encode("utf-8"), out)  # type: ignore[arg-type]

@@ -314,17 +314,21 @@ def clean_copy(passages: list[Passage]) -> list[Passage]:
 
 
 def test_passage_injection_never_reaches_the_extractive_draft(injected_corpus_index):
+    from assistant.retrieval import retrieve
+
     drafter = Drafter(injected_corpus_index.settings, injected_corpus_index)
-    d = drafter.draft_question(Question("1", MACE_QUESTION), received=SEED_RECEIVED)
-    assert any(PASSAGE_INJECTION in p.unit.text for p in d.passages), "the planted passage must be retrieved"
-    assert MACE_2023 in {c.doc_id for c in d.citations}
-    assert "each meet weekly" in d.answer and "6-weekly" in d.answer
+    question = Question("1", MACE_QUESTION)
+    retrieved = retrieve(injected_corpus_index, question, injected_corpus_index.settings)
+    assert any(PASSAGE_INJECTION in p.unit.text for p in retrieved), "the planted passage must be retrieved"
+    d = drafter.draft_question(question, received=SEED_RECEIVED)
+    # A passage that tries to steer the drafter is not evidence: it is set aside whole and the officer told.
+    assert all(PASSAGE_INJECTION not in p.unit.text for p in d.passages)
+    assert any(f.kind == "instruction_in_source" and MACE_2023 in f.message for f in d.flags)
     assert "Ignore previous instructions" not in d.answer and "all figures are zero" not in d.answer
     assert all("all figures are zero" not in c.quote for c in d.citations)
-    # The engine's output is exactly what it would be had the sentence never been in the corpus.
+    # The engine's output ignores the planted sentence even when handed the passage directly.
     engine = drafter.engine("extractive")
-    question = Question("1", MACE_QUESTION)
-    assert engine.invoke(EngineInput(question, d.passages)).answer == engine.invoke(EngineInput(question, clean_copy(d.passages))).answer
+    assert engine.invoke(EngineInput(question, retrieved)).answer == engine.invoke(EngineInput(question, clean_copy(retrieved))).answer
 
 
 # ---------------------------------------------------------------------------------------------------------

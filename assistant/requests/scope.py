@@ -20,7 +20,8 @@ _SCOPE = re.compile(
     rf"""\b(?:for|in|over|covering)\s+(?:each|every|all|both)\s+(?:of\s+)?(?:the\s+)?(?:last|past|previous|following|
         |\w+\s+)?(?:\d+\s+|two|three|four|five|six|seven|eight|nine|ten|\(\d+\)\s*)?\s*(?:full\s+)?{_PERIOD_UNIT}
         |\bfor\s+(?:each|every|all)\s+(?:of\s+)?(?:the\s+)?(?:above|following|questions?)\b
-        |\b(?:for|in|over|covering)\s+the\s+(?:period|years?)\s+(?:from\s+)?\d
+        |\b(?:for|in|over|covering)\s+the\s+(?:period|years?)\s+(?:from\s+|of\s+)?\d
+        |\bin\s+all\s+(?:instances|cases)\b|\bwhere(?:ver)?\s+(?:numbers|figures)\s+are\b
         |\b(?:for|in|during|covering)\s+(?:the\s+)?(?:financial|calendar|academic|school)\s+years?\s+\d{{4}}
         |\b(?:covering|for|over)\s+the\s+(?:last|past|previous)\s+(?:\w+\s+){{1,3}}?{_PERIOD_UNIT}\b
         |\bfrom\s+(?:\w+\s+)?\d{{4}}\s+(?:to|until|-)

@@ -461,8 +461,9 @@ def _split_tail(lines: list[_Line]) -> tuple[list[_Line], str]:
             break
         closing.insert(0, text)
         paragraphs.pop()
-    kept = [line for paragraph in paragraphs for line in paragraph]
-    return kept, "\n\n".join(closing)
+    last = paragraphs[-1][-1] if paragraphs else None
+    end = next((i for i in range(len(lines) - 1, -1, -1) if lines[i] is last), -1)
+    return lines[: end + 1], "\n\n".join(closing)  # blank lines kept: paragraphs still read as paragraphs
 
 
 def _parts(lines: list[_Line], schemes: tuple[str, ...]) -> tuple[str, list[tuple[str, str]]]:
@@ -494,6 +495,9 @@ def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tu
         if k + 1 == len(chain):
             block, closing = _split_tail(block)
         blocks.append(block)
+    block, extra = _final_ask(blocks[-1]) if blocks else ([], [])
+    if blocks:
+        blocks[-1] = block
 
     labels = [lines[start].label(scheme) or _Label(scheme, 0) for start in chain]  # every chain line has one
     questions: list[Question] = []
@@ -525,7 +529,31 @@ def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tu
             parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered[1:]]
         questions.append(Question(number=labels[k].name, text=text, parts=parts))
         k = end
+    if extra and questions:
+        last = questions[-1].number
+        number = str(int(last) + 1) if last.isdigit() else f"{last}.1"
+        questions.append(Question(number=number, text=_join(extra)))
     return questions, closing
+
+
+_FINAL_ASK = re.compile(r"^(?:finally|lastly|also|in\s+addition|additionally)\b", re.I)
+
+
+def _final_ask(block: list[_Line]) -> tuple[list[_Line], list[_Line]]:
+    """A paragraph after the last numbered question that adds an ask of its own ("Finally, can you please
+    provide…?"), after that question's sub-parts: a question of its own, not more of the last one."""
+    paragraphs = _paragraphs(block)
+    for k in range(1, len(paragraphs)):
+        paragraph = paragraphs[k]
+        if paragraph[0].labels or paragraph[0].bullet or not _FINAL_ASK.match(paragraph[0].raw):
+            continue
+        sentences = _sentences(_join(paragraph))
+        if sentences and _is_question_sentence(sentences[0]) and any(
+            line.labels for earlier in paragraphs[1:k] for line in earlier
+        ):
+            kept = [line for p in paragraphs[:k] for line in p]
+            return kept, [line for p in paragraphs[k:] for line in p]
+    return block, []
 
 
 # Sentences that ask for something even without a question mark.
@@ -736,6 +764,16 @@ def _questions_follow(lines: list[_Line]) -> bool:
     return len(listed) >= 2 or any("?" in line.raw for line in lines)
 
 
+def _parts_of_a_question(lines: list[_Line], chain: list[int]) -> bool:
+    """Letters written mid-line after a question ("…employed in these positions: a) Social Worker, b) …") are
+    that question's parts, not the request's numbering."""
+    first = chain[0]
+    if not lines[first].inline or first == 0:
+        return False
+    before = _sentences(lines[first - 1].raw)
+    return bool(before) and _is_question_sentence(before[-1])
+
+
 def _cut_signoff(lines: list[_Line]) -> list[_Line]:
     """Drop everything from the sign-off on.
 
@@ -802,6 +840,9 @@ def _framing_sentences(text: str) -> list[str]:
     return [s for paragraph in text.split("\n") if paragraph.strip() for s in _sentences(paragraph.strip())]
 
 
+_LEADING_CLAUSE = re.compile(r"^((?:for|in|over|during|covering)\s+(?:each|every|all|the)\b[^,.?:;\n]{5,120}),\s+\S", re.I)
+
+
 def _attach_scope(questions: list[Question], scope: list[tuple[str, int]]) -> list[Question]:
     """Each question gets the scope lines that govern it: those naming it ("for questions 3-5"), else those
     written before it (a line before the first question, or after the last, governs them all)."""
@@ -862,7 +903,7 @@ def parse_request(
     else:
         candidates = [(_best_chain(lines, scheme), scheme) for scheme in ("alpha", "roman")]
         (score, chain), scheme = max(candidates, key=lambda c: (c[0][0], -(c[0][1] or [len(lines)])[0]))
-        if len(chain) >= 2 and score >= 1:
+        if len(chain) >= 2 and score >= 1 and not _parts_of_a_question(lines, chain):
             chosen = (scheme, chain)
 
     framing = _Framing()
@@ -908,11 +949,17 @@ def parse_request(
             scope.append((sentence, len(questions)))
         elif is_fallback_line(sentence):
             fallback.append(sentence)
+    clause_scope: list[str] = []
+    for k, question in enumerate(questions):  # "For each of the financial quarters since January 2020, how many…"
+        clause = _LEADING_CLAUSE.match(question.text)
+        if clause and is_scope_line(clause.group(1)):
+            clause_scope.append(clause.group(1))  # governs its own question only
+            questions[k] = replace(question, context=[*question.context, clause.group(1)])
     for question in questions:  # "If data is not available for a year, please say why." under one question
         for piece in [question.text, *(text for _, text in question.parts)]:
             fallback.extend(s for s in _framing_sentences(piece) if is_fallback_line(s))
     questions = _attach_scope(questions, scope)
-    scope_lines = list(dict.fromkeys(line for line, _ in scope))
+    scope_lines = list(dict.fromkeys([*(line for line, _ in scope), *clause_scope]))
     fallback_lines = list(dict.fromkeys(fallback))
     left_out = find_left_out(_letter_lines(checked), questions, [*scope_lines, *fallback_lines])
     preamble = "\n".join([*headers, framing.preamble] if framing.preamble else headers)
