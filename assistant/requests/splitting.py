@@ -251,8 +251,13 @@ _INLINE_SUB = re.compile(r"(?<=\s)\(?([a-z]|[ivx]{1,4})\)(?=\s)")
 _LIST_INTRO = re.compile(r"[:;?.!\-–—]\s*$")
 
 
+_MAYBE_INLINE = re.compile(r"(?<=[^\d(])\(?\d{1,3}[a-z]?[.)]|.[*•▪●]|.\(?(?:[a-z]|[ivx]{1,4})\)\s")
+
+
 def _inline_splits(line: str) -> list[str]:
     """Cut a line at labels written mid-line; the pieces after the first are marked inline."""
+    if not _MAYBE_INLINE.search(line):  # nothing label-like after the first character: the usual case
+        return [line] if line.strip() else []
     pieces: list[str] = []
     start = 0
     for match in _INLINE_NUM.finditer(line):

@@ -26,15 +26,21 @@ from assistant.requests.editing import (
 )
 from assistant.ui.context import AppContext
 
+#: Every correction goes through one queue, in the order the officer made them (a text edit, then the merge
+#: clicked straight after it): the split is read and written by one event at a time.
+QUEUE = {"concurrency_id": "proposed-questions", "concurrency_limit": 1}
+
 # -- pure helpers (state <-> split, HTML) ----------------------------------------------------------------
 
 
-def state_for(text: str, split: ParsedRequest | None, error: str = "", version: int = 0) -> dict[str, Any] | None:
-    """What the panel keeps between events: the request text the split came from, the split, and a version
-    that changes on every edit (so the boxes are drawn afresh)."""
+def state_for(
+    text: str, split: ParsedRequest | None, error: str = "", version: int = 0, edits: int = 0
+) -> dict[str, Any] | None:
+    """What the panel keeps between events: the request text the split came from, the split, a version that
+    changes with the structure (so the boxes are drawn afresh) and how many corrections the officer made."""
     if not (text or "").strip():
         return None
-    return {"text": text, "split": split.to_json() if split else None, "error": error, "version": version}
+    return {"text": text, "split": split.to_json() if split else None, "error": error, "version": version, "edits": edits}
 
 
 def split_of(state: dict[str, Any] | None) -> ParsedRequest | None:
@@ -55,12 +61,14 @@ def lines_html(title: str, lines: list[str], css: str) -> str:
     return f"<div class='{css}'><strong>{escape(title)}</strong><ul>{items}</ul></div>"
 
 
-def summary_html(split: ParsedRequest) -> str:
+def summary_html(split: ParsedRequest, edits: int = 0) -> str:
     left = [item for item in split.left_out if item.where != REMOVED]
     note = (
         f"{len(split.questions)} question(s) proposed. Check them, correct them if needed, then press Draft: "
         "the questions below are what gets drafted and saved with the case."
     )
+    if edits:
+        note += f" {edits} correction(s) made."
     if left:
         note += f" ⚠️ {len(left)} sentence(s) outside the questions read like a question: see below."
     return f"<div class='split-summary'>{escape(note)}</div>"
@@ -106,7 +114,7 @@ def build(ctx: AppContext, request_box: gr.Textbox) -> dict[str, Any]:
             return state_for(text, None, str(exc))
         return state_for(text, split)
 
-    request_box.change(propose, [request_box], [split_state], trigger_mode="always_last", show_progress="hidden")
+    request_box.change(propose, [request_box], [split_state], trigger_mode="always_last", show_progress="hidden", **QUEUE)
 
     with gr.Group(elem_id="questions-panel"):
 
@@ -122,7 +130,7 @@ def build(ctx: AppContext, request_box: gr.Textbox) -> dict[str, Any]:
             if split is None:
                 return
             version = state.get("version", 0)
-            gr.HTML(summary_html(split), padding=True)
+            gr.HTML(summary_html(split, state.get("edits", 0)), padding=True)
             gr.HTML(lines_html("Scope lines (added to every question they govern)", split.scope_lines, "scope-lines"), padding=True)
             for index, question in enumerate(split.questions):
                 _question_row(index, question, len(split.questions), version, split_state)
@@ -137,7 +145,7 @@ def build(ctx: AppContext, request_box: gr.Textbox) -> dict[str, Any]:
                     promote = gr.Button(
                         "Make it a question", size="sm", scale=0, min_width=170, elem_id=f"promote-{item_index}"
                     )
-                promote.click(_editor(lambda s, k=item_index: promote_left_out(s, k)), [split_state], [split_state])
+                promote.click(_editor(lambda s, k=item_index: promote_left_out(s, k)), [split_state], [split_state], **QUEUE)
 
     return {"state": split_state}
 
@@ -165,15 +173,15 @@ def _question_row(index: int, question: Any, total: int, version: int, split_sta
         text, parts = parse_edited_question(value)
         return _apply(state, lambda s: edit_question(s, index, text, parts=parts), redraw=False)
 
-    box.blur(save_text, [box, split_state], [split_state])
-    merge.click(_editor(lambda s: merge_questions(s, index)), [split_state], [split_state])
-    remove.click(_editor(lambda s: remove_question(s, index)), [split_state], [split_state])
+    box.blur(save_text, [box, split_state], [split_state], **QUEUE)
+    merge.click(_editor(lambda s: merge_questions(s, index)), [split_state], [split_state], **QUEUE)
+    remove.click(_editor(lambda s: remove_question(s, index)), [split_state], [split_state], **QUEUE)
 
     def split_here(value: str, state: dict[str, Any] | None) -> dict[str, Any] | None:
         text, parts = parse_edited_question(value)
         return _apply(state, lambda s: split_at_blank_line(edit_question(s, index, text, parts=parts), index))
 
-    split.click(split_here, [box, split_state], [split_state])
+    split.click(split_here, [box, split_state], [split_state], **QUEUE)
 
 
 def _apply(state: dict[str, Any] | None, edit: Callable[[ParsedRequest], ParsedRequest], redraw: bool = True) -> Any:
@@ -186,11 +194,10 @@ def _apply(state: dict[str, Any] | None, edit: Callable[[ParsedRequest], ParsedR
     except SplitEditError as exc:
         raise gr.Error(str(exc)) from exc
     if edited == split:
-        return gr.update() if not redraw else state
+        return gr.update()
     # A text edit keeps the boxes (the officer may be moving to the next one); structure edits redraw them.
     version = state.get("version", 0) + (1 if redraw else 0)
-    updated = state_for(state["text"], edited, version=version)
-    return updated
+    return state_for(state["text"], edited, version=version, edits=state.get("edits", 0) + 1)
 
 
 def _editor(edit: Callable[[ParsedRequest], ParsedRequest]) -> Callable:
