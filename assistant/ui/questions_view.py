@@ -80,9 +80,15 @@ def confirmed_note(ctx: AppContext, case_id: int) -> str:
     if confirmed is None:
         return ""
     when = confirmed.confirmed_at[:16].replace("T", " ")
+    split = confirmed.split
+    left = [item.text for item in split.left_out if item.where != REMOVED]
     return (
-        f"<div class='confirmed-split'>{len(confirmed.split.questions)} question(s) confirmed by "
-        f"{escape(confirmed.confirmed_by)} on {escape(when)} UTC before drafting.</div>"
+        f"<div class='confirmed-split'>{len(split.questions)} question(s) confirmed by "
+        f"{escape(confirmed.confirmed_by)} on {escape(when)} UTC before drafting."
+        + lines_html("Scope lines", split.scope_lines, "scope-lines")
+        + lines_html("Fallback lines", split.fallback_lines, "fallback-lines")
+        + lines_html("Read like a question but not drafted (possible_question_left_out)", left, "left-out-kept")
+        + "</div>"
     )
 
 
