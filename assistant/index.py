@@ -11,7 +11,6 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -20,14 +19,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from langchain_core.embeddings import Embeddings  # noqa: E402
-
 from assistant.decisions import parse_date  # noqa: E402
 from assistant.documents import Failure, LoadReport, load_paths  # noqa: E402
+from assistant.embeddings import LazyEmbeddings, embeddings_for, embeddings_from_settings  # noqa: E402,F401
 from assistant.models import DocType, Passage, Unit  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 Progress = Callable[[int, int, str], None]
+EMBEDDING_BACKEND_KEY = "embedding_backend"
 _LIST_SEP = "|"
 
 
@@ -46,49 +45,6 @@ class IngestReport:
             f"{self.documents} documents read; units: {self.added} added, {self.updated} updated, "
             f"{self.removed} removed, {self.unchanged} unchanged; {len(self.failures)} failed; {self.seconds:.1f} s"
         )
-
-
-@lru_cache(maxsize=4)
-def embeddings_for(model: str, device: str = "cpu", batch_size: int = 32) -> Any:
-    """One embedding model per process: loading it costs seconds, so it is shared."""
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    return HuggingFaceEmbeddings(
-        model_name=model,
-        model_kwargs={"device": device},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-    )
-
-
-class LazyEmbeddings(Embeddings):
-    """Loads the model on first use, so commands that need no vectors (stats, unchanged re-ingest) stay fast.
-
-    Vectors of short texts (questions, sentences) are memoised: drafting embeds the same passage sentences
-    again and again, and a re-drafted question should cost nothing.
-    """
-
-    def __init__(self, model: str, device: str, batch_size: int, cache_size: int = 50_000) -> None:
-        self._args = (model, device, batch_size)
-        self._cache: dict[str, list[float]] = {}
-        self._cache_size = cache_size
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            vectors = embeddings_for(*self._args).embed_documents(missing)
-            if len(self._cache) + len(missing) > self._cache_size:
-                self._cache.clear()
-            self._cache.update(zip(missing, vectors))
-        return [self._cache[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
-
-    def embed_uncached(self, texts: list[str]) -> list[list[float]]:
-        """For bulk ingest: corpus units are embedded once and stored in Chroma, not memoised."""
-        return embeddings_for(*self._args).embed_documents(texts)
 
 
 def unit_to_metadata(unit: Unit) -> dict[str, Any]:
@@ -139,6 +95,10 @@ def metadata_to_unit(unit_id: str, text: str, meta: dict[str, Any]) -> Unit:
         heading_path=tuple(h for h in meta.get("heading_path", "").split(_LIST_SEP) if h),
         extra=extra,
     )
+
+
+class IndexBackendMismatch(RuntimeError):
+    """The index holds vectors from another embedding backend than the configured one."""
 
 
 class KeywordIndex:
@@ -218,6 +178,7 @@ class Index:
         self._embeddings: LazyEmbeddings | None = None
         self._side: dict[str, Any] = {}
         self._counts: dict[str, tuple[int, float]] = {}
+        self._checked_store: Any = None
 
     # -- storage -------------------------------------------------------------------------------
     def _client(self) -> Any:
@@ -235,8 +196,7 @@ class Index:
     @property
     def embeddings(self) -> Any:
         if self._embeddings is None:
-            s = self.settings
-            self._embeddings = LazyEmbeddings(s.embedding_model, s.embedding_device, s.embedding_batch_size)
+            self._embeddings = embeddings_from_settings(self.settings)
         return self._embeddings
 
     @property
@@ -254,7 +214,33 @@ class Index:
 
     @property
     def collection(self) -> Any:
-        return self.store._collection
+        collection = self.store._collection
+        if self._checked_store is not self._store:
+            self._checked_store = self._store
+            self._record_backend(collection)
+        return collection
+
+    def built_with(self, collection: Any = None) -> str:
+        """The embedding backend whose vectors the index holds (an index from before the record: torch)."""
+        collection = collection if collection is not None else self.collection
+        return str((collection.metadata or {}).get(EMBEDDING_BACKEND_KEY, "torch"))
+
+    def backend_mismatch(self) -> str | None:
+        """Why the index's vectors cannot be compared with the configured backend's, or None."""
+        built = self.built_with()
+        wanted = self.settings.embedding_backend
+        if built == wanted or self.collection.count() == 0:
+            return None
+        return (
+            f"the index was built with the '{built}' embedding backend but FOI_EMBEDDING_BACKEND is '{wanted}'; "
+            f"vectors from the two are not comparable. Run `foi ingest --rebuild` (ingest rebuilds it itself), "
+            f"or set FOI_EMBEDDING_BACKEND={built}."
+        )
+
+    def _record_backend(self, collection: Any) -> None:
+        """An empty collection takes the configured backend; a filled one keeps the record of what built it."""
+        if collection.count() == 0 and self.built_with(collection) != self.settings.embedding_backend:
+            collection.modify(metadata={**(collection.metadata or {}), EMBEDDING_BACKEND_KEY: self.settings.embedding_backend})
 
     def _side_collection(self, suffix: str) -> Any:
         if suffix not in self._side:
@@ -336,7 +322,7 @@ class Index:
         roots = [Path(p) for p in paths]
         loaded: LoadReport = load_paths(roots, self.settings)
         report = IngestReport(documents=loaded.documents, failures=loaded.failures)
-        if rebuild:
+        if rebuild or self.backend_mismatch():
             self.reset()
         new_units: dict[str, Unit] = {}
         for unit in loaded.units:
@@ -429,6 +415,9 @@ class Index:
         target = self.collection if collection is None else collection
         if self._count_of(target) == 0:
             return []
+        mismatch = self.backend_mismatch()
+        if mismatch:
+            raise IndexBackendMismatch(mismatch)
         vector = self.embeddings.embed_query(query)
         got = target.query(query_embeddings=[vector], n_results=max(1, k), where=where, include=["distances"])
         return [(uid, 1.0 - float(d)) for uid, d in zip(got["ids"][0], got["distances"][0])]
