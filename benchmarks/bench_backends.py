@@ -71,8 +71,7 @@ def child(args: argparse.Namespace) -> None:
         print(f"{args.backend}: {name} ingest {report.added} units in {report.seconds:.1f} s", file=sys.stderr, flush=True)
 
     big = Index(c.settings_for(work / "big", embedding_backend=args.backend, embedding_cache_dir=work / "models", embedding_threads=args.threads))
-    if big.built_with() != args.backend:
-        big.collection.modify(metadata={**(big.collection.metadata or {}), "embedding_backend": args.backend})
+    c.finish_direct_build(big, args.backend, save=False)  # the record says which backend's queries it takes
     all_queries = synthetic.queries(args.queries + WARM_UP)
     warm, queries = all_queries[:WARM_UP], all_queries[WARM_UP:]
     model = big.embeddings.load()
@@ -115,10 +114,7 @@ def build_big(work: Path, size: int, seed: int) -> dict[str, float]:
     rows, qvectors = synthetic.question_vectors(corpus, pool)
     with c.Timer() as up:
         upsert_range(index, corpus, vectors, rows, qvectors, 0, len(corpus.units))
-    with c.Timer() as bm:
-        index._units = None
-        index._rebuild_keyword()
-    return {"upsert_s": up.seconds, "bm25_s": bm.seconds}
+    return {"upsert_s": up.seconds, "bm25_s": c.finish_direct_build(index)}
 
 
 def main() -> None:

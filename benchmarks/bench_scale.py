@@ -95,7 +95,7 @@ def bm25_mmap(index: Any, queries: list[str]) -> tuple[dict[str, float], float, 
 
     before = c.proc_status_mb(os.getpid(), "VmRSS")
     with c.Timer() as load:
-        retriever = bm25s.BM25.load(str(index._keyword_dir), mmap=True)
+        retriever = bm25s.BM25.load(str(c.keyword_dir(index)), mmap=True)
     keyword = KeywordIndex(index.keyword().ids, retriever, KeywordIndex._stemmer())
     times = []
     for q in queries:
@@ -152,8 +152,7 @@ def main() -> None:
                 done = size
                 index._counts.clear()
                 with c.Timer() as bm:
-                    index._units = None
-                    index._rebuild_keyword()
+                    c.finish_direct_build(index)
                 for q in warm:
                     c.forget_vectors(index)
                     index.search(q)
@@ -185,7 +184,7 @@ def main() -> None:
                         dir_mb(tmp / "chroma-server"),
                         c.proc_status_mb(os.getpid(), "VmRSS"),
                         c.proc_status_mb(os.getpid(), "VmHWM"),
-                        dir_mb(index._keyword_dir),
+                        dir_mb(c.keyword_dir(index)),
                         f"{load_start:.1f}→{load_end:.1f}",
                     ]
                 )

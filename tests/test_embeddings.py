@@ -107,7 +107,7 @@ def test_switching_backend_needs_a_rebuild_and_ingest_does_it(make_foi_settings,
     assert added > 0 and torch_index.built_with() == "torch"
 
     switched = Index(make_foi_settings(tmp_path / "data", embedding_backend="onnx-int8"))
-    assert "foi ingest --rebuild" in (switched.backend_mismatch() or "")
+    assert "Run `foi ingest`" in (switched.backend_mismatch() or "")
     with pytest.raises(IndexBackendMismatch, match="'torch' embedding backend"):
         switched.search("foster carers")
     report = switched.ingest([small])
