@@ -383,7 +383,7 @@ def letter_docx(
     letter = build_letter(ctx, drafts, copy, library=library, templates_dir=templates_dir)
     labels = letter.labels
     doc = Document()
-    doc.core_properties.title = letter.title
+    doc.core_properties.title = letter.title[:255]  # Word keeps at most 255 characters in a property
     if letter.banner:
         run = doc.add_paragraph().add_run(letter.banner)
         run.bold = True
