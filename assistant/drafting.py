@@ -89,7 +89,8 @@ class Drafter:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
-        query = Question(question.number, clean_text, clean_parts)
+        clean_context = [without_instructions(line)[0] for line in question.context]  # scope lines: data too
+        query = replace(question, text=clean_text, parts=clean_parts, context=clean_context)
         as_of = received if self.settings.only_earlier_decisions else None
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         passages, warnings = screen_passages(passages)

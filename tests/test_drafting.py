@@ -511,12 +511,14 @@ def draft_json(tmp_path_factory, foi_settings, corpus_index):
 
 
 def test_cli_draft_json_matches_the_documented_shape(draft_json):
-    assert set(draft_json) == {"reference", "received", "due", "questions"}
+    assert set(draft_json) == {"reference", "received", "due", "questions", "request"}
+    assert draft_json["request"]["possible_question_left_out"] == []  # every ask of REQUEST_TWO is a question
+    assert {"preamble", "closing", "scope_lines", "fallback_lines"} <= set(draft_json["request"])
     assert (draft_json["reference"], draft_json["received"], draft_json["due"]) == ("FOI 555", "2025-05-14", "2025-06-12")
     assert [q["number"] for q in draft_json["questions"]] == ["1", "2"]
     statuses = {s.value for s in Status}
     for q in draft_json["questions"]:
-        assert set(q) == {"number", "text", "answer", "status", "exemptions", "citations", "flags"}
+        assert set(q) == {"number", "text", "context", "answer", "status", "exemptions", "citations", "flags"}
         assert q["status"] in statuses and isinstance(q["exemptions"], list)
         for c in q["citations"]:
             assert {"marker", "source_id", "title", "reference", "date", "quote"} <= set(c)
@@ -525,6 +527,22 @@ def test_cli_draft_json_matches_the_documented_shape(draft_json):
             assert set(f) == {"kind", "message"}
         assert markers_in(q["answer"]) <= {c["marker"] for c in q["citations"]}
     assert "6-weekly" in draft_json["questions"][0]["answer"]
+
+
+def test_cli_draft_json_shows_questions_left_out(foi_cli, foi_settings, corpus_index, tmp_path):
+    request = tmp_path / "left-out.txt"
+    request.write_text(
+        "I am researching exploitation. How many children were referred to MACE in 2024?\n\n"
+        "Please provide:\n1. The membership of the MACE panel.\n2. How often the panel meets.\n",
+        encoding="utf-8",
+    )
+    result = foi_cli(foi_settings.data_dir, "draft", request, "--received", "2025-05-14", "--exclude", SEED_DOC_ID)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert [q["number"] for q in payload["questions"]] == ["1", "2"]
+    [left] = payload["request"]["possible_question_left_out"]
+    assert left["text"] == "How many children were referred to MACE in 2024?" and left["where"] == "preamble"
+    assert "Possible question left out (preamble)" in result.stderr
 
 
 def test_cli_draft_docx_requester_copy_has_no_markers(foi_cli, foi_settings, corpus_index, tmp_path):
