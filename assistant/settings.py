@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     chunk_min_words: int = 120
     chunk_max_words: int = 300
     max_file_bytes: int = 25 * 1024 * 1024
+    max_uncompressed_bytes: int = 40 * 1024 * 1024  # what a DOCX may unpack to (zip bombs)
+    max_read_seconds: float = 60.0  # reading one file (corpus or request) may take no longer
 
     # Retrieval
     retrieval_k: int = 8
@@ -116,6 +118,7 @@ class Settings(BaseSettings):
     port: int = 7860
     users: list[User] = Field(default_factory=list)
     auth: bool = False
+    corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property
     def chroma_dir(self) -> Path:
