@@ -320,7 +320,7 @@ def _contexts(answer: str) -> list[str]:
         pieces = [stripped] if is_item else (split_sentences(stripped) or [stripped])
         for piece in pieces:
             out.append(f"{heading} {piece}" if heading else piece)
-        if stripped.endswith(":"):
+        if strip_markers(stripped).rstrip().endswith(":"):
             heading = pieces[-1] if pieces else stripped
     return out
 
