@@ -350,6 +350,8 @@ def evaluate(
     unknown = [name for name in engines if name not in Drafter.ENGINES]
     if unknown:
         raise ValueError(f"Unknown engine '{unknown[0]}': choose from {', '.join(Drafter.ENGINES)}")
+    if split not in (None, "all", "dev", "test"):
+        raise ValueError(f"Unknown split '{split}': choose dev, test or all")
     if judge_name not in ("checker", "llm"):
         raise ValueError(f"Unknown judge '{judge_name}': choose checker or llm")
     thresholds = load_thresholds(thresholds_path)
