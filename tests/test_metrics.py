@@ -490,3 +490,24 @@ def test_malformed_real_request_names_the_file(tmp_path) -> None:
     (tmp_path / "bad.yaml").write_text("id: bad\nrequest: hi\n")
     with pytest.raises(CaseError, match="bad.yaml"):
         load_real_requests(tmp_path)
+
+
+def test_report_shows_outcomes_confident_errors_and_moves(tmp_path) -> None:
+    base = {"answer": "A. [1]", "markers_valid": 1, "markers_total": 1, "claims": 1, "claims_supported": 1,
+            "claims_unsupported": 0, "citation_recall": 1.0, "citation_precision": 1.0, "rouge_l": 0.4, "seconds": 0.2, "flags": []}
+    right = {**_question_record(number="1"), **base, "outcome": "correct", "outcome_why": "1/1 key facts", "kind": "lookup"}
+    wrong = {**_question_record(number="2"), **base, "answer": "The council placed 41 UASC. [1]", "outcome": "confident_error",
+             "outcome_why": "states '41' without labelling it as another period, measure or group", "kind": "lookup",
+             "question_text": "How many UASC were placed in 2021?"}
+    qs = [right, wrong]
+    case = {"id": "c1", "split": "test", "error": "", "summary": m.summarise(qs), "questions": qs}
+    results = {"created": "now", "judge": "stub", "k": 5, "cases": ["c1"],
+               "engines": {"extractive": {"summary": m.summarise(qs), "splits": {"test": m.summarise(qs)}, "cases": [case]}}}
+    old = json.loads(json.dumps(results))
+    old["engines"]["extractive"]["cases"][0]["questions"][1]["outcome"] = "abstained"
+    paths = write_report(results, tmp_path, old=old)
+    md = paths["markdown"].read_text()
+    assert "| Confident-error rate | 0.500 | 0.500 |" in md  # extractive / test and extractive / all
+    assert "Confident errors: extractive (1)" in md and "How many UASC were placed in 2021?" in md and "states '41'" in md
+    assert "| abstained | confident_error | 1 |" in md  # how the outcome moved since the earlier run
+    assert (tmp_path / "outcomes_by_engine.png").stat().st_size > 1000
