@@ -262,6 +262,7 @@ def eval_(
     fast: bool = typer.Option(False, "--fast", help="Run the CI gate's fast subset (evals/thresholds.yaml)."),
     judge: str = typer.Option("checker", "--judge", help="checker (offline, default) or llm (the configured model)."),
     split: str = typer.Option("all", "--split", help="dev (tune on this), test (baseline and CI gate) or all."),
+    real_only: bool = typer.Option(False, "--real-only", help="Only the real requests: splitting score and known outcomes."),
 ) -> None:
     """Evaluate drafting: correct / abstained / confident error per question, citations, key facts, retrieval, status."""
     from datetime import datetime
@@ -288,6 +289,7 @@ def eval_(
             fast=fast,
             judge_name=judge,
             split=split,
+            real_only=real_only,
             progress=lambda msg: typer.echo(msg, err=True),
         )
     except (CaseError, ValueError, FileNotFoundError) as exc:
@@ -313,6 +315,12 @@ def eval_(
             f"real requests: {sp['requests']}, question count match {_pct(sp['question_count_match'])}, "
             f"sub-part count match {_pct(sp['sub_part_count_match'])}, items lost {sp['items_lost']} of {sp['items']}"
         )
+        for name, data in real.get("outcomes", {}).items():
+            o = data["summary"]
+            typer.echo(
+                f"real requests / {name}: {len(data['questions'])} questions with known answers, correct {_pct(o['correct_rate'])}, "
+                f"abstained {_pct(o['abstained_rate'])}, confident errors {_pct(o['confident_error_rate'])}"
+            )
     if results.get("search"):
         typer.echo(f"hybrid search hit@{results['search']['k']}: {_pct(results['search']['hit_rate'])}")
     if results.get("calibration"):

@@ -339,6 +339,7 @@ def evaluate(
     splits_path: Path = SPLITS_PATH,
     split: str | None = None,
     real_requests_dir: Path | None = REAL_REQUESTS_DIR,
+    real_only: bool = False,
     index: Index | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
@@ -368,6 +369,21 @@ def evaluate(
             "cases": [],
             "engines": {},
             "calibration": calibration,
+        }
+        return results, write_report(results, out_dir)
+    if real_only:
+        if real_requests_dir is None or not Path(real_requests_dir).is_dir():
+            raise FileNotFoundError(f"no real requests at {real_requests_dir}")
+        from assistant.evaluation.real_requests import load_real_requests, score_real_requests
+
+        drafter = Drafter(settings, index)
+        results = {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "judge": checker.name,
+            "k": k,
+            "cases": [],
+            "engines": {},
+            "real_requests": score_real_requests(load_real_requests(Path(real_requests_dir)), drafter, engines=engines),
         }
         return results, write_report(results, out_dir)
     cases = with_splits(load_cases(cases_dir), splits_path)
