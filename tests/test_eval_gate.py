@@ -69,3 +69,22 @@ def test_metric_stays_under_maximum(gate_results, metric: str) -> None:
     summary = gate_results["engines"][THRESHOLDS["engine"]]["summary"]
     failures = check_minimums(summary, {}, {metric: MAXIMUMS[metric]})
     assert not failures, failures[0]
+
+
+def test_real_request_fixture_is_split_and_graded(corpus_drafter) -> None:
+    """The real-request path end to end on the fixture: the splitter's counts, then a real draft graded by outcome."""
+    from pathlib import Path
+
+    from assistant.evaluation.metrics import CORRECT_RECALL, OUTCOMES
+    from assistant.evaluation.real_requests import load_real_requests, score_real_requests
+
+    requests = load_real_requests(Path(__file__).parent / "fixtures" / "real_requests")
+    scored = score_real_requests(requests, corpus_drafter, engines=["extractive"])
+    summary = scored["splitting"]["summary"]
+    assert summary["requests"] == 2 and summary["errors"] == 0
+    graded = scored["outcomes"]["extractive"]["questions"]
+    assert [(q["id"], q["number"]) for q in graded] == [("rr-fixture-uasc", "1")]  # only the demo council's expected facts
+    q = graded[0]
+    assert q["outcome"] in OUTCOMES and q["answer"]
+    if q["outcome"] == "correct":
+        assert len(q["key_facts_found"]) / len(q["key_facts"]) >= CORRECT_RECALL
