@@ -315,8 +315,10 @@ def eval_(
     subset: Optional[int] = typer.Option(None, "--subset", help="Run N cases spread over the set."),
     fast: bool = typer.Option(False, "--fast", help="Run the CI gate's fast subset (evals/thresholds.yaml)."),
     judge: str = typer.Option("checker", "--judge", help="checker (offline, default) or llm (the configured model)."),
+    split: str = typer.Option("all", "--split", help="dev (tune on this), test (baseline and CI gate) or all."),
+    real_only: bool = typer.Option(False, "--real-only", help="Only the real requests: splitting score and known outcomes."),
 ) -> None:
-    """Evaluate drafting against held-out past decisions: citations, key facts, retrieval, status, abstention."""
+    """Evaluate drafting: correct / abstained / confident error per question, citations, key facts, retrieval, status."""
     from datetime import datetime
 
     from assistant.evaluation.cases import CaseError
@@ -340,11 +342,19 @@ def eval_(
             subset_size=subset,
             fast=fast,
             judge_name=judge,
+            split=split,
+            real_only=real_only,
             progress=lambda msg: typer.echo(msg, err=True),
         )
     except (CaseError, ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     for name, data in results["engines"].items():
+        for split_name, o in [*(data.get("splits") or {}).items(), ("all", data["summary"])]:
+            typer.echo(
+                f"{name} / {split_name}: correct {_pct(o['correct_rate'])}, confident errors {_pct(o['confident_error_rate'])}, "
+                f"truthfulness {_pct(o['truthfulness'])}, abstention (no evidence) {_pct(o['abstention_no_evidence'])}, "
+                f"period accuracy {_pct(o['period_accuracy'])}, sub-part coverage {_pct(o['sub_part_coverage'])}"
+            )
         s = data["summary"]
         typer.echo(
             f"{name}: validity {_pct(s['citation_validity'])}, precision {_pct(s['citation_precision'])}, "
@@ -352,6 +362,19 @@ def eval_(
             f"recall@{k} {_pct(s['retrieval_recall_at_k'])}, status {_pct(s['status_agreement'])}, "
             f"abstention {_pct(s['abstention'])}, ROUGE-L {_pct(s['rouge_l'])}, {s['seconds_per_question'] or 0:.2f} s/question"
         )
+    real = results.get("real_requests")
+    if real:
+        sp = real["splitting"]["summary"]
+        typer.echo(
+            f"real requests: {sp['requests']}, question count match {_pct(sp['question_count_match'])}, "
+            f"sub-part count match {_pct(sp['sub_part_count_match'])}, items lost {sp['items_lost']} of {sp['items']}"
+        )
+        for name, data in real.get("outcomes", {}).items():
+            o = data["summary"]
+            typer.echo(
+                f"real requests / {name}: {len(data['questions'])} questions with known answers, correct {_pct(o['correct_rate'])}, "
+                f"abstained {_pct(o['abstained_rate'])}, confident errors {_pct(o['confident_error_rate'])}"
+            )
     if results.get("search"):
         typer.echo(f"hybrid search hit@{results['search']['k']}: {_pct(results['search']['hit_rate'])}")
     if results.get("calibration"):

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default_factory=default_embedding_model)
     embedding_device: str = "cpu"
     embedding_batch_size: int = 32
+    # torch: the packaged fp32 weights; onnx-int8: the same weights exported to ONNX and quantised to int8 on this
+    # machine (once, into embedding_cache_dir). An index remembers its backend; switching means a rebuild.
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    embedding_threads: int = 0  # ONNX Runtime threads per call; 0: its default (one per core)
+    embedding_cache_dir: Path | None = None  # where the int8 export is kept; default <data_dir>/models
     chroma_host: str | None = None
     chroma_port: int | None = None
     collection: str = "foi_corpus"
@@ -123,6 +128,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.embedding_cache_dir or self.data_dir / "models"
 
     @property
     def server_mode(self) -> bool:

@@ -332,7 +332,10 @@ def test_reviewer_copy_has_banner_markers_sources_and_flags(ctx: LetterContext) 
 def test_reviewer_pack_words_every_status_and_unknown_codes(ctx: LetterContext) -> None:
     drafts = [provided("1"), personal_data("2"), commercial("3"), published("4"), not_held("5"), cost("7")]
     drafts[0].flags = [Flag("stale_source", "Source [1] is two years old."), Flag("brand_new_check", "Checked.")]
+    drafts[0].status_reason = "Re-uses the answer to question 1 of 28 June 2023 (ref FOI 6981442), match 0.79."
     text = render_letter(ctx, drafts, "reviewer")
+    assert "**Status:** Provided – Re-uses the answer to question 1 of 28 June 2023 (ref FOI 6981442)." in text
+    assert "0.79" not in text and "match" not in text
     for words in ("Provided", "Partly provided", "Exempt (refused)", "Published elsewhere (s21)", "Not held"):
         assert f"**Status:** {words}" in text
     assert "- Source may be out of date: Source [1] is two years old." in text

@@ -339,6 +339,7 @@ def evaluate(
     splits_path: Path = SPLITS_PATH,
     split: str | None = None,
     real_requests_dir: Path | None = REAL_REQUESTS_DIR,
+    real_only: bool = False,
     index: Index | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
@@ -350,6 +351,8 @@ def evaluate(
     unknown = [name for name in engines if name not in Drafter.ENGINES]
     if unknown:
         raise ValueError(f"Unknown engine '{unknown[0]}': choose from {', '.join(Drafter.ENGINES)}")
+    if split not in (None, "all", "dev", "test"):
+        raise ValueError(f"Unknown split '{split}': choose dev, test or all")
     if judge_name not in ("checker", "llm"):
         raise ValueError(f"Unknown judge '{judge_name}': choose checker or llm")
     thresholds = load_thresholds(thresholds_path)
@@ -366,6 +369,21 @@ def evaluate(
             "cases": [],
             "engines": {},
             "calibration": calibration,
+        }
+        return results, write_report(results, out_dir)
+    if real_only:
+        if real_requests_dir is None or not Path(real_requests_dir).is_dir():
+            raise FileNotFoundError(f"no real requests at {real_requests_dir}")
+        from assistant.evaluation.real_requests import load_real_requests, score_real_requests
+
+        drafter = Drafter(settings, index)
+        results = {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "judge": checker.name,
+            "k": k,
+            "cases": [],
+            "engines": {},
+            "real_requests": score_real_requests(load_real_requests(Path(real_requests_dir)), drafter, engines=engines),
         }
         return results, write_report(results, out_dir)
     cases = with_splits(load_cases(cases_dir), splits_path)
