@@ -15,7 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.engines import EngineInput, EngineOutput
+from assistant.drafting.engines import EngineInput, EngineOutput
 from assistant.models import Passage, Status
 from assistant.prompts import prompt_text
 from assistant.safety import without_instructions
