@@ -40,8 +40,14 @@ def markers_in(text: str) -> set[int]:
 
 
 def claim_sentences(answer: str) -> list[str]:
-    """Sentences of an answer that make a claim (courtesy lines and officer notes excluded)."""
-    return [s for line in answer.split("\n") for s in split_sentences(line) if not is_boilerplate(strip_markers(s))]
+    """Sentences of an answer that make a claim (courtesy lines and whole officer-note lines excluded)."""
+    return [
+        s
+        for line in answer.split("\n")
+        if not line.strip().lower().startswith("note for the officer")
+        for s in split_sentences(line)
+        if not is_boilerplate(strip_markers(s))
+    ]
 
 
 def assert_citations_resolve(draft) -> None:

@@ -134,3 +134,20 @@ def test_a_bare_figure_is_drafted_with_its_question_and_period(corpus_drafter):
 def test_no_evidence_is_an_honest_note(corpus_drafter, question):
     d = corpus_drafter.draft_question(Question("1", question), received=date(2025, 5, 14))
     assert d.status is Status.NEEDS_REVIEW and d.answer.startswith("Note for the officer") and not d.citations
+
+
+def test_llm_style_figures_of_another_year_or_group_are_caught(corpus_index, corpus_drafter):
+    """Whatever the wording, a figure needs cited evidence of the measure and period asked (checks.unfit_figures)."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.checks import unfit_figures
+    from assistant.drafting.verdicts import VerdictConfig
+
+    [foster] = [u for u in corpus_index.units().values() if u.doc_id == FOSTER_2023 and "1" in u.question_numbers]
+    from assistant.models import Passage
+
+    passages = [Passage(foster, 1.0, 1, similarity=0.9)]
+    asked_2023_24 = analyse("How many foster carers were registered at the end of 2023/24?", received=date(2024, 9, 2))
+    asked_2022_23 = analyse("How many foster carers were registered at the end of 2022/23?", received=date(2024, 9, 2))
+    reworded = "The council had 262 registered foster carers. [1]"
+    assert unfit_figures(reworded, passages, asked_2023_24, VerdictConfig())  # 262 is the 2022/23 figure
+    assert not unfit_figures(reworded, passages, asked_2022_23, VerdictConfig())

@@ -156,8 +156,10 @@ def _render_items(items: list[Scored], a: Analysis, passages: list[Passage]) -> 
     return lines
 
 
-def render(verdict: Verdict, passages: list[Passage]) -> list[str]:
+def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[str]:
+    """Draft lines for one verdict; a note for a sub-part names the part, so no part is left silently."""
     a = verdict.analysis
+    note = f"Note for the officer on ({label}):" if label else "Note for the officer:"
     if verdict.kind == ANSWERED:
         return _render_items(verdict.items, a, passages)
     if verdict.kind == OTHER_PERIOD:
@@ -168,7 +170,7 @@ def render(verdict: Verdict, passages: list[Passage]) -> list[str]:
         heading = MOST_RECENT.format(period=("for " + found[3:]) if found.startswith("in ") else found) if newest else UNDATED
         lines = [heading]
         lines += _render_items(verdict.items, a, passages)
-        lines.append(f"Note for the officer: {OTHER_PERIOD_REASON} ({asked}); the figures above are {found}.")
+        lines.append(f"{note} {OTHER_PERIOD_REASON} ({asked}); the figures above are {found}.")
         return lines
     if verdict.kind == RELATED and verdict.nearest:
         s = verdict.nearest[0]
@@ -176,7 +178,7 @@ def render(verdict: Verdict, passages: list[Passage]) -> list[str]:
         what = f"the answer to question {', '.join(unit.question_numbers)} of {when(unit)}" if unit.question_numbers else f"“{unit.title}”"
         differs = "; ".join(verdict.differs) or "a different measure"
         return [
-            f"Note for the officer: no past answer gives what is asked, so nothing is proposed. The nearest evidence is "
+            f"{note} no past answer gives what is asked, so nothing is proposed. The nearest evidence is "
             f"{what} (source {s.passage + 1}): “{s.item.render()[:200]}” — it differs: {differs}."
         ]
     return []
@@ -214,9 +216,9 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict)))
     lines: list[str] = []
     for label, v in verdicts:
-        part_lines = render(v, passages)
+        part_lines = render(v, passages, label)
         if not part_lines and label:
-            part_lines = [f"Note for the officer: no past answer or policy passage answers this part; please check with the service."]
+            part_lines = [f"Note for the officer on ({label}): no past answer or policy passage answers this part; please check with the service."]
         lines += _label_lines(label, part_lines)
     kinds = [v.kind for _, v in verdicts]
     used = [s.key for _, v in verdicts if v.kind == ANSWERED for s in v.items]
