@@ -7,6 +7,7 @@ trail a reviewer reads. The schema evolves through numbered migrations applied i
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from assistant.deadlines import Deadline, deadline_for
 from assistant.decisions import parse_date
 from assistant.models import Citation, DocType, Draft, Flag, Passage, Question, Status, Unit
+from assistant.requests.result import ParsedRequest
 
 ENGINES = ("extractive", "llm", "naive")
 DECISIONS = ("approved", "returned")
@@ -84,6 +86,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX edits_by_case ON edits(case_id, number);
     CREATE INDEX reviews_by_case ON reviews(case_id, number);
     """,
+    # 3: the questions the officer confirmed before drafting (the split of the request, with what was left out)
+    """
+    CREATE TABLE confirmed_splits (
+        case_id INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+        split_json TEXT NOT NULL,
+        confirmed_by TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -110,6 +122,16 @@ class Edit:
     new: str | None
     user: str
     at: str
+
+
+@dataclass(frozen=True)
+class ConfirmedSplit:
+    """The questions the officer confirmed before drafting, and who confirmed them when."""
+
+    split: ParsedRequest
+    confirmed_by: str
+    confirmed_at: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -198,12 +220,20 @@ def case_status(states: Sequence[str]) -> str:
 
 
 def question_to_json(q: Question) -> str:
-    return json.dumps({"number": q.number, "text": q.text, "parts": [list(p) for p in q.parts]}, ensure_ascii=False)
+    data: dict[str, Any] = {"number": q.number, "text": q.text, "parts": [list(p) for p in q.parts]}
+    if q.context:  # scope lines: a regenerated draft searches with them too
+        data["context"] = list(q.context)
+    return json.dumps(data, ensure_ascii=False)
 
 
 def question_from_json(raw: str) -> Question:
     data = json.loads(raw)
-    return Question(number=data["number"], text=data.get("text", ""), parts=[tuple(p) for p in data.get("parts", [])])
+    return Question(
+        number=data["number"],
+        text=data.get("text", ""),
+        parts=[tuple(p) for p in data.get("parts", [])],
+        context=list(data.get("context", [])),
+    )
 
 
 def _json_safe(value: Any) -> Any:
@@ -314,6 +344,9 @@ class CaseStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Requests and names are personal data: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
+        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(self.path, 0o600)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
         self.migrate()
@@ -610,6 +643,52 @@ class CaseStore:
 
     def reviews(self, case_id: int) -> list[Review]:
         return self.get_case(case_id).reviews
+
+    # -- the confirmed questions -----------------------------------------------------------------
+    def confirm_split(self, case_id: int, split: ParsedRequest, user: str) -> ConfirmedSplit:
+        """Store the questions the officer confirmed for this case; who and when go to the audit trail.
+
+        Confirming again (after more corrections) replaces the split and logs the change."""
+        if not user:
+            raise ValueError("Confirming the questions must name the officer.")
+        if not split.questions:
+            raise ValueError("There are no questions to confirm.")
+        numbers = [q.number for q in split.questions]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("Two questions have the same number: give each question its own number.")
+        from assistant.requests.editing import summary
+
+        at = now_iso()
+        with self._write() as conn:
+            self._require_case(case_id, conn)
+            old = conn.execute("SELECT split_json, version FROM confirmed_splits WHERE case_id = ?", (case_id,)).fetchone()
+            raw = _dumps(split.to_json())
+            if old is None:
+                conn.execute(
+                    "INSERT INTO confirmed_splits (case_id, split_json, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?)",
+                    (case_id, raw, user, at),
+                )
+                version, before = 1, None
+            else:
+                version = old["version"] + 1
+                conn.execute(
+                    "UPDATE confirmed_splits SET split_json = ?, confirmed_by = ?, confirmed_at = ?, version = ?"
+                    " WHERE case_id = ?",
+                    (raw, user, at, version, case_id),
+                )
+                before = summary(ParsedRequest.from_json(json.loads(old["split_json"])))
+            self._log(conn, case_id, "", "questions confirmed", before, summary(split), user)
+        return ConfirmedSplit(split, user, at, version)
+
+    def confirmed_split(self, case_id: int) -> ConfirmedSplit | None:
+        """The questions the officer confirmed, or None when the case was drafted from the proposed split."""
+        with self._connect() as conn:
+            self._require_case(case_id, conn)
+            row = conn.execute("SELECT * FROM confirmed_splits WHERE case_id = ?", (_case_id(case_id),)).fetchone()
+        if row is None:
+            return None
+        split = ParsedRequest.from_json(json.loads(row["split_json"]))
+        return ConfirmedSplit(split, row["confirmed_by"], row["confirmed_at"], row["version"])
 
     # -- helpers ---------------------------------------------------------------------------------
     def _require_case(self, case_id: int, conn: sqlite3.Connection | None = None) -> None:

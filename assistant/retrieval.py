@@ -26,7 +26,7 @@ def retrieve(
     With `as_of` (the date the request was received), sources dated after it (decisions, published documents)
     are left out: a reply cannot rest on an answer that did not exist yet.
     """
-    query = question.full_text if isinstance(question, Question) else question
+    query = question.query_text if isinstance(question, Question) else question  # scope lines included
     k = k or settings.retrieval_k
     found = index.search(query, k=k * 3, exclude=exclude)
     kept = [

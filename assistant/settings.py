@@ -19,6 +19,14 @@ from pydantic_settings import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# In a wheel, prompts/ is installed as package data under this name (see pyproject.toml).
+PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompt_files"
+
+
+def default_prompts_dir() -> Path:
+    """prompts/ of the source tree when running from a checkout, else the copy installed inside the package."""
+    source = REPO_ROOT / "prompts"
+    return source if (source / "letter").is_dir() else PACKAGED_PROMPTS
 
 
 def default_embedding_model() -> str:
@@ -44,12 +52,17 @@ class Settings(BaseSettings):
     # Where things live
     data_dir: Path = Path("data")
     corpus_dir: Path = REPO_ROOT / "corpus"
-    prompts_dir: Path = REPO_ROOT / "prompts"
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
 
     # Embeddings and index
     embedding_model: str = Field(default_factory=default_embedding_model)
     embedding_device: str = "cpu"
     embedding_batch_size: int = 32
+    # torch: the packaged fp32 weights; onnx-int8: the same weights exported to ONNX and quantised to int8 on this
+    # machine (once, into embedding_cache_dir). An index remembers its backend; switching means a rebuild.
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    embedding_threads: int = 0  # ONNX Runtime threads per call; 0: its default (one per core)
+    embedding_cache_dir: Path | None = None  # where the int8 export is kept; default <data_dir>/models
     chroma_host: str | None = None
     chroma_port: int | None = None
     collection: str = "foi_corpus"
@@ -58,6 +71,8 @@ class Settings(BaseSettings):
     chunk_min_words: int = 120
     chunk_max_words: int = 300
     max_file_bytes: int = 25 * 1024 * 1024
+    max_uncompressed_bytes: int = 40 * 1024 * 1024  # what a DOCX may unpack to (zip bombs)
+    max_read_seconds: float = 60.0  # reading one file (corpus or request) may take no longer
 
     # Retrieval
     retrieval_k: int = 8
@@ -93,20 +108,31 @@ class Settings(BaseSettings):
     llm_threads: int = 2
     llm_passage_words: int = 220
 
-    # Letter
+    # Letter: who replies and where the requester can write (demo values for Lincolnshire County Council).
+    # Addresses are one line with commas or several lines; each part becomes a line of the letter.
     council: str = "Lincolnshire County Council"
+    foi_team: str = "Information Governance Team"
+    foi_email: str = "foi@lincolnshire.gov.uk"
+    foi_address: str = "County Offices, Newland, Lincoln, LN1 1YL"
     officer_title: str = "Information Governance Officer"
-    review_contact: str = "the Information Governance team"
+    review_contact: str = "the Information Governance Manager"
+    review_email: str = "foi@lincolnshire.gov.uk"
+    review_address: str = "Internal Reviews, Information Governance Team, County Offices, Newland, Lincoln, LN1 1YL"
 
     # App
     host: str = "127.0.0.1"
     port: int = 7860
     users: list[User] = Field(default_factory=list)
     auth: bool = False
+    corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.embedding_cache_dir or self.data_dir / "models"
 
     @property
     def server_mode(self) -> bool:

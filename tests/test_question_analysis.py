@@ -110,8 +110,7 @@ def test_answer_type_and_qualifiers_on_real_wordings(text, answer_type, qualifie
 def test_scope_lines_give_the_period_when_the_question_has_none():
     a = analyse("How many foster carers were registered?", context="For each of the financial years 2018-19 to 2022-23:", received=MAY_2025)
     assert a.period.label == "2018/19 to 2022/23" and a.period_explicit and "year" in a.breakdown
-    q = Question("1", "How many foster carers were registered?")
-    q.context = "For each of the financial years 2018-19 to 2022-23:"  # what the request splitter attaches
+    q = Question("1", "How many foster carers were registered?", [], ["For each of the financial years 2018-19 to 2022-23:"])
     assert analyse_question(q, MAY_2025).period.label == "2018/19 to 2022/23"
 
 

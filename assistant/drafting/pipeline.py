@@ -20,7 +20,7 @@ from assistant.index import Index
 from assistant.models import Citation, Draft, Flag, Passage, Question, Status
 from assistant.requests import split_request
 from assistant.retrieval import retrieve
-from assistant.safety import without_instructions
+from assistant.safety import passage_flags, screen_passages, without_instructions
 from assistant.settings import Settings
 from assistant.status import suggest_status
 
@@ -96,14 +96,17 @@ class Drafter:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
-        query = replace(question, text=clean_text, parts=clean_parts)  # scope lines (context) are kept
+        clean_context = [without_instructions(line)[0] for line in question.context]  # scope lines: data too
+        query = replace(question, text=clean_text, parts=clean_parts, context=clean_context)
         analysis = analyse_question(query, received)
         as_of = received if self.settings.only_earlier_decisions else None
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
             passages = self._part_passages(query, passages, exclude, as_of)
+        passages, warnings = screen_passages(passages)
         output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis))
         draft = self._checked(question, output, passages, name, received, analysis)
+        draft.flags.extend(passage_flags(warnings))
         if removed:
             draft.flags.append(
                 Flag("instruction_ignored", f"The request contains text that reads like an instruction; it was treated as data: “{removed[0][:80]}”.")
@@ -236,8 +239,10 @@ class Drafter:
             raise ValueError("The message is empty.")
         name = engine or self.settings.engine
         clean, _ = without_instructions(message)
-        question = Question("chat", clean or message)
-        passages = retrieve(self.index, question, self.settings, exclude=exclude)
+        if not clean.strip():
+            raise ValueError("The message reads as an instruction to the assistant, not a question about the corpus.")
+        question = Question("chat", clean)
+        passages, warnings = screen_passages(retrieve(self.index, question, self.settings, exclude=exclude))
         if name == "llm":
             from assistant.drafting.engines.llm import draft_chain, parse_output
 
@@ -248,7 +253,7 @@ class Drafter:
         else:
             output = draft_extractive(EngineInput(question, passages), self.embed, self.extractive_config)
         draft = self._checked(question, output, passages, name, None)
-        return ChatAnswer(draft.answer, draft.citations, draft.flags)
+        return ChatAnswer(draft.answer, draft.citations, draft.flags + passage_flags(warnings))
 
     def revise(self, draft: Draft, instruction: str, *, received: date | None = None) -> Draft:
         """LLM engine only: apply an instruction ('shorten', 'use source 2 only'); the result is re-checked."""

@@ -6,7 +6,9 @@ system's, and no share link is ever made.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import signal
 import threading
 import time
 from typing import Any
@@ -17,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 from assistant.cases import CaseStore  # noqa: E402
+from assistant.export import app_temp_dir, remove_private_files  # noqa: E402
 from assistant.settings import Settings, get_settings  # noqa: E402
 from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view  # noqa: E402
 from assistant.ui.context import AppContext  # noqa: E402
@@ -116,10 +119,27 @@ def launch(host: str | None = None, port: int | None = None) -> None:
     settings = get_settings()
     if settings.auth and not settings.users:
         raise SystemExit("Sign-in is required (FOI_AUTH) but no users are configured (FOI_USERS).")
+    # Gradio copies every file it serves (letters, packs) and every upload into its temp folder: make that a
+    # private folder of the data dir, and delete it and the exports when the app stops.
+    os.environ["GRADIO_TEMP_DIR"] = str(app_temp_dir(settings))
+    atexit.register(remove_private_files, settings)
+    signal.signal(signal.SIGTERM, _interrupt)
     ctx = make_context(settings)
     demo = _build(ctx)
     threading.Thread(target=_warm_up, args=(ctx,), daemon=True).start()
     demo.queue(default_concurrency_limit=4)
+    try:
+        _serve(demo, ctx, settings, host, port)
+    finally:
+        remove_private_files(settings)
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    """SIGTERM stops the app like Ctrl+C, so its private files are removed on the way out."""
+    raise KeyboardInterrupt
+
+
+def _serve(demo: gr.Blocks, ctx: AppContext, settings: Settings, host: str | None, port: int | None) -> None:
     demo.launch(
         server_name=host or settings.host,
         server_port=port or settings.port,
