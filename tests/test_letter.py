@@ -732,3 +732,12 @@ def test_a_wheel_install_carries_the_templates_and_exports(tmp_path: Path) -> No
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"letter from {site}/assistant/prompt_files/letter" in result.stdout
+
+
+def test_every_flag_the_pipeline_raises_has_plain_words() -> None:
+    from assistant.wording import FLAG_WORDS
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "assistant").rglob("*.py"))
+    kinds = set(re.findall(r"Flag\(\s*\"([a-z_]+)\"", source))
+    assert len(kinds) >= 8
+    assert kinds <= set(FLAG_WORDS), f"flag kinds without plain words in assistant/wording.py: {kinds - set(FLAG_WORDS)}"
