@@ -685,10 +685,10 @@ def letter_docx(
     for q in letter.questions:
         _add_heading(doc, q.heading, 3)
         _add_markdown(doc, (f"{q.lead_label}) " if q.lead_label else "") + q.text, italic=True, indent=1)
-        for label, text in q.parts:
+        for i, (label, text) in enumerate(q.parts):
             part = doc.add_paragraph()
             part.paragraph_format.left_indent = _INDENT
-            part.paragraph_format.space_after = Pt(2)
+            part.paragraph_format.space_after = Pt(2 if i < len(q.parts) - 1 else 8)
             _add_inline(part, f"{label}) {text}", italic=True)
         _add_markdown(doc, q.answer)
         if letter.copy == "reviewer":
