@@ -375,7 +375,17 @@ class Index:
     def units(self) -> dict[str, Unit]:
         """Every unit by id, cached in memory until the next ingest."""
         if self._units is None or len(self._units) != self.count():
-            got = self._all()
+            try:
+                got = self._all()
+            except IndexUnavailable:
+                raise
+            except Exception as exc:  # raw store errors never reach people
+                self._state = None
+                self._forget()
+                raise IndexUnavailable(
+                    "The corpus index cannot be read just now (it may be being updated). Try again in a moment; "
+                    "if this persists, run `foi ingest` to repair it."
+                ) from exc
             self._units = {
                 uid: metadata_to_unit(uid, doc, meta or {})
                 for uid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])

@@ -32,7 +32,7 @@ from assistant.exemptions import load as load_exemptions
 from assistant.markup import escape_inline, escape_markdown, markdown_tokens, parse_inline
 from assistant.models import Citation, Draft, Status
 from assistant.settings import default_prompts_dir
-from assistant.wording import EXEMPTION_KIND_WORDS, flag_words, status_words
+from assistant.wording import EXEMPTION_KIND_WORDS, flag_words, status_words, without_scores
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -307,10 +307,12 @@ def _question_section(draft: Draft, copy: Copy, labels: dict[str, Any], library:
     )
     if copy == "reviewer":
         section.status = escape_inline(status_words(draft.status))
-        section.status_reason = escape_inline(defang(draft.status_reason))
+        section.status_reason = escape_inline(without_scores(defang(draft.status_reason)))
         section.exemptions = [escape_inline(_exemption_words(e, library)) for e in _canonical_exemptions(draft, library)]
         section.sources = [_source(c) for c in sorted(draft.citations, key=lambda c: c.marker)]
-        section.flags = [FlagItem(escape_inline(flag_words(f.kind)), escape_inline(defang(f.message))) for f in draft.flags]
+        section.flags = [
+            FlagItem(escape_inline(flag_words(f.kind)), escape_inline(without_scores(defang(f.message)))) for f in draft.flags
+        ]
     return section
 
 
@@ -433,7 +435,7 @@ def build_letter(
         closing=_fill(wording["closing"], **variables),
         signature=[line for line in signature if line],
         labels=labels,
-        author=_fill(wording["author"], **{k: _plain(v) if isinstance(v, str) else v for k, v in variables.items()}),
+        author=_fill(wording["author"], **{k: _plain(v) if isinstance(v, str) else v for k, v in variables.items()}).strip(" ,"),
         plain_title=_plain(_fill(wording["title"], **variables)),
     )
 
@@ -659,6 +661,7 @@ def letter_docx(
         for label, text in q.parts:
             part = doc.add_paragraph()
             part.paragraph_format.left_indent = _INDENT
+            part.paragraph_format.space_after = Pt(2)
             _add_inline(part, f"{label}) {text}", italic=True)
         _add_markdown(doc, q.answer)
         if letter.copy == "reviewer":

@@ -3,7 +3,11 @@ pack and the app, so no officer or reviewer ever reads `not_held` or `stale_sour
 """
 from __future__ import annotations
 
+import re
+
 from assistant.models import Status
+
+_SCORE_RE = re.compile(r",?\s*\(?\b(?:match|sim|similarity|score|cosine)\s*[=:]?\s*\d*\.\d+\)?", re.IGNORECASE)
 
 STATUS_WORDS: dict[str, str] = {
     Status.PROVIDED.value: "Provided",
@@ -48,3 +52,9 @@ def status_words(status: Status | str) -> str:
 
 def flag_words(kind: str) -> str:
     return FLAG_WORDS.get(kind) or humanise(kind)
+
+
+def without_scores(text: str) -> str:
+    """Officer-facing text without the raw numbers of the matching ("…, match 0.79." → "….")."""
+    cleaned = _SCORE_RE.sub("", str(text or ""))
+    return re.sub(r"\s+([.,;:])", r"\1", cleaned).strip()
