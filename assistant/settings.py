@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     drop_unsupported: bool = False
     support_threshold: float = 0.5
     stale_after_days: int = 365
+    service_reply_working_days: int = 10  # the service area must return figures within this many working days
     # Re-drafting an old request: leave out decisions made after it was received. Off by default because the
     # demo evaluation cases hold out earlier decisions and draft them from later repeats.
     only_earlier_decisions: bool = False
