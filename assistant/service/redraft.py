@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from assistant.citations import content_words, lexical_support, strip_markers
 from assistant.models import DocType, Draft, Flag, Passage, Status
-from assistant.service.requests import last_answer
+from assistant.service.requests import template_for
 from assistant.status import suggest_status
 from assistant.text import figures, split_sentences
 
@@ -140,7 +140,7 @@ def redraft(
         return None
     base_passages = [p for p in draft.passages if p.unit.doc_type is not DocType.SERVICE_RETURN]
     passages = [*chosen, *base_passages]
-    template = last_answer(base_passages)
+    template = template_for(replace(draft, passages=base_passages))
     area = str(chosen[0].unit.extra.get("service_area") or chosen[0].unit.title)
     attempts: list[tuple[str, str]] = []
     if template is not None and len(chosen) == 1:

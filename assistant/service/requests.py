@@ -114,13 +114,37 @@ def service_reason(draft: Draft) -> str | None:
             "none": "no past reply answers this question",
         }.get(verdict)
     kinds = {f.kind for f in draft.flags}
-    if "other_period" in kinds or "stale_source" in kinds:
+    if "other_period" in kinds or "stale_source" in kinds or not states_period_asked(draft):
         return "the figures we hold are for another period than the one asked"
     if kinds & {"figure_mismatch", "figure_not_in_source"}:
         return "a figure in the draft is not in its sources"
     if draft.status is Status.NEEDS_REVIEW:
         return draft.status_reason or "no past reply answers this question"
     return None
+
+
+_ASKED = re.compile(
+    r"\b20\d\d\s*[/-]\s*\d\d(?:\d\d)?\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b(?:19|20)\d\d\b",
+    re.I,
+)
+
+
+def _norm_period(token: str) -> str:
+    return re.sub(r"\s+", "", token).replace("-", "/").lower()
+
+
+def states_period_asked(draft: Draft) -> bool:
+    """Does an answer with figures state the period the question names? (True when no period is named.)
+
+    Until drafts carry verdicts, an answer whose figures name none of the periods asked ("2023/24",
+    "1 January 2025") is taken to answer another period."""
+    asked = {_norm_period(m.group(0)) for m in _ASKED.finditer(draft.question.query_text)}
+    answer = strip_markers(draft.answer)
+    if not asked or not re.search(r"\d", _ASKED.sub("", answer)):
+        return True
+    stated = {_norm_period(m.group(0)) for m in _ASKED.finditer(answer)}
+    return bool(asked & stated)
 
 
 def needs_service(draft: Draft) -> bool:
@@ -140,6 +164,7 @@ def period_asked(question: Question, received: date | None = None) -> str:
     each = _EACH.search(text)
     relative = _RELATIVE.search(text)
     words = list(dict.fromkeys(found))
+    words = [w for w in words if not any(w != o and w.lower() in o.lower() for o in words)]  # "as at X" over "X"
     if each:
         words.insert(0, each.group(0).strip())
     if relative and not any(relative.group(0) in w for w in words):
@@ -169,6 +194,15 @@ def last_answer(passages: Sequence[Passage]) -> Passage | None:
     best = max(p.similarity for p in decisions)
     near = [p for p in decisions if p.similarity >= best - 0.05]
     return max(near, key=lambda p: (p.unit.date or date.min, p.similarity))
+
+
+def template_for(draft: Draft) -> Passage | None:
+    """The past answer the draft re-used (its first cited past reply), else the most similar past reply."""
+    by_id = {p.unit.id: p for p in draft.passages if p.unit.doc_type is DocType.DECISION}
+    for c in draft.citations:
+        if c.source_id in by_id:
+            return by_id[c.source_id]
+    return last_answer(draft.passages)
 
 
 def suggest_area(question: Question, passages: Sequence[Passage]) -> str:
@@ -201,7 +235,7 @@ def service_questions(
         reason = service_reason(draft)
         if number in left_out or (reason is None and number not in picked):
             continue
-        template = last_answer(draft.passages)
+        template = template_for(draft)
         unit = template.unit if template else None
         sq = ServiceQuestion(
             number=number,
