@@ -435,7 +435,7 @@ def build_letter(
         closing=_fill(wording["closing"], **variables),
         signature=[line for line in signature if line],
         labels=labels,
-        author=_fill(wording["author"], **{k: _plain(v) if isinstance(v, str) else v for k, v in variables.items()}),
+        author=_fill(wording["author"], **{k: _plain(v) if isinstance(v, str) else v for k, v in variables.items()}).strip(" ,"),
         plain_title=_plain(_fill(wording["title"], **variables)),
     )
 

@@ -118,7 +118,7 @@ def without_instructions(text: str) -> tuple[str, list[str]]:
     kept_lines: list[str] = []
     removed: list[str] = []
     for line in remove_invisible(text).split("\n"):
-        sentences = split_sentences(line)
+        sentences = _pieces(line)
         bad = [s for s in sentences if instruction_like(s)]
         if not bad:
             kept_lines.append(line)
@@ -128,6 +128,12 @@ def without_instructions(text: str) -> tuple[str, list[str]]:
         if kept:
             kept_lines.append(kept)
     return "\n".join(kept_lines), removed
+
+
+def _pieces(line: str) -> list[str]:
+    """Sentences, also split where the next one starts with a letter the sentence splitter does not know as a
+    capital (a Cyrillic "І", a full-width "Ｉ"), so an instruction is removed without the question before it."""
+    return [p for s in split_sentences(line) for p in re.split(r"(?<=[.!?])\s+", s) if p.strip()]
 
 
 def instructions_in(text: str) -> list[str]:

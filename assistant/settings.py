@@ -87,9 +87,10 @@ class Settings(BaseSettings):
     support_threshold: float = 0.5
     stale_after_days: int = 365
     service_reply_working_days: int = 10  # the service area must return figures within this many working days
-    # Re-drafting an old request: leave out decisions made after it was received. Off by default because the
-    # demo evaluation cases hold out earlier decisions and draft them from later repeats.
-    only_earlier_decisions: bool = False
+    # Leave out sources dated after the request was received (a reply cannot rest on a later answer). Turn off
+    # only to study how later replies would have answered an old request.
+    only_earlier_decisions: bool = True
+    current_window_days: int = 365  # a question with no period asks for current figures: evidence this recent fits
     max_request_chars: int = 200_000
     max_questions: int = 500
 

@@ -654,6 +654,9 @@ def test_app_removes_exports_and_its_temp_folder_when_it_stops(tmp_path: Path) -
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("FOI_", "GRADIO_TEMP"))},
            "FOI_DATA_DIR": str(data), "FOI_HOST": "127.0.0.1", "FOI_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    leftover = data / "exports" / "case-1" / "left-by-a-killed-run.docx"  # a killed run could not clean up
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"old letter")
     log = (tmp_path / "app.log").open("w")
     proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=tmp_path, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -669,6 +672,7 @@ def test_app_removes_exports_and_its_temp_folder_when_it_stops(tmp_path: Path) -
         else:
             pytest.fail("the app did not start: " + (tmp_path / "app.log").read_text()[-3000:])
         assert mode(data / "app-temp") == 0o700
+        assert not leftover.exists()
         settings = Settings(data_dir=data)
         store = CaseStore(settings.cases_db)
         case_id = store.create_case("1. How many audits?", reference="FOI 9", received=date(2025, 5, 14))

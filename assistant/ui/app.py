@@ -120,7 +120,9 @@ def launch(host: str | None = None, port: int | None = None) -> None:
     if settings.auth and not settings.users:
         raise SystemExit("Sign-in is required (FOI_AUTH) but no users are configured (FOI_USERS).")
     # Gradio copies every file it serves (letters, packs) and every upload into its temp folder: make that a
-    # private folder of the data dir, and delete it and the exports when the app stops.
+    # private folder of the data dir, and delete it and the exports when the app stops (and at start, in case the
+    # last run was killed before it could).
+    remove_private_files(settings)
     os.environ["GRADIO_TEMP_DIR"] = str(app_temp_dir(settings))
     atexit.register(remove_private_files, settings)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -12,7 +12,7 @@ from assistant.exemptions import load as load_exemptions
 from assistant.intake import REQUEST_SUFFIXES, request_text_from_file
 from assistant.models import Draft
 from assistant.readers import ReadError
-from assistant.ui import html
+from assistant.ui import html, questions_view
 from assistant.ui.context import AppContext, open_case
 
 
@@ -104,6 +104,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                     elem_id="case-exclude",
                 )
                 draft_button = gr.Button("Draft", variant="primary", elem_id="draft-button")
+        questions = questions_view.build(ctx, request_box)  # the officer confirms the questions before drafting
     progress_note = gr.Markdown(elem_id="draft-progress")
 
     def read_upload(path: str | None) -> tuple[Any, str]:
@@ -119,14 +120,14 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
 
     def run_draft(
         text: str, ref: str, received_text: str, requester_name: str, engine_name: str, excluded: list[str] | None,
-        request: gr.Request,
+        split_state: dict | None, request: gr.Request,
     ):  # noqa: ANN202 - a generator of UI updates
         viewer = ctx.viewer(request)
         if not (text or "").strip():
             raise gr.Error("The request is empty: paste the request text or upload a file.")
         try:
-            if engine_name != "naive":
-                ctx.drafter.split(text)  # refuse a request with no questions before opening a case
+            # the questions the officer confirmed; a request with no question is refused before a case is opened
+            confirmed = questions_view.confirmed_split(ctx, text, split_state) if engine_name != "naive" else None
             doc_ids = [d["doc_id"] for d in ctx.index.documents()]
             case_id = ctx.store.create_case(
                 text,
@@ -137,6 +138,8 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                 created_by=viewer.username,
                 exclude=resolve_exclusions(excluded or [], doc_ids),
             )
+            if confirmed is not None:
+                ctx.store.confirm_split(case_id, confirmed, viewer.username)
         except ValueError as exc:  # RequestError is a ValueError too
             raise gr.Error(str(exc)) from exc
         ctx.jobs.start(case_id, viewer.username)
@@ -151,7 +154,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
 
     draft_button.click(
         run_draft,
-        [request_box, reference, received, requester, engine, exclude],
+        [request_box, reference, received, requester, engine, exclude, questions["state"]],
         [case_state, progress_note, form],
         concurrency_limit=8,
     )
@@ -190,6 +193,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                 gr.Markdown(f"⚠️ Drafting of this case stopped before the end: {missing} question(s) have no draft yet.")
                 resume = gr.Button("Draft the remaining questions", elem_id="resume-button")
                 resume.click(follow_case, [case_state], [case_state, progress_note, form], concurrency_limit=8)
+        gr.HTML(questions_view.confirmed_note(ctx, case.id))
         choices = exemption_choices()
         known = {value for _, value in choices}
         for draft in case.drafts:
