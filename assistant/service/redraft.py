@@ -22,7 +22,7 @@ from assistant.status import suggest_status
 from assistant.text import figures, split_sentences
 
 #: Flags a service return can answer, and so resolve.
-RESOLVABLE = ("stale_source", "unsupported", "figure_not_in_source", "other_period", "figure_mismatch")
+RESOLVABLE = ("stale_source", "undated_source", "unsupported", "figure_not_in_source", "other_period", "figure_mismatch")
 #: Flags that mean the redrafted answer does not pass its checks.
 FAILING = ("unsupported", "figure_not_in_source", "invalid_citation", "stale_source", "other_period", "figure_mismatch")
 

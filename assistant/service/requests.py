@@ -186,23 +186,32 @@ def breakdown_asked(question: Question) -> str:
 
 
 # -- the past answer as a template -----------------------------------------------------------------------------
-def last_answer(passages: Sequence[Passage]) -> Passage | None:
-    """The most similar past reply, newest of near-equal matches: the answer the service updates."""
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of content words: the measure words ("agency", "spend") that embeddings blur."""
+    from assistant.citations import _stem, content_words
+
+    x, y = {_stem(w) for w in content_words(a)}, {_stem(w) for w in content_words(b)}
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def last_answer(passages: Sequence[Passage], question: Question | None = None) -> Passage | None:
+    """The past reply to the same question: most alike in meaning and in measure words, newest of near-equals."""
     decisions = [p for p in passages if p.unit.doc_type is DocType.DECISION and (p.unit.answer or p.unit.text)]
     if not decisions:
         return None
-    best = max(p.similarity for p in decisions)
-    near = [p for p in decisions if p.similarity >= best - 0.05]
-    return max(near, key=lambda p: (p.unit.date or date.min, p.similarity))
+
+    def fit(p: Passage) -> float:
+        words = _overlap(question.query_text, p.unit.question or p.unit.text) if question is not None else 0.0
+        return p.similarity + 0.5 * words
+
+    best = max(fit(p) for p in decisions)
+    near = [p for p in decisions if fit(p) >= best - 0.05]
+    return max(near, key=lambda p: (p.unit.date or date.min, fit(p)))
 
 
 def template_for(draft: Draft) -> Passage | None:
-    """The past answer the draft re-used (its first cited past reply), else the most similar past reply."""
-    by_id = {p.unit.id: p for p in draft.passages if p.unit.doc_type is DocType.DECISION}
-    for c in draft.citations:
-        if c.source_id in by_id:
-            return by_id[c.source_id]
-    return last_answer(draft.passages)
+    """The last answer given to the same question: the template the service updates and the redraft re-uses."""
+    return last_answer(draft.passages, draft.question)
 
 
 def suggest_area(question: Question, passages: Sequence[Passage]) -> str:
