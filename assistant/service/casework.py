@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from assistant.readers import ReadError, limits_for
@@ -41,6 +42,18 @@ def prepare(
         received=case.received,
         requester_due=case.deadline(sent_on).due,
     )
+
+
+def export_request(settings: Any, case_id: int, request: ServiceRequest) -> tuple[str, Path]:
+    """(email text, path of the .docx) for one request; the file is private to this account like other exports."""
+    from assistant.export import exports_root, file_stem, private_folder, write_private
+    from assistant.service.requests import docx_bytes, email_text
+
+    signature = dict(council=settings.council, team=settings.foi_team, team_email=settings.foi_email)
+    folder = private_folder(exports_root(settings) / f"case-{case_id}")
+    path = folder / f"{file_stem(request.case_reference)}-service-request-{file_stem(request.area)}.docx"
+    write_private(path, docx_bytes(request, **signature))
+    return email_text(request, **signature), path
 
 
 def record_sent(store: Any, case_id: int, request: ServiceRequest, user: str) -> int:

@@ -334,7 +334,16 @@ def email_text(req: ServiceRequest, *, council: str = "", team: str = "", team_e
 
 
 def write_docx(req: ServiceRequest, path: str | Path, *, council: str = "", team: str = "", team_email: str = "") -> Path:
-    """The same request as an A4 Word document, with the document properties set."""
+    """The same request as an A4 Word document file."""
+    path = Path(path)
+    path.write_bytes(docx_bytes(req, council=council, team=team, team_email=team_email))
+    return path
+
+
+def docx_bytes(req: ServiceRequest, *, council: str = "", team: str = "", team_email: str = "") -> bytes:
+    """The request as an A4 Word document, with the document properties set."""
+    import io
+
     from docx import Document
     from docx.shared import Mm, Pt
 
@@ -374,6 +383,6 @@ def write_docx(req: ServiceRequest, path: str | Path, *, council: str = "", team
             doc.add_paragraph("Last answer given: none found in our past replies.")
     sign = ", ".join(x for x in (team, council) if x)
     doc.add_paragraph(f"Thank you. {sign}".strip() + (f" ({team_email})" if team_email else ""))
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
