@@ -140,8 +140,17 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     ref = f" (ref {best.reference})" if best.reference else ""
     return EngineOutput(
         answer="\n".join(lines),
-        reason=f"Re-uses the answer to question {', '.join(best.question_numbers)} of {when}{ref}, match {scores[matches[0]]:.2f}.",
+        reason=f"Re-uses the answer to {_likeness(scores[matches[0]])} (question {', '.join(best.question_numbers)} of {when}{ref}).",
     )
+
+
+def _likeness(score: float) -> str:
+    """How alike the past question is, in words an officer reads (no raw score)."""
+    if score >= 0.85:
+        return "the same question asked before"
+    if score >= 0.72:
+        return "a very similar past question"
+    return "a similar past question"
 
 
 def extractive_engine(embed: Embed, cfg: ExtractiveConfig | None = None) -> Runnable:

@@ -126,6 +126,7 @@ def theme() -> gr.themes.Base:
 
 def _warm_up(ctx: AppContext) -> None:
     """Load the embedding model, the keyword index and the drafting path before the first officer waits for them."""
+    started = time.perf_counter()
     try:
         ctx.index.units()
         ctx.index.keyword()
@@ -135,6 +136,7 @@ def _warm_up(ctx: AppContext) -> None:
             list(warm("1. How often does the panel meet?"))
     except Exception:  # an empty or missing index is reported in the Corpus tab, not here
         pass
+    log.info("Warm-up done in %.1f s", time.perf_counter() - started)
 
 
 def launch(host: str | None = None, port: int | None = None) -> None:

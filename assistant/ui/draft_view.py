@@ -51,28 +51,39 @@ def resolve_exclusions(values: list[str], doc_ids: list[str]) -> list[str]:
     return list(dict.fromkeys(resolved))
 
 
-def follow(ctx: AppContext, case_id: int, poll: float = 0.25):  # noqa: ANN201 - a generator of UI updates
-    """Watch a drafting job, yielding the case state whenever another answer has been stored."""
-    reference = ctx.store.get_case(case_id).reference
+def follow(ctx: AppContext, case_id: int, redraw_every: float = 2.0):  # noqa: ANN201 - a generator of UI updates
+    """Watch a drafting job: a progress note as each answer is stored, and the cards redrawn at most every
+    `redraw_every` seconds while it runs, then once at the end.
+
+    Redrawing every card for every answer made a ten-question request cost ten full redraws, most of the time
+    between the click and the last card; a fast draft now shows all its cards in one redraw."""
+    reference = escape(ctx.store.get_case(case_id).reference)
     job = ctx.jobs.get(case_id)
-    seen = -1
-    while job is not None:
-        if job.done != seen or job.finished:
-            seen = job.done
-            if job.finished:
-                break
-            yield opened(case_id), f"Drafting {escape(reference)}: {job.done} of {job.total} questions…", gr.Accordion(open=False)
-        time.sleep(poll)
     if job is None:
         yield opened(case_id), "", gr.update()
         return
+    seen, drawn_at = -1, time.perf_counter()
+    first = True
+    while not job.finished:
+        job.wait(seen, timeout=redraw_every)
+        if job.finished:
+            break
+        note = f"Drafting {reference}: {job.done} of {job.total} questions…"
+        redraw = job.done != seen and job.done > 0 and time.perf_counter() - drawn_at >= redraw_every
+        seen = job.done
+        if redraw:
+            drawn_at = time.perf_counter()
+            yield opened(case_id), note, gr.Accordion(open=False)
+        else:
+            yield gr.update(), note, gr.Accordion(open=False) if first else gr.update()
+        first = False
     if job.error:
         yield opened(case_id), f"⚠️ Drafting stopped after {job.done} of {job.total} questions: {escape(job.error)}", gr.update()
         return
     yield (
         opened(case_id),
-        f"Drafted {job.done} answer(s) for {escape(reference)} in {job.seconds:.1f} s. Edits are saved as you make them.",
-        gr.update(),
+        f"Drafted {job.done} answer(s) for {reference} in {job.seconds:.1f} s. Edits are saved as you make them.",
+        gr.Accordion(open=False),
     )
 
 
@@ -329,7 +340,7 @@ def _card(ctx: AppContext, case: Case, draft: Draft, choices: list, known: set, 
         with gr.Accordion(f"History ({meta.version} version{'s' if meta.version != 1 else ''})", open=False,
                           elem_classes=["history"]):
             versions = ctx.store.versions(case_id, number)
-            gr.HTML(html.versions_html(versions), padding=True)
+            history = gr.HTML(html.versions_html(versions), padding=True)
             if editable and len(versions) > 1:
                 with gr.Row():
                     pick = gr.Dropdown(
@@ -340,9 +351,9 @@ def _card(ctx: AppContext, case: Case, draft: Draft, choices: list, known: set, 
                 restore.click(_restorer(ctx, case_id, number), [pick, base], [case_state])
 
     if editable:
-        answer.blur(_saver(ctx, case_id, number), [answer, base], [saved, flags, sources, base])
-        status.input(_field_saver(ctx, case_id, number, "status"), [status, base], [saved, base])
-        exemptions.input(_field_saver(ctx, case_id, number, "exemptions"), [exemptions, base], [saved, base])
+        answer.blur(_saver(ctx, case_id, number), [answer, base], [saved, flags, sources, base, history])
+        status.input(_field_saver(ctx, case_id, number, "status"), [status, base], [saved, base, history])
+        exemptions.input(_field_saver(ctx, case_id, number, "exemptions"), [exemptions, base], [saved, base, history])
         regenerate.click(_regenerator(ctx, case_id, number, False), [base], [case_state, confirm, confirm_note])
         replace.click(_regenerator(ctx, case_id, number, True), [base], [case_state, confirm, confirm_note])
         keep.click(lambda: gr.Row(visible=False), None, [confirm])
@@ -358,7 +369,7 @@ def _saver(ctx: AppContext, case_id: int, number: str) -> Callable:
     def save(text: str, base: dict, request: gr.Request) -> tuple[Any, ...]:
         text = text or ""
         if text == base["text"]:  # focused and left without typing: an out-of-date box must not overwrite anything
-            return gr.update(), gr.update(), gr.update(), base
+            return gr.update(), gr.update(), gr.update(), base, gr.update()
         viewer = ctx.viewer(request)
         case = ctx.store.get_case(case_id)
         draft = case.draft(number)
@@ -373,7 +384,7 @@ def _saver(ctx: AppContext, case_id: int, number: str) -> Callable:
                                     citations=citations, flags=flags)
         except EditConflict as exc:
             gr.Warning(escape(str(exc)))
-            return _conflict_note(exc), gr.update(), gr.update(), base
+            return _conflict_note(exc), gr.update(), gr.update(), base, gr.update()
         except ValueError as exc:
             raise error(exc) from exc
         case = ctx.store.get_case(case_id)
@@ -383,6 +394,7 @@ def _saver(ctx: AppContext, case_id: int, number: str) -> Callable:
             html.draft_flags_html(draft, case),
             html.sources_html(draft),
             {"version": meta.version, "text": draft.answer},
+            html.versions_html(ctx.store.versions(case_id, number)),
         )
 
     return save
@@ -396,11 +408,15 @@ def _field_saver(ctx: AppContext, case_id: int, number: str, which: str) -> Call
             update(case_id, number, value, viewer.username, expected_version=base["version"])
         except EditConflict as exc:
             gr.Warning(escape(str(exc)))
-            return _conflict_note(exc), base
+            return _conflict_note(exc), base, gr.update()
         except ValueError as exc:
             raise error(exc) from exc
         meta = ctx.store.get_case(case_id).meta[number]
-        return html.saved_note(meta.version, meta.updated_by, meta.updated_at), {**base, "version": meta.version}
+        return (
+            html.saved_note(meta.version, meta.updated_by, meta.updated_at),
+            {**base, "version": meta.version},
+            html.versions_html(ctx.store.versions(case_id, number)),
+        )
 
     return save
 
