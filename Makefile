@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run test test-fast ingest eval bench browser-deps corpus-files clean
+.PHONY: setup run test test-fast ingest eval bench browser-deps letter-deps corpus-files clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,13 +30,20 @@ browser-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
+# The letter tests render the .docx to PDF and PNG as a reader would see it.
+letter-deps:
+	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null; then \
+		echo "Installing Debian's LibreOffice Writer (headless) and poppler-utils for the letter tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null; \
+	fi
+
 ingest: setup
 	$(FOI) ingest corpus/
 
 run: ingest
 	$(PY) app.py
 
-test: setup browser-deps
+test: setup browser-deps letter-deps
 	$(PY) -m pytest -q
 
 test-fast: setup

@@ -7,6 +7,7 @@ trail a reviewer reads. The schema evolves through numbered migrations applied i
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from assistant.deadlines import Deadline, deadline_for
 from assistant.decisions import parse_date
 from assistant.models import Citation, DocType, Draft, Flag, Passage, Question, Status, Unit
+from assistant.requests.result import ParsedRequest
 
 ENGINES = ("extractive", "llm", "naive")
 DECISIONS = ("approved", "returned")
@@ -127,7 +129,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX edits_by_case ON edits(case_id, number);
     CREATE INDEX reviews_by_case ON reviews(case_id, number);
     """,
-    # 3: the case lifecycle (state, reason, date sent), a snapshot of every version of every answer (history with
+    # 3: the questions the officer confirmed before drafting (the split of the request, with what was left out)
+    """
+    CREATE TABLE confirmed_splits (
+        case_id INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+        split_json TEXT NOT NULL,
+        confirmed_by TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    """,
+    # 4: the case lifecycle (state, reason, date sent), a snapshot of every version of every answer (history with
     # diff and restore), lifecycle events, and flags resolved by a named person with a reason
     """
     ALTER TABLE cases ADD COLUMN state TEXT NOT NULL DEFAULT 'drafting';
@@ -209,6 +221,16 @@ class Edit:
     new: str | None
     user: str
     at: str
+
+
+@dataclass(frozen=True)
+class ConfirmedSplit:
+    """The questions the officer confirmed before drafting, and who confirmed them when."""
+
+    split: ParsedRequest
+    confirmed_by: str
+    confirmed_at: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -362,12 +384,20 @@ class CaseSummary:
 
 
 def question_to_json(q: Question) -> str:
-    return json.dumps({"number": q.number, "text": q.text, "parts": [list(p) for p in q.parts]}, ensure_ascii=False)
+    data: dict[str, Any] = {"number": q.number, "text": q.text, "parts": [list(p) for p in q.parts]}
+    if q.context:  # scope lines: a regenerated draft searches with them too
+        data["context"] = list(q.context)
+    return json.dumps(data, ensure_ascii=False)
 
 
 def question_from_json(raw: str) -> Question:
     data = json.loads(raw)
-    return Question(number=data["number"], text=data.get("text", ""), parts=[tuple(p) for p in data.get("parts", [])])
+    return Question(
+        number=data["number"],
+        text=data.get("text", ""),
+        parts=[tuple(p) for p in data.get("parts", [])],
+        context=list(data.get("context", [])),
+    )
 
 
 def _json_safe(value: Any) -> Any:
@@ -492,6 +522,9 @@ class CaseStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._roles = _roster(users)
         self.allow_self_approval = allow_self_approval
+        # Requests and names are personal data: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
+        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(self.path, 0o600)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
         self.migrate()
@@ -1076,6 +1109,53 @@ class CaseStore:
     def reviews(self, case_id: int) -> list[Review]:
         return self.get_case(case_id).reviews
 
+    # -- the confirmed questions -----------------------------------------------------------------
+    def confirm_split(self, case_id: int, split: ParsedRequest, user: str) -> ConfirmedSplit:
+        """Store the questions the officer confirmed for this case; who and when go to the audit trail.
+
+        Confirming again (after more corrections) replaces the split and logs the change."""
+        if not user:
+            raise ValueError("Confirming the questions must name the officer.")
+        user = self._require(user, "open")
+        if not split.questions:
+            raise ValueError("There are no questions to confirm.")
+        numbers = [q.number for q in split.questions]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("Two questions have the same number: give each question its own number.")
+        from assistant.requests.editing import summary
+
+        at = now_iso()
+        with self._write() as conn:
+            self._require_case(case_id, conn)
+            old = conn.execute("SELECT split_json, version FROM confirmed_splits WHERE case_id = ?", (case_id,)).fetchone()
+            raw = _dumps(split.to_json())
+            if old is None:
+                conn.execute(
+                    "INSERT INTO confirmed_splits (case_id, split_json, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?)",
+                    (case_id, raw, user, at),
+                )
+                version, before = 1, None
+            else:
+                version = old["version"] + 1
+                conn.execute(
+                    "UPDATE confirmed_splits SET split_json = ?, confirmed_by = ?, confirmed_at = ?, version = ?"
+                    " WHERE case_id = ?",
+                    (raw, user, at, version, case_id),
+                )
+                before = summary(ParsedRequest.from_json(json.loads(old["split_json"])))
+            self._log(conn, case_id, "", "questions confirmed", before, summary(split), user)
+        return ConfirmedSplit(split, user, at, version)
+
+    def confirmed_split(self, case_id: int) -> ConfirmedSplit | None:
+        """The questions the officer confirmed, or None when the case was drafted from the proposed split."""
+        with self._connect() as conn:
+            self._require_case(case_id, conn)
+            row = conn.execute("SELECT * FROM confirmed_splits WHERE case_id = ?", (_case_id(case_id),)).fetchone()
+        if row is None:
+            return None
+        split = ParsedRequest.from_json(json.loads(row["split_json"]))
+        return ConfirmedSplit(split, row["confirmed_by"], row["confirmed_at"], row["version"])
+
     # -- helpers ---------------------------------------------------------------------------------
     def _require_case(self, case_id: int, conn: sqlite3.Connection | None = None) -> None:
         if conn is None:
@@ -1239,15 +1319,15 @@ def _same(row: sqlite3.Row, draft: Draft) -> bool:
 
 
 def _state_words(state: str) -> str:
-    from assistant.labels import CASE_STATE_LABELS
+    from assistant.wording import state_words
 
-    return CASE_STATE_LABELS.get(state, state).lower()
+    return state_words(state).lower()
 
 
 def _kind_words(kind: str) -> str:
-    from assistant.labels import VERSION_KIND_LABELS
+    from assistant.wording import version_kind_words
 
-    return VERSION_KIND_LABELS.get(kind, kind)
+    return version_kind_words(kind)
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -160,7 +160,7 @@ def draft(
     from assistant.deadlines import due_date
     from assistant.drafting import Drafter
     from assistant.letter import LetterContext, letter_docx, render_letter
-    from assistant.requests import RequestError
+    from assistant.requests import RequestError, parse_request
 
     if fmt not in {"json", "md", "docx"}:
         _fail("--format must be json, md or docx")
@@ -173,9 +173,13 @@ def draft(
     day = _parse_day(received, "--received") if received else date.today()
     drafter = Drafter(settings)
     try:
+        split = (engine or settings.engine) != "naive"  # the baseline drafts the whole request as one question
+        parsed = parse_request(text, max_chars=settings.max_request_chars, max_questions=settings.max_questions) if split else None
         drafts = list(drafter.draft_request(text, engine=engine, exclude=exclude, received=day))
     except (RequestError, ValueError) as exc:
         _fail(str(exc))
+    for item in parsed.left_out if parsed else []:  # nothing dropped silently, whatever the format
+        typer.echo(f"Possible question left out ({item.where}): {item.text}", err=True)
     due = due_date(day)
     if fmt == "json":
         payload = json.dumps(
@@ -184,19 +188,16 @@ def draft(
                 "received": day.isoformat(),
                 "due": due.isoformat(),
                 "questions": [d.to_json() for d in drafts],
+                # what the splitter kept around the questions, and any ask it left outside them
+                "request": {k: v for k, v in parsed.to_json().items() if k != "questions"} if parsed else {},
             },
             indent=2,
             ensure_ascii=False,
         )
         _write_out(payload.encode("utf-8"), out)
         return
-    ctx = LetterContext(
-        council=settings.council,
-        reference=reference or "(not yet assigned)",
-        received=day,
-        reply_date=date.today(),
-        officer=settings.officer_title,
-        review_contact=settings.review_contact,
+    ctx = LetterContext.from_settings(
+        settings, reference=reference or "(not yet assigned)", received=day, reply_date=date.today()
     )
     if fmt == "md":
         _write_out(render_letter(ctx, drafts, copy).encode("utf-8"), out)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ index never holds half a document.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,7 @@ from assistant.readers import (
     TEXT_SUFFIXES,
     ReadError,
     decode_text,
+    limits_for,
     read_checked_bytes,
     read_file,
     split_front_matter,
@@ -33,6 +35,9 @@ IGNORED_NAMES = {"readme.md", "license", "license.md", ".gitkeep"}
 class Failure:
     path: str
     reason: str
+    # "read" (the file could not be used: its earlier units stay), "duplicate" (another document owns its id or
+    # reference: it must never stand in the index), "refused" (a link out of the corpus, a bad name: nothing kept)
+    kind: str = "read"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
@@ -56,11 +61,39 @@ def content_id(*parts: str) -> str:
     return digest[:24]
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths, skipping hidden and '_'-prefixed folders (sources, build inputs) and READMEs."""
+def display_path(path: Path | str) -> str:
+    """A path safe to print: bytes that are not UTF-8 (a name from another system) shown as U+FFFD."""
+    return os.fsencode(str(path)).decode("utf-8", "replace")
+
+
+def source_of(path: Path) -> str:
+    """The absolute path as found, not resolved: a link is recorded as itself, so removing it removes its units."""
+    return os.path.abspath(path)
+
+
+def check_path(path: Path, root: Path | None) -> str | None:
+    """Why a corpus file must not be read, or None: a name that is not UTF-8, a link leading out of the corpus."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8 text (written on another system?): rename the file and ingest again"
+    if root is not None and root.is_dir():
+        real_root = root.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a link to a file that does not exist"
+        if target != real_root and real_root not in target.parents:
+            return "a link to a file outside the corpus folder: refused (copy the file into the corpus instead)"
+    return None
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
+    """(file, the folder it was found under) for files under the given paths, skipping hidden and '_'-prefixed
+    folders (sources, build inputs) and READMEs."""
     for root in paths:
         if root.is_file():
-            yield root
+            yield root, None
             continue
         if not root.exists():
             raise FileNotFoundError(f"{root} does not exist")
@@ -68,14 +101,24 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             rel = path.relative_to(root)
             if any(part.startswith((".", "_")) for part in rel.parts):
                 continue
-            if path.is_file() and path.name.lower() not in IGNORED_NAMES:
-                yield path
+            if (path.is_file() or path.is_symlink()) and path.name.lower() not in IGNORED_NAMES:
+                yield path, root
 
 
-def load_paths(paths: Iterable[Path], settings: Settings) -> LoadReport:
+def load_paths(paths: Iterable[Path], settings: Settings, owners: dict[str, str] | None = None) -> LoadReport:
+    """Units of every usable file. `owners` (document id -> source path, from the index) keeps an id with the
+    file that has it already: another file with the same name elsewhere is refused, whatever order it is read in."""
     report = LoadReport()
     ids_seen: dict[str, Path] = {}
-    for path in iter_files(paths):
+    owners = owners or {}
+    files = list(iter_files(paths))
+    # The registered owner of an id is read first, so a newcomer with the same name can never displace it.
+    files.sort(key=lambda item: 0 if owners.get(_safe_doc_id(item[0])) == source_of(item[0]) else 1)
+    for path, root in files:
+        problem = check_path(path, root)
+        if problem:
+            report.failures.append(Failure(display_path(path), problem, "refused"))
+            continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.failures.append(Failure(str(path), f"unsupported file type '{path.suffix or path.name}'"))
             continue
@@ -85,8 +128,14 @@ def load_paths(paths: Iterable[Path], settings: Settings) -> LoadReport:
         if other is not None:
             if other.resolve() != path.resolve():  # else the same file reached twice: read it once
                 report.failures.append(
-                    Failure(str(path), f"document id '{doc_id}' is already used by {other}: rename one of the files")
+                    Failure(str(path), f"document id '{doc_id}' is already used by {other}: rename one of the files", "duplicate")
                 )
+            continue
+        owner = owners.get(doc_id)
+        if owner and owner != source_of(path) and Path(owner).exists():
+            report.failures.append(
+                Failure(str(path), f"document id '{doc_id}' is already used by {owner}: rename one of the files", "duplicate")
+            )
             continue
         ids_seen[doc_id] = path
         try:
@@ -99,12 +148,19 @@ def load_paths(paths: Iterable[Path], settings: Settings) -> LoadReport:
             continue
         report.documents += 1
         report.units.extend(units)
-        report.loaded_paths.add(str(path.resolve()))
+        report.loaded_paths.add(source_of(path))
     return report
 
 
+def _safe_doc_id(path: Path) -> str:
+    try:
+        return doc_id_for(path)
+    except Exception:  # pragma: no cover - defensive: sorting must not fail on an odd name
+        return ""
+
+
 def load_file(path: Path, settings: Settings) -> list[Unit]:
-    source = str(path.resolve())
+    source = source_of(path)
     doc_id = doc_id_for(path)
     data = read_checked_bytes(path, max_bytes=settings.max_file_bytes)
     if path.suffix.lower() in TEXT_SUFFIXES:
@@ -150,7 +206,7 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
 
 
 def policy_units(path: Path, doc_id: str, source: str, settings: Settings, data: bytes | None = None) -> list[Unit]:
-    result = read_file(path, max_bytes=settings.max_file_bytes, data=data)
+    result = read_file(path, max_bytes=settings.max_file_bytes, data=data, limits=limits_for(settings))
     title = str(result.meta.get("title") or next((b.text for b in result.blocks if b.level), "") or path.stem)
     published: date | None = parse_date(result.meta.get("published"))
     extra = {"published": published} if published else {}

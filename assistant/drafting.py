@@ -18,7 +18,7 @@ from assistant.index import Index
 from assistant.models import Citation, Draft, Flag, Question, Status
 from assistant.requests import split_request
 from assistant.retrieval import retrieve
-from assistant.safety import without_instructions
+from assistant.safety import passage_flags, screen_passages, without_instructions
 from assistant.settings import Settings
 from assistant.status import suggest_status
 
@@ -89,11 +89,14 @@ class Drafter:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
-        query = Question(question.number, clean_text, clean_parts)
+        clean_context = [without_instructions(line)[0] for line in question.context]  # scope lines: data too
+        query = replace(question, text=clean_text, parts=clean_parts, context=clean_context)
         as_of = received if self.settings.only_earlier_decisions else None
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
+        passages, warnings = screen_passages(passages)
         output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received))
         draft = self._checked(question, output, passages, name, received)
+        draft.flags.extend(passage_flags(warnings))
         if removed:
             draft.flags.append(
                 Flag("instruction_ignored", f"The request contains text that reads like an instruction; it was treated as data: “{removed[0][:80]}”.")
@@ -167,8 +170,10 @@ class Drafter:
             raise ValueError("The message is empty.")
         name = engine or self.settings.engine
         clean, _ = without_instructions(message)
-        question = Question("chat", clean or message)
-        passages = retrieve(self.index, question, self.settings, exclude=exclude)
+        if not clean.strip():
+            raise ValueError("The message reads as an instruction to the assistant, not a question about the corpus.")
+        question = Question("chat", clean)
+        passages, warnings = screen_passages(retrieve(self.index, question, self.settings, exclude=exclude))
         if name == "llm":
             from assistant.engines.llm import draft_chain, parse_output
 
@@ -179,7 +184,7 @@ class Drafter:
         else:
             output = draft_extractive(EngineInput(question, passages), self.embed, self.extractive_config)
         draft = self._checked(question, output, passages, name, None)
-        return ChatAnswer(draft.answer, draft.citations, draft.flags)
+        return ChatAnswer(draft.answer, draft.citations, draft.flags + passage_flags(warnings))
 
     def revise(self, draft: Draft, instruction: str, *, received: date | None = None) -> Draft:
         """LLM engine only: apply an instruction ('shorten', 'use source 2 only'); the result is re-checked."""

@@ -15,7 +15,9 @@ from typing import Any, Literal
 import yaml
 from jinja2 import Environment, StrictUndefined
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "prompts" / "exemptions.yaml"
+from assistant.settings import default_prompts_dir
+
+DEFAULT_PATH = default_prompts_dir() / "exemptions.yaml"
 
 Kind = Literal["exemption", "refusal_ground", "outcome"]
 _KINDS = ("exemption", "refusal_ground", "outcome")

@@ -5,15 +5,18 @@ deleted files. Chroma is the single source of truth; the BM25 index is rebuilt f
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import re
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -205,32 +208,89 @@ class KeywordIndex:
         return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
 
 
+class IndexBusy(RuntimeError):
+    """Another process is writing the index; the message says so (one writer at a time)."""
+
+
+class IndexUnavailable(RuntimeError):
+    """The index cannot be read just now; the message says what to do (raw store errors never reach people)."""
+
+
+class CorpusAccessDenied(PermissionError):
+    """The acting user may not change the corpus."""
+
+
+def corpus_actor(settings: Settings, user: str | None) -> str:
+    """Who is changing the corpus, checked against the users in the settings.
+
+    `None` is the machine's own operator (the `foi` command, scripts): recorded as `local:<login>`. With sign-in
+    on, a named user must be one of the configured users and hold a role in `settings.corpus_roles`."""
+    if user is None:
+        return f"local:{_login()}"
+    name = user.strip()
+    if not name:
+        raise CorpusAccessDenied("Say who is changing the corpus: the user name is empty.")
+    if not settings.users:
+        return name
+    record = next((u for u in settings.users if u.username == name), None)
+    if record is None:
+        raise CorpusAccessDenied(f"'{name}' is not a user of this service, so cannot change the corpus.")
+    if record.role not in settings.corpus_roles:
+        raise CorpusAccessDenied(
+            f"{name} ({record.role}) cannot change the corpus: only {' or '.join(settings.corpus_roles)} users may."
+        )
+    return name
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no login name in some containers
+        return "unknown"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 class Index:
-    """Dense + keyword index of the corpus; ingest and search go through here, for the CLI, the app and evals."""
+    """Dense + keyword index of the corpus; ingest and search go through here, for the CLI, the app and evals.
+
+    Each ingest that changes anything builds a new *generation* (a passage collection, a past-question collection
+    and a BM25 folder) beside the current one, then swaps a small state file to point at it. A kill at any moment
+    leaves the previous generation whole; readers (the app) notice the swap at their next search and move over,
+    with no restart. The state file records what was written, so a damaged generation is found and rebuilt by
+    the next ingest. One writer at a time holds a lock file."""
 
     COUNT_TTL = 5.0
+    LOCK_WAIT = 5.0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._store: Any = None
+        self._chroma: Any = None
+        self._state: dict[str, Any] | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._collections: dict[str, Any] = {}
         self._keyword: KeywordIndex | None = None
         self._units: dict[str, Unit] | None = None
         self._embeddings: LazyEmbeddings | None = None
-        self._side: dict[str, Any] = {}
         self._counts: dict[str, tuple[int, float]] = {}
 
     # -- storage -------------------------------------------------------------------------------
     def _client(self) -> Any:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        if self._chroma is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
 
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-        if self.settings.server_mode:
-            return chromadb.HttpClient(
-                host=self.settings.chroma_host, port=self.settings.chroma_port or 8000, settings=chroma_settings
-            )
-        self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+            if self.settings.server_mode:
+                self._chroma = chromadb.HttpClient(
+                    host=self.settings.chroma_host, port=self.settings.chroma_port or 8000, settings=chroma_settings
+                )
+            else:
+                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                self._chroma = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+        return self._chroma
 
     @property
     def embeddings(self) -> Any:
@@ -240,38 +300,77 @@ class Index:
         return self._embeddings
 
     @property
-    def store(self) -> Any:
-        if self._store is None:
-            from langchain_chroma import Chroma
+    def _key(self) -> str:
+        prefix = f"{self.settings.chroma_host}-{self.settings.chroma_port}-" if self.settings.server_mode else ""
+        return f"{prefix}{self.settings.collection}"
 
-            self._store = Chroma(
-                collection_name=self.settings.collection,
-                embedding_function=self.embeddings,
-                client=self._client(),
-                collection_configuration={"hnsw": {"space": "cosine"}},
-            )
-        return self._store
+    @property
+    def state_path(self) -> Path:
+        return self.settings.data_dir / "index" / f"{self._key}.json"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.settings.data_dir / "index" / f"{self._key}.lock"
+
+    def _bm25_dir(self, state: dict[str, Any]) -> Path:
+        return self.settings.data_dir / "bm25" / state["bm25"]
+
+    def _legacy_state(self) -> dict[str, Any]:
+        """An index written before generations (or none yet): the plain collection names."""
+        base = self.settings.collection
+        return {"generation": 0, "collection": base, "questions": f"{base}__questions", "bm25": self._key, "documents": {}}
+
+    def state(self) -> dict[str, Any]:
+        """The current generation, re-read whenever the state file changed (another process swapped one in)."""
+        try:
+            st = self.state_path.stat()
+            stamp: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        if self._state is None or stamp != self._stamp:
+            state = None
+            if stamp is not None:
+                try:
+                    state = json.loads(self.state_path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    state = None
+            state = state or self._legacy_state()
+            if self._state is None or state.get("collection") != self._state.get("collection"):
+                self._forget()
+            self._state, self._stamp = state, stamp
+        return self._state
+
+    def _forget(self) -> None:
+        self._collections = {}
+        self._keyword = None
+        self._units = None
+        self._counts.clear()
+
+    def _collection_named(self, name: str, *, legacy: bool) -> Any:
+        if name not in self._collections:
+            client = self._client()
+            if legacy:  # a fresh data folder reads as an empty index
+                col = client.get_or_create_collection(name, configuration={"hnsw": {"space": "cosine"}})
+            else:
+                try:
+                    col = client.get_collection(name)
+                except Exception as exc:
+                    raise IndexUnavailable(
+                        "The corpus index is missing its stored passages; run `foi ingest` to rebuild it."
+                    ) from exc
+            self._collections[name] = col
+        return self._collections[name]
 
     @property
     def collection(self) -> Any:
-        return self.store._collection
-
-    def _side_collection(self, suffix: str) -> Any:
-        if suffix not in self._side:
-            self._side[suffix] = self.store._client.get_or_create_collection(
-                f"{self.settings.collection}__{suffix}", configuration={"hnsw": {"space": "cosine"}}
-            )
-        return self._side[suffix]
+        state = self.state()
+        return self._collection_named(state["collection"], legacy=state["generation"] == 0)
 
     @property
     def questions(self) -> Any:
         """A second vector per past decision unit: its question alone, because officers search by question."""
-        return self._side_collection("questions")
-
-    @property
-    def _keyword_dir(self) -> Path:
-        suffix = f"{self.settings.chroma_host}-{self.settings.chroma_port}-" if self.settings.server_mode else ""
-        return self.settings.data_dir / "bm25" / f"{suffix}{self.settings.collection}"
+        state = self.state()
+        return self._collection_named(state["questions"], legacy=state["generation"] == 0)
 
     def count(self) -> int:
         """Units in the collection. Counting costs a round trip (milliseconds at 100k units), so the figure is
@@ -287,16 +386,17 @@ class Index:
             self._counts[key] = cached
         return cached[0]
 
-    def _all(self, include: Sequence[str] = ("metadatas", "documents")) -> dict[str, Any]:
-        total = self.count()
-        out: dict[str, list[Any]] = {"ids": [], "metadatas": [], "documents": []}
+    def _all(self, include: Sequence[str] = ("metadatas", "documents"), collection: Any = None) -> dict[str, Any]:
+        target = self.collection if collection is None else collection
+        total = int(target.count())
+        out: dict[str, list[Any]] = {"ids": [], "metadatas": [], "documents": [], "embeddings": []}
         batch = 5000
         for offset in range(0, total, batch):
-            got = self.collection.get(include=list(include), limit=batch, offset=offset)
+            got = target.get(include=list(include), limit=batch, offset=offset)
             out["ids"].extend(got["ids"])
-            for key in ("metadatas", "documents"):
+            for key in ("metadatas", "documents", "embeddings"):
                 if key in include:
-                    out[key].extend(got[key])
+                    out[key].extend(list(got[key]))
         return out
 
     def units(self) -> dict[str, Unit]:
@@ -310,18 +410,51 @@ class Index:
         return self._units
 
     def keyword(self) -> KeywordIndex:
+        """The BM25 index of the current generation; rebuilt in memory (never written by a reader) if damaged."""
+        state = self.state()
         if self._keyword is None:
-            self._keyword = KeywordIndex.load(self._keyword_dir)
+            self._keyword = KeywordIndex.load(self._bm25_dir(state))
         if self._keyword is None or len(self._keyword.ids) != self.count():
-            self._rebuild_keyword()
-        assert self._keyword is not None
+            units = self.units()
+            ids = sorted(units)
+            self._keyword = KeywordIndex.build(ids, [_keyword_text(units[i]) for i in ids])
         return self._keyword
 
-    def _rebuild_keyword(self) -> None:
-        units = self.units()
-        ids = sorted(units)
-        self._keyword = KeywordIndex.build(ids, [_keyword_text(units[i]) for i in ids])
-        self._keyword.save(self._keyword_dir)
+    def check(self) -> list[str]:
+        """What is wrong with the current generation (empty when it is whole): every part holds what was recorded."""
+        state = self.state()
+        try:
+            units = int(self.collection.count())
+            asked = int(self.questions.count())
+        except Exception as exc:  # a missing or unreadable collection
+            return [f"the stored passages cannot be read ({type(exc).__name__})"]
+        if state["generation"] == 0:
+            return ["the index was written by an earlier version and is rebuilt once"] if units else []
+        problems = []
+        if units != state.get("units"):
+            problems.append(f"{units} passages stored, {state.get('units')} recorded")
+        if asked != state.get("question_units"):
+            problems.append(f"{asked} past-question vectors stored, {state.get('question_units')} recorded")
+        keyword = KeywordIndex.load(self._bm25_dir(state))
+        if keyword is None or len(keyword.ids) != state.get("units"):
+            problems.append("the keyword (BM25) index does not match the passages")
+        return problems
+
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """Hold the index's write lock: one ingest at a time, across processes."""
+        from filelock import FileLock, Timeout
+
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.lock_path))
+        try:
+            lock.acquire(timeout=self.LOCK_WAIT)
+        except Timeout as exc:
+            raise IndexBusy("Another ingest is updating the corpus index; try again when it has finished.") from exc
+        try:
+            yield
+        finally:
+            lock.release()
 
     # -- ingest --------------------------------------------------------------------------------
     def ingest(
@@ -331,37 +464,160 @@ class Index:
         rebuild: bool = False,
         progress: Progress | None = None,
         show_bar: bool = False,
+        user: str | None = None,
     ) -> IngestReport:
+        """Bring the index in line with the files under `paths`, as `user` (checked: see `corpus_actor`)."""
         started = time.perf_counter()
+        actor = corpus_actor(self.settings, user)
         roots = [Path(p) for p in paths]
-        loaded: LoadReport = load_paths(roots, self.settings)
-        report = IngestReport(documents=loaded.documents, failures=loaded.failures)
-        if rebuild:
-            self.reset()
-        new_units: dict[str, Unit] = {}
-        for unit in loaded.units:
-            new_units.setdefault(unit.id, unit)
-        existing = self._all(include=("metadatas",))
-        existing_source = {uid: (meta or {}).get("source_path", "") for uid, meta in zip(existing["ids"], existing["metadatas"])}
-        scope = [str(r.resolve()) for r in roots]
-        failed = {str(Path(f.path).resolve()) for f in loaded.failures}
-        to_add = [u for uid, u in new_units.items() if uid not in existing_source]
-        to_remove = [
-            uid
-            for uid, source in existing_source.items()
-            if uid not in new_units and _under(source, scope) and source not in failed
-        ]
-        report.unchanged = len(new_units) - len(to_add)
-        touched_sources = {existing_source[uid] for uid in to_remove}
-        report.updated = sum(1 for u in to_add if u.source_path in touched_sources)
-        report.added = len(to_add) - report.updated
-        report.removed = max(0, len(to_remove) - report.updated)
-        self._write(to_add, to_remove, progress=progress, show_bar=show_bar)
+        with self.writer():
+            self._state = None  # re-read under the lock
+            state = self.state()
+            problems = self.check()
+            base_ok = not rebuild and not problems
+            registry: dict[str, dict[str, Any]] = dict(state.get("documents") or {})
+            if not registry and state["generation"] == 0 and not problems:
+                registry = self._registry_from_units()
+            owners = {doc: info["source"] for doc, info in registry.items() if info.get("source")}
+            loaded: LoadReport = load_paths(roots, self.settings, owners)
+            _refuse_claimed_references(loaded, registry)
+            report = IngestReport(documents=loaded.documents, failures=loaded.failures)
+            new_units: dict[str, Unit] = {}
+            for unit in loaded.units:
+                new_units.setdefault(unit.id, unit)
+            existing = self._all(include=("metadatas",)) if base_ok else {"ids": [], "metadatas": []}
+            existing_meta = {uid: (meta or {}) for uid, meta in zip(existing["ids"], existing["metadatas"])}
+            existing_source = {uid: meta.get("source_path", "") for uid, meta in existing_meta.items()}
+            scope = [os.path.abspath(r) for r in roots]
+            keep_old = {os.path.abspath(f.path) for f in loaded.failures if f.kind == "read"}
+            to_add = [u for uid, u in new_units.items() if uid not in existing_source]
+            to_remove = [
+                uid
+                for uid, source in existing_source.items()
+                if uid not in new_units
+                and ((_under(source, scope) and source not in keep_old) or not os.path.lexists(source))
+            ]
+            report.unchanged = len(new_units) - len(to_add)
+            touched_sources = {existing_source[uid] for uid in to_remove}
+            report.updated = sum(1 for u in to_add if u.source_path in touched_sources)
+            report.added = len(to_add) - report.updated
+            report.removed = max(0, len(to_remove) - report.updated)
+            if base_ok and not to_add and not to_remove and state["generation"] > 0:
+                report.seconds = time.perf_counter() - started
+                return report
+            registry = _updated_registry(registry, existing_meta, to_add, to_remove, actor)
+            self._write_generation(state, base_ok, to_add, set(to_remove), registry, progress=progress, show_bar=show_bar)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write(self, to_add: list[Unit], to_remove: list[str], *, progress: Progress | None, show_bar: bool) -> None:
-        """Embed everything first, then write: a failure while embedding leaves the collection untouched."""
+    def _registry_from_units(self) -> dict[str, dict[str, Any]]:
+        """Owners of document ids in an index written before provenance was kept. Where two files claim one id,
+        the one outside an uploads folder is taken as the original."""
+        registry: dict[str, dict[str, Any]] = {}
+        for uid, meta in zip(*(lambda g: (g["ids"], g["metadatas"]))(self._all(include=("metadatas",)))):
+            meta = meta or {}
+            doc, source = meta.get("doc_id", ""), meta.get("source_path", "")
+            info = registry.get(doc)
+            uploaded = f"{os.sep}uploads{os.sep}" in source
+            if info is None or (info["uploaded"] and not uploaded):
+                registry[doc] = {
+                    "source": source,
+                    "uploaded": uploaded,
+                    "type": meta.get("doc_type", ""),
+                    "reference": meta.get("reference", ""),
+                    "added_by": meta.get("added_by", "") or "unknown (indexed before provenance was kept)",
+                    "added_at": meta.get("added_at", ""),
+                }
+        for info in registry.values():
+            info.pop("uploaded", None)
+        return registry
+
+    def _write_generation(
+        self,
+        state: dict[str, Any],
+        base_ok: bool,
+        to_add: list[Unit],
+        to_remove: set[str],
+        registry: dict[str, dict[str, Any]],
+        *,
+        progress: Progress | None,
+        show_bar: bool,
+    ) -> None:
+        """Embed, copy what is kept into new collections, write BM25, then swap the state file (the commit)."""
+        vectors, asked, question_vectors = self._embed(to_add, progress=progress, show_bar=show_bar)
+        client = self._client()
+        base = self.settings.collection
+        generation = max([state["generation"], *self._generations()]) + 1
+        names = {"collection": f"{base}__g{generation}", "questions": f"{base}__g{generation}__questions"}
+        for name in names.values():  # a leftover of a killed run with the same number
+            _drop_collection(client, name)
+        passages = client.create_collection(names["collection"], configuration={"hnsw": {"space": "cosine"}})
+        questions = client.create_collection(names["questions"], configuration={"hnsw": {"space": "cosine"}})
+        texts: dict[str, str] = {}
+        metas: dict[str, dict[str, Any]] = {}
+        if base_ok:
+            old = self._all(include=("embeddings", "documents", "metadatas"))
+            keep = [i for i, uid in enumerate(old["ids"]) if uid not in to_remove]
+            for part in _batches(keep):
+                ids = [old["ids"][i] for i in part]
+                metadatas = [_with_provenance(old["metadatas"][i] or {}, registry) for i in part]
+                passages.add(
+                    ids=ids,
+                    embeddings=[old["embeddings"][i] for i in part],
+                    documents=[old["documents"][i] for i in part],
+                    metadatas=metadatas,
+                )
+                texts.update(zip(ids, (old["documents"][i] for i in part)))
+                metas.update(zip(ids, metadatas))
+            old_q = self._all(include=("embeddings", "metadatas"), collection=self.questions)
+            keep_q = [i for i, uid in enumerate(old_q["ids"]) if uid not in to_remove]
+            for part in _batches(keep_q):
+                questions.add(
+                    ids=[old_q["ids"][i] for i in part],
+                    embeddings=[old_q["embeddings"][i] for i in part],
+                    metadatas=[old_q["metadatas"][i] for i in part],
+                )
+        for part in _batches(list(range(len(to_add)))):
+            units = [to_add[i] for i in part]
+            metadatas = [_with_provenance(unit_to_metadata(u), registry) for u in units]
+            passages.add(
+                ids=[u.id for u in units],
+                embeddings=[vectors[i] for i in part],
+                documents=[u.text for u in units],
+                metadatas=metadatas,
+            )
+            texts.update((u.id, u.text) for u in units)
+            metas.update(zip((u.id for u in units), metadatas))
+        for part in _batches(list(range(len(asked)))):
+            questions.add(
+                ids=[asked[i].id for i in part],
+                embeddings=[question_vectors[i] for i in part],
+                metadatas=[{"doc_id": asked[i].doc_id, "doc_type": asked[i].doc_type.value} for i in part],
+            )
+        if progress:
+            progress(1, 1, "writing")
+        ids = sorted(texts)
+        keyword = KeywordIndex.build(ids, [_keyword_text(metadata_to_unit(i, texts[i], metas[i])) for i in ids])
+        new_state = {
+            "generation": generation,
+            "collection": names["collection"],
+            "questions": names["questions"],
+            "bm25": f"{self._key}.g{generation}",
+            "units": len(ids),
+            "question_units": int(questions.count()),
+            "documents": registry,
+            "written_at": _now(),
+        }
+        keyword.save(self._bm25_dir(new_state))
+        if int(passages.count()) != len(ids):
+            raise IndexUnavailable("The new index generation did not store every passage; the previous one is kept.")
+        _atomic_write_json(self.state_path, new_state)
+        self._state = None
+        self._forget()
+        self._collect_garbage(keep={generation, state["generation"]})
+
+    def _embed(self, to_add: list[Unit], *, progress: Progress | None, show_bar: bool) -> tuple[list, list[Unit], list]:
+        """Embed everything before anything is written: a failure here leaves the index untouched."""
         batch = 64
         total = len(to_add)
         vectors: list[list[float]] = []
@@ -372,7 +628,6 @@ class Index:
             bar = tqdm(total=total, unit="unit", desc="embedding")
         asked = [u for u in to_add if u.question]
         question_vectors = self.embeddings.embed_uncached([u.question for u in asked]) if asked else []
-
         for start in range(0, total, batch):
             texts = [_embedding_text(u) for u in to_add[start : start + batch]]
             vectors.extend(self.embeddings.embed_uncached(texts))
@@ -383,44 +638,35 @@ class Index:
                 progress(done, total, "embedding")
         if bar is not None:
             bar.close()
-        max_batch = 5000
-        for start in range(0, total, max_batch):
-            part = to_add[start : start + max_batch]
-            self.collection.upsert(
-                ids=[u.id for u in part],
-                embeddings=vectors[start : start + max_batch],
-                documents=[u.text for u in part],
-                metadatas=[unit_to_metadata(u) for u in part],
-            )
-        for start in range(0, len(asked), max_batch):
-            part = asked[start : start + max_batch]
-            self.questions.upsert(
-                ids=[u.id for u in part],
-                embeddings=question_vectors[start : start + max_batch],
-                metadatas=[{"doc_id": u.doc_id, "doc_type": u.doc_type.value} for u in part],
-            )
-        for start in range(0, len(to_remove), max_batch):
-            chunk = to_remove[start : start + max_batch]
-            self.collection.delete(ids=chunk)
-            self.questions.delete(ids=chunk)
-        self._counts.clear()
-        if to_add or to_remove or self._keyword is None:
-            self._units = None
-            self._rebuild_keyword()
+        return vectors, asked, question_vectors
 
-    def reset(self) -> None:
-        client = self.store._client
-        for name in (self.settings.collection, f"{self.settings.collection}__questions"):
-            try:
-                client.delete_collection(name)
-            except Exception:
-                pass
-        self._store = None
-        self._side = {}
-        self._counts.clear()
-        self._units = None
-        self._keyword = None
-        shutil.rmtree(self._keyword_dir, ignore_errors=True)
+    def _generations(self) -> list[int]:
+        found = []
+        pattern = re.compile(rf"^{re.escape(self.settings.collection)}__g(\d+)(?:__questions)?$")
+        for col in self._client().list_collections():
+            m = pattern.match(getattr(col, "name", str(col)))
+            if m:
+                found.append(int(m.group(1)))
+        return found
+
+    def _collect_garbage(self, keep: set[int]) -> None:
+        """Drop generations other than the current and the previous one (a reader may still be on it), and the
+        leftovers of killed ingests."""
+        base = self.settings.collection
+        pattern = re.compile(rf"^{re.escape(base)}(?:__g(\d+))?(?:__questions)?$")
+        client = self._client()
+        for col in client.list_collections():
+            name = getattr(col, "name", str(col))
+            m = pattern.match(name)
+            if m and int(m.group(1) or 0) not in keep:
+                _drop_collection(client, name)
+        bm25_root = self.settings.data_dir / "bm25"
+        if bm25_root.is_dir():
+            gen_dir = re.compile(rf"^{re.escape(self._key)}(?:\.g(\d+))?(?:\.tmp)?$")
+            for folder in bm25_root.iterdir():
+                m = gen_dir.match(folder.name)
+                if m and int(m.group(1) or 0) not in keep:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     # -- search --------------------------------------------------------------------------------
     def dense(
@@ -453,12 +699,38 @@ class Index:
         method: str = "hybrid",
     ) -> list[Passage]:
         """Hybrid search: dense (passage and past-question vectors) and BM25 rankings fused by reciprocal
-        rank fusion."""
-        k = k or self.settings.retrieval_k
+        rank fusion. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
+        the store cannot be read; a generation swapped in mid-search is picked up and the search run again."""
+        if k is not None and k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        if method not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"Unknown search method '{method}': use hybrid, dense or bm25")
+        types = None
+        if doc_types:
+            known = {t.value for t in DocType}
+            bad = [str(getattr(t, "value", t)) for t in doc_types if str(getattr(t, "value", t)) not in known]
+            if bad:
+                raise ValueError(f"Unknown document type '{bad[0]}': use {' or '.join(sorted(known))}")
+            types = {DocType(t).value for t in doc_types}
+        for attempt in (1, 2):
+            try:
+                return self._search(query, k or self.settings.retrieval_k, types, set(exclude), method)
+            except IndexUnavailable:
+                if attempt == 2:
+                    raise
+            except Exception as exc:  # raw store errors (a collection swapped away, a damaged segment)
+                if attempt == 2:
+                    raise IndexUnavailable(
+                        "The corpus index cannot be read just now (it may be being updated). Try again in a moment; "
+                        "if this persists, run `foi ingest` to repair it."
+                    ) from exc
+            self._state = None
+            self._forget()
+        return []  # pragma: no cover - the loop returns or raises
+
+    def _search(self, query: str, k: int, types: set[str] | None, excluded: set[str], method: str) -> list[Passage]:
         if not query.strip() or self.count() == 0:
             return []
-        types = {DocType(t).value for t in doc_types} if doc_types else None
-        excluded = set(exclude)
         candidates = max(self.settings.candidate_k, k)
         where = _where(types, excluded)
         units = self.units()
@@ -501,11 +773,116 @@ class Index:
                     "date": unit.date.isoformat() if unit.date else "",
                     "units": 0,
                     "source": unit.source_path,
+                    "added_by": str(unit.extra.get("added_by", "") or ""),
+                    "added_at": str(unit.extra.get("added_at", "") or ""),
                 },
             )
             row["units"] += 1
         return sorted(rows.values(), key=lambda r: (r["type"], r["doc_id"]))
 
+
+
+def _batches(items: list[int], size: int = 5000) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _drop_collection(client: Any, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # not there (or already half gone): nothing to drop
+        pass
+
+
+def _atomic_write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write whole or not at all: a temp file flushed to disk, then renamed over the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:  # pragma: no cover - some file systems cannot sync a folder
+        pass
+
+
+def _with_provenance(meta: dict[str, Any], registry: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    info = registry.get(meta.get("doc_id", ""), {})
+    out = dict(meta)
+    for key in ("added_by", "added_at"):
+        out[key] = str(info.get(key, "") or "")
+    return out
+
+
+def _updated_registry(
+    registry: dict[str, dict[str, Any]],
+    existing_meta: dict[str, dict[str, Any]],
+    to_add: list[Unit],
+    to_remove: list[str],
+    actor: str,
+) -> dict[str, dict[str, Any]]:
+    """Who added each document and when (kept across edits), who last changed it; documents gone are dropped."""
+    removed = set(to_remove)
+    kept_docs = {meta.get("doc_id", "") for uid, meta in existing_meta.items() if uid not in removed}
+    out = {doc: dict(info) for doc, info in registry.items() if doc in kept_docs}
+    when = _now()
+    for unit in to_add:
+        info = out.get(unit.doc_id) or registry.get(unit.doc_id)
+        if info and info.get("source") == unit.source_path:
+            info = dict(info)
+            info.update(updated_by=actor, updated_at=when, type=unit.doc_type.value, reference=unit.reference)
+        elif unit.doc_id not in out or out[unit.doc_id].get("source") != unit.source_path:
+            info = {
+                "source": unit.source_path,
+                "type": unit.doc_type.value,
+                "reference": unit.reference,
+                "added_by": actor,
+                "added_at": when,
+            }
+        out[unit.doc_id] = info
+    return out
+
+
+def _refuse_claimed_references(loaded: LoadReport, registry: dict[str, dict[str, Any]]) -> None:
+    """A past decision cites its reference: a new document may not claim the reference of another decision that
+    is already in the corpus (a spoofed copy would be cited under the real reference)."""
+    claimed = {
+        info["reference"]: doc
+        for doc, info in registry.items()
+        if info.get("type") == DocType.DECISION.value and info.get("reference") and os.path.lexists(info.get("source", ""))
+    }
+    by_doc: dict[str, list[Unit]] = {}
+    for unit in loaded.units:
+        by_doc.setdefault(unit.doc_id, []).append(unit)
+    refused: set[str] = set()
+    for doc, units in by_doc.items():
+        first = units[0]
+        if first.doc_type is not DocType.DECISION or not first.reference:
+            continue
+        owner = claimed.get(first.reference)
+        if owner is not None and owner != doc:
+            refused.add(doc)
+            loaded.failures.append(
+                Failure(
+                    first.source_path,
+                    f"reference {first.reference} already belongs to the decision '{owner}' in the corpus: "
+                    "a second document may not claim it",
+                    "duplicate",
+                )
+            )
+        else:
+            claimed[first.reference] = doc
+    if refused:
+        loaded.units = [u for u in loaded.units if u.doc_id not in refused]
+        loaded.documents -= len(refused)
+        loaded.loaded_paths -= {by_doc[d][0].source_path for d in refused}
 
 def _where(types: set[str] | None, excluded: set[str]) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []

@@ -10,13 +10,14 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from assistant.readers import ReadError, decode_text, read_checked_bytes, read_docx, read_pdf
+from assistant.safety import remove_invisible
+from assistant.readers import DEFAULT_LIMITS, Limits, ReadError, decode_text, drop_hidden, read_checked_bytes, read_docx, read_pdf
 
 REQUEST_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".eml")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 
 
-def request_text_from_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def request_text_from_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits = DEFAULT_LIMITS) -> str:
     """The request text held in a file; raises ReadError with the reason when it cannot be used."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -27,9 +28,9 @@ def request_text_from_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYT
     except ReadError as exc:
         raise ReadError(f"'{path.name}': {exc}") from exc
     if suffix == ".docx":
-        text = read_docx(data).raw_text
+        text = read_docx(data, limits).raw_text
     elif suffix == ".pdf":
-        text = read_pdf(data).raw_text
+        text = read_pdf(data, limits).raw_text
     elif suffix == ".eml":
         text = email_body(data)
     else:
@@ -58,7 +59,7 @@ def email_body(data: bytes) -> str:
         content = decode_text(content)
     if part.get_content_subtype() == "html":
         content = html_to_text(content)
-    return content.replace("\r\n", "\n").strip()
+    return remove_invisible(content.replace("\r\n", "\n")).strip()
 
 
 def html_to_text(markup: str) -> str:
@@ -66,7 +67,8 @@ def html_to_text(markup: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(["script", "style", "head"]):
+    for tag in soup(["script", "style", "head", "template"]):
         tag.decompose()
+    drop_hidden(soup)
     lines = [" ".join(line.split()) for line in soup.get_text("\n").split("\n")]
     return "\n".join(line for line in lines if line)

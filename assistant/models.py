@@ -63,12 +63,21 @@ class Question:
     number: str
     text: str
     parts: list[tuple[str, str]] = field(default_factory=list)
+    #: Scope lines of the request that govern this question ("for each of the financial years 2018-19 to
+    #: 2022-23", "broken down by age"): not part of what the requester wrote under this number, but what the
+    #: answer must cover, so question analysis and retrieval see them.
+    context: list[str] = field(default_factory=list)
 
     @property
     def full_text(self) -> str:
         """The question with its sub-parts, as one query string."""
         lines = [self.text] + [f"{label}) {text}" for label, text in self.parts]
         return "\n".join(line for line in lines if line)
+
+    @property
+    def query_text(self) -> str:
+        """The question, its sub-parts and the scope lines that govern it: what retrieval searches with."""
+        return "\n".join(line for line in [self.full_text, *self.context] if line)
 
 
 @dataclass
@@ -104,6 +113,7 @@ class Draft:
         return {
             "number": self.question.number,
             "text": self.question.full_text,
+            "context": list(self.question.context),
             "answer": self.answer,
             "status": self.status.value,
             "exemptions": list(self.exemptions),

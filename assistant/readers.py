@@ -7,21 +7,59 @@ from __future__ import annotations
 
 import io
 import re
+import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from assistant.safety import remove_invisible
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
 class ReadError(Exception):
     """A file that cannot be used; the message is shown to the officer as the reason."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost to read. The byte limit on the file itself says nothing about a zip (DOCX) that
+    inflates a thousandfold or a PDF whose streams expand, so the uncompressed size, the compression ratio, the
+    amount of text and the reading time are bounded too."""
+
+    max_uncompressed_bytes: int = 40 * 1024 * 1024
+    max_ratio: float = 100.0
+    max_members: int = 5_000
+    max_text_chars: int = 5_000_000
+    max_pages: int = 3_000
+    max_blocks: int = 200_000
+    seconds: float = 60.0
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def limits_for(settings) -> Limits:  # noqa: ANN001 - assistant.settings.Settings
+    return Limits(max_uncompressed_bytes=settings.max_uncompressed_bytes, seconds=settings.max_read_seconds)
+
+
+class _Deadline:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.end = time.monotonic() + limits.seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise ReadError(f"reading the file took over {self.limits.seconds:.0f} s; it is too large or too complex to use")
 
 
 @dataclass(frozen=True)
@@ -50,7 +88,7 @@ def read_checked_bytes(path: Path, *, max_bytes: int) -> bytes:
     return data
 
 
-def read_file(path: Path, *, max_bytes: int, data: bytes | None = None) -> ReadResult:
+def read_file(path: Path, *, max_bytes: int, data: bytes | None = None, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     """Dispatch on the file suffix; raise ReadError with a short reason for anything unusable."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -58,9 +96,9 @@ def read_file(path: Path, *, max_bytes: int, data: bytes | None = None) -> ReadR
     if data is None:
         data = read_checked_bytes(path, max_bytes=max_bytes)
     if suffix == ".pdf":
-        result = read_pdf(data)
+        result = read_pdf(data, limits)
     elif suffix == ".docx":
-        result = read_docx(data)
+        result = read_docx(data, limits)
     else:
         text = decode_text(data)
         result = read_html(text) if suffix in HTML_SUFFIXES else read_markdown(text)
@@ -84,7 +122,7 @@ def decode_text(data: bytes) -> str:
     control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if control > max(8, len(text[:8192]) // 50):
         raise ReadError("looks like a binary file, not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return remove_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -102,6 +140,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 def read_markdown(text: str) -> ReadResult:
     meta, body = split_front_matter(text)
+    # An HTML comment is invisible when the Markdown is rendered: nobody reviewing the file sees it.
+    body = _HTML_COMMENT.sub("", body)
     blocks: list[Block] = []
     paragraph: list[str] = []
 
@@ -133,8 +173,9 @@ def read_html(text: str) -> ReadResult:
     meta: dict = {}
     if soup.title and soup.title.string:
         meta["title"] = soup.title.string.strip()
-    for tag in soup(["script", "style", "nav", "footer", "header", "noscript", "form", "aside"]):
+    for tag in soup(["script", "style", "nav", "footer", "header", "noscript", "form", "aside", "template"]):
         tag.decompose()
+    drop_hidden(soup)
     body = soup.body or soup
     blocks: list[Block] = []
     for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "dd", "dt", "pre"]):
@@ -148,15 +189,40 @@ def read_html(text: str) -> ReadResult:
     return ReadResult(blocks, meta, "\n".join(b.text for b in blocks))
 
 
-def read_pdf(data: bytes) -> ReadResult:
+def drop_hidden(soup) -> None:  # noqa: ANN001 - a BeautifulSoup tree
+    """Remove elements a reader of the page never sees (hidden attribute, aria-hidden, display:none, …)."""
+    hidden = [
+        tag
+        for tag in soup.find_all(True)
+        if "hidden" in (tag.attrs or {})
+        or str((tag.attrs or {}).get("aria-hidden", "")).lower() == "true"
+        or _HIDDEN_STYLE.search(str((tag.attrs or {}).get("style", "")))
+    ]
+    for tag in hidden:
+        if not getattr(tag, "decomposed", False):
+            tag.decompose()
+
+
+def read_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    deadline = _Deadline(limits)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise ReadError("the PDF is encrypted (password protected)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > limits.max_pages:
+            raise ReadError(f"the PDF has {len(reader.pages)} pages, over the {limits.max_pages} page limit")
+        pages: list[str] = []
+        chars = 0
+        for page in reader.pages:
+            deadline.check()
+            text = page.extract_text() or ""
+            chars += len(text)
+            if chars > limits.max_text_chars:
+                raise ReadError(f"the PDF holds over {limits.max_text_chars:,} characters of text, over the limit")
+            pages.append(text)
         meta: dict = {}
         info = reader.metadata
         if info and info.title:
@@ -206,12 +272,34 @@ def _blocks_from_plain_lines(text: str) -> list[Block]:
     return blocks
 
 
-def read_docx(data: bytes) -> ReadResult:
-    import zipfile
+def check_zip(data: bytes, limits: Limits, kind: str = "DOCX") -> None:
+    """Refuse a zip package that would inflate beyond the limits (a zip bomb), before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ReadError(f"the {kind} is damaged or not a Word document ({type(exc).__name__})") from exc
+    if len(members) > limits.max_members:
+        raise ReadError(f"the {kind} holds {len(members)} parts, over the {limits.max_members} limit")
+    total = sum(m.file_size for m in members)
+    if total > limits.max_uncompressed_bytes:
+        raise ReadError(
+            f"the {kind} unpacks to {total / 1e6:.0f} MB, over the {limits.max_uncompressed_bytes / 1e6:.0f} MB limit"
+        )
+    for m in members:
+        if m.file_size > 1_000_000 and m.file_size > limits.max_ratio * max(m.compress_size, 1):
+            raise ReadError(
+                f"the {kind} part {m.filename} inflates {m.file_size / max(m.compress_size, 1):.0f}-fold "
+                f"({m.file_size / 1e6:.0f} MB): refused as a possible zip bomb"
+            )
 
+
+def read_docx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip(data, limits)
+    deadline = _Deadline(limits)
     try:
         doc = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -222,8 +310,18 @@ def read_docx(data: bytes) -> ReadResult:
     if doc.core_properties.title:
         meta["title"] = doc.core_properties.title
     blocks: list[Block] = []
-    for para in doc.paragraphs:
+    chars = 0
+    body = doc.element.body
+    paragraphs = body.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p")
+    if len(paragraphs) > limits.max_blocks:
+        raise ReadError(f"the DOCX has {len(paragraphs):,} paragraphs, over the {limits.max_blocks:,} limit")
+    for i, para in enumerate(doc.paragraphs):
+        if i % 500 == 0:
+            deadline.check()
         text = " ".join(para.text.split())
+        chars += len(text)
+        if chars > limits.max_text_chars:
+            raise ReadError(f"the DOCX holds over {limits.max_text_chars:,} characters of text, over the limit")
         if not text:
             continue
         style = (para.style.name if para.style is not None else "") or ""
@@ -237,6 +335,7 @@ def read_docx(data: bytes) -> ReadResult:
             text = "- " + text
         blocks.append(Block(text, level))
     for table in doc.tables:
+        deadline.check()
         for row in table.rows:
             cells = [" ".join(c.text.split()) for c in row.cells]
             if any(cells):

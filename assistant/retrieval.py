@@ -25,7 +25,7 @@ def retrieve(
     With `as_of` (the date the request was received), decisions made after that date are left out: a reply
     cannot re-use an answer that did not exist yet (this matters when re-drafting or evaluating old requests).
     """
-    query = question.full_text if isinstance(question, Question) else question
+    query = question.query_text if isinstance(question, Question) else question  # scope lines included
     k = k or settings.retrieval_k
     found = index.search(query, k=k * 3, exclude=exclude)
     kept = [

@@ -19,6 +19,14 @@ from pydantic_settings import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# In a wheel, prompts/ is installed as package data under this name (see pyproject.toml).
+PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompt_files"
+
+
+def default_prompts_dir() -> Path:
+    """prompts/ of the source tree when running from a checkout, else the copy installed inside the package."""
+    source = REPO_ROOT / "prompts"
+    return source if (source / "letter").is_dir() else PACKAGED_PROMPTS
 
 
 def default_embedding_model() -> str:
@@ -48,7 +56,7 @@ class Settings(BaseSettings):
     # Where things live
     data_dir: Path = Path("data")
     corpus_dir: Path = REPO_ROOT / "corpus"
-    prompts_dir: Path = REPO_ROOT / "prompts"
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
 
     # Embeddings and index
     embedding_model: str = Field(default_factory=default_embedding_model)
@@ -62,6 +70,8 @@ class Settings(BaseSettings):
     chunk_min_words: int = 120
     chunk_max_words: int = 300
     max_file_bytes: int = 25 * 1024 * 1024
+    max_uncompressed_bytes: int = 40 * 1024 * 1024  # what a DOCX may unpack to (zip bombs)
+    max_read_seconds: float = 60.0  # reading one file (corpus or request) may take no longer
 
     # Retrieval
     retrieval_k: int = 8
@@ -96,10 +106,16 @@ class Settings(BaseSettings):
     llm_threads: int = 2
     llm_passage_words: int = 220
 
-    # Letter
+    # Letter: who replies and where the requester can write (demo values for Lincolnshire County Council).
+    # Addresses are one line with commas or several lines; each part becomes a line of the letter.
     council: str = "Lincolnshire County Council"
+    foi_team: str = "Information Governance Team"
+    foi_email: str = "foi@lincolnshire.gov.uk"
+    foi_address: str = "County Offices, Newland, Lincoln, LN1 1YL"
     officer_title: str = "Information Governance Officer"
-    review_contact: str = "the Information Governance team"
+    review_contact: str = "the Information Governance Manager"
+    review_email: str = "foi@lincolnshire.gov.uk"
+    review_address: str = "Internal Reviews, Information Governance Team, County Offices, Newland, Lincoln, LN1 1YL"
 
     # App
     host: str = "127.0.0.1"
@@ -115,6 +131,7 @@ class Settings(BaseSettings):
     # Sign-in: after this many failed attempts for one name (or from one address) within the window, wait.
     sign_in_max_failures: int = 5
     sign_in_window_seconds: int = 300
+    corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property
     def chroma_dir(self) -> Path:

@@ -21,13 +21,18 @@ from typing import Any, Iterable
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from assistant.evaluation import metrics  # noqa: E402 - the grading the reference answers must pass
 CORPUS_GLOBS = (
     ("corpus/decisions", ("*.md", "*.txt")),
     ("corpus/policies", ("*.md", "*.html")),
 )
 STATUSES = {"provided", "partly_provided", "not_held", "exempt", "published_elsewhere", "redirected", "needs_review"}
 ABSTAIN_STATUSES = {"needs_review", "not_held"}
-MIN_FACTS, MAX_FACTS = 3, 8
+MIN_FACTS, MAX_FACTS = 1, 12
+KINDS = {"lookup", "period_shift", "near_miss", "multi_part", "no_evidence", "repeat"}
 QUESTION_NUMBER = re.compile(r"^\d+[a-z]?$")
 # A sub-part line such as "7a) ..." or "  b) ...": only the seed case keeps those.
 SUB_PART_LINE = re.compile(r"(?m)^\s*(?:\d+[a-z]|[a-z])\)")
@@ -160,8 +165,10 @@ def check_case(
         if facts is None:
             fail(where, "key_facts must be a list")
             facts = []
-        if not MIN_FACTS <= len(facts) <= MAX_FACTS:
-            fail(where, f"{len(facts)} key facts; expected {MIN_FACTS} to {MAX_FACTS}")
+        raw_evidence = _as_list(question.get("evidence", [])) or []
+        lo = MIN_FACTS if raw_evidence else 0
+        if not lo <= len(facts) <= MAX_FACTS:
+            fail(where, f"{len(facts)} key facts; expected {lo} to {MAX_FACTS}")
         facts = [str(f) for f in facts]
         for fact in facts:
             if not fact.strip():
@@ -209,6 +216,11 @@ def check_case(
                 if fact.strip() and not any(fact.casefold() in text for text in usable):
                     fail(where, f"key fact '{fact}' is in none of the evidence documents")
 
+        kind = question.get("kind", data.get("kind"))
+        if kind is not None and kind not in KINDS:
+            fail(where, f"kind '{kind}' is not one of {sorted(KINDS)}")
+        problems.extend(Problem(name, where, msg) for msg in check_grading(question, kind, facts, evidence, corpus, excluded, answer, status))
+
         if answerable is False:
             if evidence:
                 fail(where, "an unanswerable case must have evidence: []")
@@ -217,8 +229,100 @@ def check_case(
 
     if answerable is True and not any_evidence:
         fail("answerable", "the case is marked answerable but no question has evidence")
-    if "seed" not in path.stem and SUB_PART_LINE.search(request):
+    if "seed" not in path.stem and data.get("kind") != "multi_part" and SUB_PART_LINE.search(request):
         fail("request", "sub-part lines such as 'a)' found; only the seed case should use them", fatal=False)
+    return problems
+
+
+def unit_in_document(unit: str, raw_text: str) -> bool:
+    """'doc#3a' names an answer heading of the decision ('### 3a', or a range/list covering it); 'doc#Heading' a policy heading."""
+    _, _, label = unit.partition("#")
+    if not label:
+        return True
+    label = label.casefold()
+    for heading in re.findall(r"(?m)^#{1,6}\s*(.+?)\s*$", raw_text):
+        h = heading.casefold()
+        if h == label or label in h and not re.fullmatch(r"[\d a-z,-]+", h):
+            return True
+        number = re.match(r"(\d+)([a-z]?)$", label)
+        if number:
+            for piece in re.split(r"\s*,\s*", h):
+                m = re.fullmatch(r"(\d+)([a-z]?)(?:-(\d+|[a-z]))?", piece)
+                if not m:
+                    continue
+                if m.group(1) == number.group(1) and (not m.group(2) or not number.group(2) or m.group(2) <= number.group(2) <= (m.group(3) or m.group(2))):
+                    return True
+                if m.group(3) and m.group(3).isdigit() and int(m.group(1)) <= int(number.group(1)) <= int(m.group(3)):
+                    return True
+    return bool(re.search(r"<h[1-6][^>]*>\s*" + re.escape(label), raw_text))
+
+
+def check_grading(
+    question: dict[str, Any], kind: Any, facts: list[str], evidence: list[str], corpus: dict[str, str], excluded: set[str], answer: str, status: Any
+) -> list[str]:
+    """Messages for broken grading annotations: units, sub-parts, wrong facts, and the reference answer's own grade."""
+    out: list[str] = []
+    for key in ("period", "other_periods", "wrong_facts", "wrong_labels", "evidence_units"):
+        if key in question and _as_list(question[key]) is None:
+            out.append(f"{key} must be a list")
+    for unit in _as_list(question.get("evidence_units")) or []:
+        doc = str(unit).partition("#")[0]
+        if doc not in evidence:
+            out.append(f"evidence unit '{unit}' is not in one of the question's evidence documents")
+        elif doc in corpus and not unit_in_document(str(unit), corpus[doc]):
+            out.append(f"evidence unit '{unit}' names no answer or heading of '{doc}'")
+    sub_parts = _as_list(question.get("sub_parts")) or []
+    for part in sub_parts:
+        if not isinstance(part, dict) or "label" not in part:
+            out.append("each sub-part needs a label and key_facts")
+            continue
+        for fact in _as_list(part.get("key_facts")) or []:
+            if str(fact) not in facts:
+                out.append(f"sub-part {part['label']} fact '{fact}' is not among the question's key facts")
+    if kind == "multi_part" and not sub_parts:
+        out.append("a multi_part question lists its sub_parts")
+    wrong = [str(w) for w in _as_list(question.get("wrong_facts")) or []]
+    if kind in ("near_miss", "lookup") and evidence and not wrong:
+        out.append(f"a {kind} question lists the wrong_facts a near-miss or wrong-period answer would state")
+    if kind == "period_shift" and not (_as_list(question.get("other_periods")) or []):
+        out.append("a period_shift question lists other_periods (the spellings of the newest figures' period)")
+    if not evidence:
+        return out  # the reference is the council's own reply; with nothing in the corpus the right draft abstains
+    # The reference answer itself must grade as the right outcome.
+    outcome, why = metrics.grade(
+        answer=answer,
+        status=str(status),
+        has_evidence=bool(evidence),
+        key_facts=facts,
+        kind=str(kind or ""),
+        expected_status=str(status),
+        wrong_facts=wrong,
+        other_periods=[str(x) for x in _as_list(question.get("other_periods")) or []],
+        wrong_labels=[str(x) for x in _as_list(question.get("wrong_labels")) or []],
+        sub_parts=[(str(p["label"]), [str(f) for f in _as_list(p.get("key_facts")) or []]) for p in sub_parts if isinstance(p, dict) and "label" in p],
+    )
+    wanted = "correct" if evidence else "abstained"
+    if evidence and str(status) == "needs_review" and kind != "period_shift" and outcome == "abstained":
+        wanted = "abstained"
+    if outcome != wanted:
+        out.append(f"the reference answer grades as {outcome}, not {wanted} ({why})")
+    return out
+
+
+def check_splits(root: Path, case_ids: Iterable[str]) -> list[Problem]:
+    """Every case must be in evals/splits.yaml (the frozen dev/test split), and every listed case must exist."""
+    path = root / "evals" / "splits.yaml"
+    if not path.is_file():
+        return []
+    try:
+        listed = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("cases") or {}
+    except yaml.YAMLError as exc:
+        return [Problem("splits.yaml", "", f"cannot be read: {exc}")]
+    problems = []
+    for case_id in case_ids:
+        entry = listed.get(case_id)
+        if not isinstance(entry, dict) or entry.get("split") not in ("dev", "test"):
+            problems.append(Problem("splits.yaml", case_id, "the case has no dev/test split: add it with the rule in evals/README.md"))
     return problems
 
 
@@ -251,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             n_questions += len(data["questions"])
         problems.extend(check_case(path, data, corpus, exemption_ids))
 
+    if not args.files:
+        problems.extend(check_splits(args.root, [p.stem for p in files]))
     for problem in problems:
         print(problem)
     failures = sum(p.fatal for p in problems)

@@ -219,7 +219,7 @@ def test_opening_a_version_1_database_upgrades_it(tmp_path):
     conn.close()
 
     store = CaseStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
     case = store.get_case(1)
     assert case.reference == "FOI 42" and case.extension_days == 0 and case.clarified is None and case.exclude == []
     assert case.draft("1").answer == "Old answer."
@@ -228,7 +228,7 @@ def test_opening_a_version_1_database_upgrades_it(tmp_path):
     store.update_case(1, "alice", extension_days=10)
     assert CaseStore(path).get_case(1).extension_days == 10
     with sqlite3.connect(path) as check:
-        assert [r[0] for r in check.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert [r[0] for r in check.execute("SELECT version FROM schema_version ORDER BY version")] == list(range(1, SCHEMA_VERSION + 1))
         assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

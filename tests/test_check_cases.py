@@ -126,14 +126,58 @@ def test_unanswerable_case_needs_no_evidence_and_an_abstaining_status(root, caps
     assert "expects status" in out
 
 
-def test_too_few_facts_and_unnumbered_question_fail(root, capsys):
-    text = GOOD_CASE.replace('["None", "National Transfer Scheme", "UASC"]', '["None"]').replace(
+def test_no_facts_and_unnumbered_question_fail(root, capsys):
+    text = GOOD_CASE.replace('["None", "National Transfer Scheme", "UASC"]', '[]').replace(
         "  1. How many", "  How many"
     )
     code, out = run(root, "good", text, capsys)
     assert code == 1
-    assert "1 key facts; expected 3 to 8" in out
+    assert "0 key facts; expected 1 to 12" in out
     assert "the request has no item numbered '1.'" in out
+
+
+LOOKUP_CASE = """\
+id: lookup
+kind: lookup
+received: 2025-07-10
+exclude: []
+answerable: true
+request: |
+  1. How many UASC were placed outside Lincolnshire in 2021?
+questions:
+  - number: "1"
+    kind: lookup
+    reference_answer: "21 are placed outside Lincolnshire."
+    key_facts: ["21 are placed outside"]
+    expected_status: provided
+    evidence: [2021-uasc]
+    evidence_units: ["2021-uasc#3b"]
+    wrong_facts: ["185"]
+    wrong_labels: ["since 2018"]
+"""
+
+
+def test_graded_case_passes_and_its_reference_must_grade_correct(root, capsys):
+    (root / "corpus" / "decisions" / "2021-uasc.md").write_text(DECISION_2021 + "\n### 3b\n21 are placed outside Lincolnshire.\n")
+    code, out = run(root, "lookup", LOOKUP_CASE, capsys)
+    assert code == 0, out
+    # A reference answer stating the wrong-year figure without its label would itself be a confident error.
+    bad = LOOKUP_CASE.replace('"21 are placed outside Lincolnshire."', '"21 are placed outside Lincolnshire; 185 in all."')
+    code, out = run(root, "lookup", bad, capsys)
+    assert code == 1 and "the reference answer grades as confident_error" in out
+
+
+def test_unit_sub_part_and_wrong_fact_annotations_are_checked(root, capsys):
+    text = (
+        LOOKUP_CASE.replace('["2021-uasc#3b"]', '["2021-uasc#9", "2023-uasc#1"]')
+        .replace('    wrong_facts: ["185"]\n', "")
+        .replace("kind: lookup\n    reference", "kind: multi_part\n    reference")
+    )
+    code, out = run(root, "lookup", text, capsys)
+    assert code == 1
+    assert "evidence unit '2021-uasc#9' names no answer or heading" in out
+    assert "evidence unit '2023-uasc#1' is not in one of the question's evidence documents" in out
+    assert "a multi_part question lists its sub_parts" in out
 
 
 def test_repository_cases_pass(capsys):

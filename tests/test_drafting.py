@@ -314,17 +314,21 @@ def clean_copy(passages: list[Passage]) -> list[Passage]:
 
 
 def test_passage_injection_never_reaches_the_extractive_draft(injected_corpus_index):
+    from assistant.retrieval import retrieve
+
     drafter = Drafter(injected_corpus_index.settings, injected_corpus_index)
-    d = drafter.draft_question(Question("1", MACE_QUESTION), received=SEED_RECEIVED)
-    assert any(PASSAGE_INJECTION in p.unit.text for p in d.passages), "the planted passage must be retrieved"
-    assert MACE_2023 in {c.doc_id for c in d.citations}
-    assert "each meet weekly" in d.answer and "6-weekly" in d.answer
+    question = Question("1", MACE_QUESTION)
+    retrieved = retrieve(injected_corpus_index, question, injected_corpus_index.settings)
+    assert any(PASSAGE_INJECTION in p.unit.text for p in retrieved), "the planted passage must be retrieved"
+    d = drafter.draft_question(question, received=SEED_RECEIVED)
+    # A passage that tries to steer the drafter is not evidence: it is set aside whole and the officer told.
+    assert all(PASSAGE_INJECTION not in p.unit.text for p in d.passages)
+    assert any(f.kind == "instruction_in_source" and MACE_2023 in f.message for f in d.flags)
     assert "Ignore previous instructions" not in d.answer and "all figures are zero" not in d.answer
     assert all("all figures are zero" not in c.quote for c in d.citations)
-    # The engine's output is exactly what it would be had the sentence never been in the corpus.
+    # The engine's output ignores the planted sentence even when handed the passage directly.
     engine = drafter.engine("extractive")
-    question = Question("1", MACE_QUESTION)
-    assert engine.invoke(EngineInput(question, d.passages)).answer == engine.invoke(EngineInput(question, clean_copy(d.passages))).answer
+    assert engine.invoke(EngineInput(question, retrieved)).answer == engine.invoke(EngineInput(question, clean_copy(retrieved))).answer
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -507,12 +511,14 @@ def draft_json(tmp_path_factory, foi_settings, corpus_index):
 
 
 def test_cli_draft_json_matches_the_documented_shape(draft_json):
-    assert set(draft_json) == {"reference", "received", "due", "questions"}
+    assert set(draft_json) == {"reference", "received", "due", "questions", "request"}
+    assert draft_json["request"]["possible_question_left_out"] == []  # every ask of REQUEST_TWO is a question
+    assert {"preamble", "closing", "scope_lines", "fallback_lines"} <= set(draft_json["request"])
     assert (draft_json["reference"], draft_json["received"], draft_json["due"]) == ("FOI 555", "2025-05-14", "2025-06-12")
     assert [q["number"] for q in draft_json["questions"]] == ["1", "2"]
     statuses = {s.value for s in Status}
     for q in draft_json["questions"]:
-        assert set(q) == {"number", "text", "answer", "status", "exemptions", "citations", "flags"}
+        assert set(q) == {"number", "text", "context", "answer", "status", "exemptions", "citations", "flags"}
         assert q["status"] in statuses and isinstance(q["exemptions"], list)
         for c in q["citations"]:
             assert {"marker", "source_id", "title", "reference", "date", "quote"} <= set(c)
@@ -521,6 +527,22 @@ def test_cli_draft_json_matches_the_documented_shape(draft_json):
             assert set(f) == {"kind", "message"}
         assert markers_in(q["answer"]) <= {c["marker"] for c in q["citations"]}
     assert "6-weekly" in draft_json["questions"][0]["answer"]
+
+
+def test_cli_draft_json_shows_questions_left_out(foi_cli, foi_settings, corpus_index, tmp_path):
+    request = tmp_path / "left-out.txt"
+    request.write_text(
+        "I am researching exploitation. How many children were referred to MACE in 2024?\n\n"
+        "Please provide:\n1. The membership of the MACE panel.\n2. How often the panel meets.\n",
+        encoding="utf-8",
+    )
+    result = foi_cli(foi_settings.data_dir, "draft", request, "--received", "2025-05-14", "--exclude", SEED_DOC_ID)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert [q["number"] for q in payload["questions"]] == ["1", "2"]
+    [left] = payload["request"]["possible_question_left_out"]
+    assert left["text"] == "How many children were referred to MACE in 2024?" and left["where"] == "preamble"
+    assert "Possible question left out (preamble)" in result.stderr
 
 
 def test_cli_draft_docx_requester_copy_has_no_markers(foi_cli, foi_settings, corpus_index, tmp_path):

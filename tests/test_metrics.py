@@ -341,3 +341,114 @@ def test_write_report_files(tmp_path) -> None:
     assert "Key-fact recall (questions with evidence)" in md and "-0.400" in md and "worse" in md
     assert "data:image/png;base64," in paths["html"].read_text()
     assert (tmp_path / "metrics_by_engine.png").stat().st_size > 1000
+
+
+# -- outcome grading -------------------------------------------------------------------------------------------
+UASC_2021 = dict(
+    key_facts=["2021: 26"],
+    wrong_facts=["41", "66", "185"],
+    other_periods=["2018", "2019", "2020", "2022", "2023"],
+    kind="lookup",
+)
+
+
+def test_wrong_year_verbatim_and_cited_is_a_confident_error() -> None:
+    # A verbatim, correctly cited sentence from the 2025 reply, but about 2023 while 2021 was asked.
+    answer = "The council placed 41 UASC. [1]"
+    outcome, why = m.grade(answer=answer, status="provided", has_evidence=True, **UASC_2021)
+    assert outcome == "confident_error"
+    assert "'41'" in why
+    assert m.period_accurate(answer, ["2021"], UASC_2021["other_periods"], UASC_2021["wrong_facts"]) is False
+
+
+def test_wrong_year_stays_an_error_under_needs_review_unless_labelled() -> None:
+    bare = m.grade(answer="The council placed 41 UASC. [1]", status="needs_review", has_evidence=True, **UASC_2021)
+    assert bare[0] == "confident_error"
+    labelled = m.grade(answer="In 2023 the council placed 41 UASC. [1]", status="needs_review", has_evidence=True, **UASC_2021)
+    assert labelled[0] == "abstained"
+
+
+def test_right_year_among_labelled_years_is_correct() -> None:
+    answer = "UASC placed by year:\n\n- 2021: 26 [1]\n- 2022: 66 [1]\n- 2023: 41 [1]"
+    assert m.grade(answer=answer, status="provided", has_evidence=True, **UASC_2021)[0] == "correct"
+    assert m.period_accurate(answer, ["2021"], UASC_2021["other_periods"], UASC_2021["wrong_facts"]) is True
+
+
+def test_list_heading_labels_its_items() -> None:
+    answer = "Requests received in 2024:\n- Schools and colleges: 846\n- Total: 1,864 [1]"
+    assert m.labelled("1,864", answer, ["2024"])
+    assert not m.labelled("1,864", "Requests received:\n- Total: 1,864 [1]", ["2024"])
+    assert m.labelled("1,864", "Nothing here.", [])  # not stated at all: nothing to label
+
+
+def test_period_present_needs_the_whole_period() -> None:
+    assert m.period_present("2021", "placed in 2021.")
+    assert not m.period_present("2021", "in 2021/22 there were")
+    assert m.period_present("2021/22", "in 2021/22 there were")
+    assert m.period_present("last 12 months", "in the LAST 12 months")
+
+
+def test_status_without_key_facts_is_a_confident_error_and_note_is_abstained() -> None:
+    facts = ["552", "2007/08"]
+    assert m.grade(answer="A strategy was evaluated in 2024. [1]", status="not_held", has_evidence=True, key_facts=facts)[0] == "confident_error"
+    assert m.grade(answer="Note for the officer: no past answer matched.", status="needs_review", has_evidence=True, key_facts=facts)[0] == "abstained"
+    # The facts are there, but not_held tells the requester nothing is held.
+    outcome, why = m.grade(answer="In 2007/08 there were 552 meetings. [1]", status="not_held", has_evidence=True, key_facts=facts)
+    assert outcome == "confident_error" and "not_held" in why
+
+
+def test_no_evidence_question_grades_abstention_and_any_answer_as_error() -> None:
+    note = "Note for the officer: nothing in the corpus covers this."
+    assert m.grade(answer=note, status="needs_review", has_evidence=False)[0] == "abstained"
+    assert m.grade(answer="Therapy dogs visit weekly. [1]", status="provided", has_evidence=False)[0] == "confident_error"
+    assert m.grade(answer="Not held. [1]", status="not_held", has_evidence=False)[0] == "confident_error"
+
+
+def test_period_shift_needs_labelled_newest_figures_and_review() -> None:
+    shift = dict(key_facts=["1,864"], other_periods=["2024"], kind="period_shift", has_evidence=True)
+    good = "Note for the officer: the newest figures are for 2024; ask the service for the last 12 months.\nRequests received in 2024:\n- Total: 1,864 [1]"
+    assert m.grade(answer=good, status="needs_review", **shift)[0] == "correct"
+    assert m.grade(answer=good, status="provided", **shift)[0] == "confident_error"
+    assert m.grade(answer="Requests received:\n- Total: 1,864 [1]", status="needs_review", **shift)[0] == "confident_error"
+    assert m.grade(answer="Note for the officer: check with the SEND service.", status="needs_review", **shift)[0] == "abstained"
+
+
+def test_near_miss_figure_is_an_error_unless_labelled_as_the_other_measure() -> None:
+    miss = dict(key_facts=["4 refusal-to-issue"], wrong_facts=["13"], wrong_labels=["refusal-to-assess"], has_evidence=True, kind="near_miss")
+    assert m.grade(answer="13 appeals were registered in 2022. [1]", status="provided", **miss)[0] == "confident_error"
+    assert m.grade(answer="4 refusal-to-issue appeals were registered in 2022. [1]", status="provided", **miss)[0] == "correct"
+    told = "13 refusal-to-assess appeals were registered in 2022. [1]"
+    assert m.grade(answer=told, status="needs_review", **miss)[0] == "abstained"
+
+
+def test_sub_parts_each_need_their_facts_or_a_note() -> None:
+    parts = [("a", ["2,238"]), ("b", ["229"])]
+    both = "a) 2,238 children. [1]\nb) 229 notices. [1]"
+    one = "a) 2,238 children. [1]"
+    assert m.grade(answer=both, status="provided", has_evidence=True, key_facts=["2,238", "229"], sub_parts=parts)[0] == "correct"
+    assert m.grade(answer=one, status="provided", has_evidence=True, key_facts=["2,238", "229"], sub_parts=parts)[0] == "confident_error"
+    assert m.sub_part_covered("a", ["2,238"], one) and not m.sub_part_covered("b", ["229"], one)
+    noted = one + "\nNote for the officer: part b needs the attendance team's figure."
+    assert m.sub_part_covered("b", ["229"], noted, number="3")
+    assert m.sub_part_covered("b", ["229"], "Note for the officer: no past answer matched.")
+
+
+def test_unit_matches_question_labels_and_sections() -> None:
+    assert m.unit_matches("2021-1571785-uasc#3b", "2021-1571785-uasc", ("3b",), ())
+    assert m.unit_matches("2021-1571785-uasc#2a", "2021-1571785-uasc", ("2a", "2b", "2c"), ())
+    assert not m.unit_matches("2021-1571785-uasc#5", "2021-1571785-uasc", ("4",), ())
+    assert not m.unit_matches("2021-1571785-uasc#5", "2023-other", ("5",), ())
+    assert m.unit_matches("mace-terms-of-reference#Frequency", "mace-terms-of-reference", (), ("MACE", "Frequency of meetings"))
+
+
+def test_outcome_rates_pool_outcomes() -> None:
+    recs = [
+        {"outcome": "correct", "has_evidence": True, "period_accurate": True, "sub_parts_total": 2, "sub_parts_covered": 2, "unit_hit": True},
+        {"outcome": "confident_error", "has_evidence": True, "period_accurate": False, "sub_parts_total": 2, "sub_parts_covered": 1, "unit_hit": False},
+        {"outcome": "abstained", "has_evidence": False, "period_accurate": None},
+        {"outcome": "confident_error", "has_evidence": False, "period_accurate": None},
+    ]
+    r = m.outcome_rates(recs)
+    assert r["correct_rate"] == 0.25 and r["confident_error_rate"] == 0.5 and r["truthfulness"] == -0.25
+    assert r["abstention_no_evidence"] == 0.5 and r["correct_rate_with_evidence"] == 0.5
+    assert r["period_accuracy"] == 0.5 and r["sub_part_coverage"] == 0.75 and r["unit_recall_at_k"] == 0.5

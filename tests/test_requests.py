@@ -532,3 +532,217 @@ def test_bytes_are_rejected() -> None:
 
 def test_request_error_is_a_value_error() -> None:
     assert issubclass(RequestError, ValueError)
+
+
+# --- patterns seen in real requests (issue: splitting that holds on real requests) --------------------------
+
+
+def test_line_breaks_lost_in_copy_paste() -> None:
+    text = (
+        "Dear Council, I am writing to request the following information under the Act:1) As of 13.05.2024, "
+        "how many children looked after by the council were placed out of area?2) Between 1 April 2023 and "
+        "31 March 2024, how many children went missing from care?3) How many of those children were offered a "
+        "return home interview?"
+    )
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[0].text.startswith("As of 13.05.2024, how many children")
+    assert "under the Act" in parsed.preamble and "how many" not in parsed.preamble
+
+
+def test_greeting_on_the_same_line_as_the_first_question() -> None:
+    text = (
+        "Dear Council,This freedom of information request concerns children in care. Could you provide me "
+        "with:1) The number of children placed in residential care on 31 March 2024 2) The number of those "
+        "placed more than 20 miles from home"
+    )
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2"]
+    assert questions[0].text.startswith("The number of children placed in residential care")
+
+
+def test_an_opening_sentence_that_is_itself_the_question() -> None:
+    text = (
+        "Under the Freedom of Information Act 2000 I would like to know how many children in the council's care "
+        "went missing in 2023 and how many of them had a return home interview.\n\nThank you."
+    )
+    questions = split_request(text)
+    assert len(questions) == 1
+    assert questions[0].text.startswith("Under the Freedom of Information Act 2000 I would like to know how many")
+
+
+def test_asks_with_no_question_mark_and_no_number() -> None:
+    text = """The number of foster placements made with the council's own fostering provision.
+
+The number of foster placements made with private or voluntary fostering providers.
+
+The total amount spent on the council's own fostering provision
+
+The total amount spent on private and voluntary fostering provision.
+
+Please answer for each of the five financial years 2018-19, 2019-20, 2020-21, 2021-22 and 2022-23.
+
+If it is not possible to include all the information, please provide what is available."""
+    parsed = parse_request(text)
+    assert [q.text for q in parsed.questions] == [
+        "The number of foster placements made with the council's own fostering provision.",
+        "The number of foster placements made with private or voluntary fostering providers.",
+        "The total amount spent on the council's own fostering provision",
+        "The total amount spent on private and voluntary fostering provision.",
+    ]
+    scope = "Please answer for each of the five financial years 2018-19, 2019-20, 2020-21, 2021-22 and 2022-23."
+    assert parsed.scope_lines == [scope]
+    assert all(q.context == [scope] for q in parsed.questions)  # the period governs every question
+    assert parsed.fallback_lines == ["If it is not possible to include all the information, please provide what is available."]
+    assert parsed.left_out == []
+
+
+def test_scope_line_before_numbered_questions_governs_them_all() -> None:
+    text = """For each of the financial quarters since January 2020:
+1. How many households were placed in bed and breakfast accommodation?
+2. How many of them were families with children?"""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2"]
+    assert parsed.scope_lines == ["For each of the financial quarters since January 2020:"]
+    assert [q.context for q in parsed.questions] == [parsed.scope_lines] * 2
+    assert "financial quarters since January 2020" in parsed.questions[1].query_text
+    assert "financial quarters" not in parsed.questions[1].full_text  # the requester's words stay as written
+
+
+def test_scope_line_naming_questions_governs_only_those() -> None:
+    text = """1. How many fines were issued?
+2. How much income did they raise?
+3. Who sets the fine levels?
+
+For questions 1 to 2, please answer for each of the last three financial years."""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2", "3"]
+    assert parsed.questions[0].context and parsed.questions[1].context
+    assert parsed.questions[2].context == []
+
+
+def test_mixed_levels_capital_letters_over_numbers_over_roman() -> None:
+    text = """A) Which department deals with elective home education?
+1) Who is employed in this team?
+2) Who do they report to?
+i) Please supply copies of their procedures.
+
+B) How many children are electively home educated?
+
+C) How many pupils were de-registered in 2023?"""
+    questions = split_request(text)
+    assert numbers(questions) == ["a", "b", "c"]
+    assert [label for label, _ in questions[0].parts] == ["1", "2"]
+    assert "procedures" in questions[0].parts[1][1]
+
+
+def test_numbering_written_with_commas() -> None:
+    text = "1, How many parking permits were issued in 2023?\n2, How many were refused?\n3, What did a permit cost?"
+    assert numbers(split_request(text)) == ["1", "2", "3"]
+
+
+def test_inline_star_bullets_are_separate_questions() -> None:
+    text = (
+        "Please provide: * the number of libraries open * the number of staffed hours * the book fund budget "
+        "* the number of volunteers * the number of mobile libraries * the number of library cards issued"
+    )
+    questions = split_request(text)
+    assert len(questions) == 6
+    assert questions[0].text == "the number of libraries open"
+    assert questions[5].text == "the number of library cards issued"
+
+
+def test_glued_numbering_after_words_and_brackets() -> None:
+    text = (
+        "1.Number of households in arrears 2.The total amount owed by these households 3.The number of cases "
+        "passed to bailiffs (note these are also called enforcement agents)4.Total amount recovered, and5. The "
+        "names of the agencies used"
+    )
+    questions = split_request(text)
+    assert numbers(questions) == ["1", "2", "3", "4", "5"]
+    assert questions[1].text == "The total amount owed by these households"
+
+
+def test_lettered_labels_with_no_bare_number_are_questions() -> None:
+    text = """1a. Number of households with children under 5 in temporary accommodation
+1b. Number of those households in temporary accommodation for more than 6 weeks
+2a. Number of households with children under 5 in bed and breakfast accommodation
+2b. Number of those households in bed and breakfast for more than 6 weeks"""
+    assert numbers(split_request(text)) == ["1a", "1b", "2a", "2b"]
+
+
+def test_introduction_and_sign_off_are_not_glued_to_the_questions() -> None:
+    text = (
+        "I am a researcher looking at school transport. How many pupils received free transport in 2023? "
+        "What did it cost? I look forward to hearing from you. Kind regards, Sam"
+    )
+    parsed = parse_request(text)
+    assert [q.text for q in parsed.questions] == ["How many pupils received free transport in 2023?", "What did it cost?"]
+    assert "researcher" in parsed.preamble
+    assert "look forward" in parsed.closing
+
+
+def test_sign_off_glued_to_the_last_numbered_question() -> None:
+    text = "1. How many bins were replaced?\n2. What did they cost? I look forward to your reply."
+    parsed = parse_request(text)
+    assert parsed.questions[1].text == "What did they cost?"
+    assert "look forward" in parsed.closing
+
+
+def test_questions_after_a_signed_covering_note() -> None:
+    text = """Dear Council,
+
+I am writing with a freedom of information request about return home interviews.
+
+Yours faithfully,
+
+A Requester
+
+Please can you send answers to the following:
++ How many children went missing in 2023?
++ How many had a return home interview?"""
+    parsed = parse_request(text)
+    assert [q.text for q in parsed.questions] == [
+        "How many children went missing in 2023?",
+        "How many had a return home interview?",
+    ]
+
+
+def test_procedural_question_is_not_a_question_but_is_flagged() -> None:
+    text = """Could you please advise whether any clarification is needed to complete my request?
+
+- How many fostering households were approved in 2023?
+- How many were deregistered?"""
+    parsed = parse_request(text)
+    assert len(parsed.questions) == 2
+    assert [item.text for item in parsed.left_out] == [
+        "Could you please advise whether any clarification is needed to complete my request?"
+    ]
+
+
+def test_a_question_left_in_the_preamble_is_flagged_with_its_text() -> None:
+    text = """I am researching library closures. How many libraries did the council close in 2019?
+
+Please provide:
+1. The number of libraries open on 1 April 2024.
+2. The number of staffed hours per week."""
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == ["1", "2"]
+    assert [(item.text, item.where, item.before) for item in parsed.left_out] == [
+        ("How many libraries did the council close in 2019?", "preamble", 0)
+    ]
+    assert parsed.to_json()["possible_question_left_out"][0]["text"] == "How many libraries did the council close in 2019?"
+
+
+def test_nothing_is_flagged_when_every_ask_is_a_question() -> None:
+    assert parse_request(seed_request()).left_out == []
+    assert parse_request(Q_STYLE).left_out == []
+
+
+def test_parsed_request_round_trips_through_json() -> None:
+    from assistant.requests import ParsedRequest
+
+    parsed = parse_request(
+        "For each of the last three financial years:\n1. How many?\n2. How much?\n\nAlso, how many were late?"
+    )
+    assert ParsedRequest.from_json(parsed.to_json()) == parsed

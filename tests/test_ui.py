@@ -150,7 +150,7 @@ def test_export_writes_letter_without_markers_and_reviewer_pack_with_sources(tmp
     assert "In 2023/24, 412 return interviews were offered." in letter
     assert not re.search(r"\[\d+\]", letter)
     pack = files.pack_md.read_text(encoding="utf-8")
-    assert "Missing children & care" in pack
+    assert "Missing children & care" in pack and "Source may be out of date" in pack and "stale_source" not in pack
     pack_docx = "\n".join(p.text for p in Document(str(files.pack_docx)).paragraphs)
     assert "412 return interviews were offered" in pack_docx and "FOI 97" in pack_docx
 

@@ -21,6 +21,16 @@ class EvalQuestion:
     expected_status: str = "provided"
     expected_exemptions: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    kind: str = "repeat"
+    period: tuple[str, ...] = ()
+    other_periods: tuple[str, ...] = ()
+    wrong_facts: tuple[str, ...] = ()
+    wrong_labels: tuple[str, ...] = ()
+    evidence_units: tuple[str, ...] = ()
+    sub_parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+KINDS = ("lookup", "period_shift", "near_miss", "multi_part", "no_evidence", "repeat")
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class EvalCase:
     exclude: tuple[str, ...] = ()
     answerable: bool = True
     description: str = ""
+    split: str = ""
     path: str = field(default="", compare=False)
 
     @property
@@ -47,6 +58,18 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
+def _kind(question: dict[str, Any], case: dict[str, Any]) -> str:
+    """A question's kind: given, else no_evidence for an unanswerable case or a question without evidence, else repeat."""
+    kind = question.get("kind") or case.get("kind")
+    if kind:
+        if kind not in KINDS:
+            raise CaseError(f"unknown question kind '{kind}': choose from {', '.join(KINDS)}")
+        return str(kind)
+    if not case.get("answerable", True) or not question.get("evidence"):
+        return "no_evidence"
+    return "repeat"
+
+
 def parse_case(data: Any, path: str = "") -> EvalCase:
     if not isinstance(data, dict):
         raise CaseError(f"{path}: not a YAML mapping")
@@ -59,6 +82,15 @@ def parse_case(data: Any, path: str = "") -> EvalCase:
                 expected_status=str(q.get("expected_status") or "provided"),
                 expected_exemptions=_strings(q.get("expected_exemptions")),
                 evidence=_strings(q.get("evidence")),
+                kind=_kind(q, data),
+                period=_strings(q.get("period")),
+                other_periods=_strings(q.get("other_periods")),
+                wrong_facts=_strings(q.get("wrong_facts")),
+                wrong_labels=_strings(q.get("wrong_labels")),
+                evidence_units=_strings(q.get("evidence_units")),
+                sub_parts=tuple(
+                    (str(p["label"]), _strings(p.get("key_facts"))) for p in (q.get("sub_parts") or [])
+                ),
             )
             for q in data["questions"]
         )
@@ -83,6 +115,25 @@ def load_case(path: Path) -> EvalCase:
     except (OSError, yaml.YAMLError) as exc:
         raise CaseError(f"{path}: cannot be read ({exc})") from exc
     return parse_case(data, str(path))
+
+
+def with_splits(cases: Sequence[EvalCase], splits_path: Path | None) -> list[EvalCase]:
+    """The cases with their dev/test split from the split file; an unlisted case is an error."""
+    from dataclasses import replace
+
+    from assistant.evaluation.splits import load_splits, split_of
+
+    if splits_path is None or not Path(splits_path).is_file():
+        return list(cases)
+    splits = load_splits(Path(splits_path))
+    return [replace(c, split=split_of(splits, c.id)) for c in cases]
+
+
+def in_split(cases: Sequence[EvalCase], split: str | None) -> list[EvalCase]:
+    """The cases of one split ('dev' or 'test'); all of them when split is None or 'all'."""
+    if not split or split == "all":
+        return list(cases)
+    return [c for c in cases if c.split == split]
 
 
 def load_cases(folder: Path) -> list[EvalCase]:

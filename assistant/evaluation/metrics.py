@@ -193,8 +193,18 @@ SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
     ("abstention", "Abstention (no-evidence questions)"),
     ("rouge_l", "ROUGE-L F1 (information)"),
     ("seconds_per_question", "Seconds per question"),
+    ("correct_rate", "Correct (all questions)"),
+    ("correct_rate_with_evidence", "Correct (questions with evidence)"),
+    ("abstained_rate", "Abstained (all questions)"),
+    ("confident_error_rate", "Confident-error rate"),
+    ("truthfulness", "Truthfulness (correct − confident errors)"),
+    ("abstention_no_evidence", "Abstention on no-evidence questions (graded)"),
+    ("period_accuracy", "Period accuracy"),
+    ("sub_part_coverage", "Sub-part coverage"),
+    ("unit_recall_at_k", "Evidence unit retrieved@k"),
+    ("unit_cited", "Evidence unit cited"),
 )
-LOWER_IS_BETTER = frozenset({"unsupported_rate", "seconds_per_question"})
+LOWER_IS_BETTER = frozenset({"unsupported_rate", "seconds_per_question", "confident_error_rate", "abstained_rate"})
 
 
 def summarise(questions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -208,6 +218,7 @@ def summarise(questions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     with_ev = [r for r in q if r["has_evidence"]]
     no_ev = [r for r in q if not r["has_evidence"]]
     return {
+        **outcome_rates(q),
         "citation_validity": _ratio(sum(r["markers_valid"] for r in q), sum(r["markers_total"] for r in q)),
         "citation_precision": _mean(r["citation_precision"] for r in q),
         "citation_recall": _mean(r["citation_recall"] for r in q),
@@ -267,3 +278,188 @@ def check_minimums(summary: Mapping[str, Any], minimums: Mapping[str, float], ma
 
 def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+# -- outcome grading: correct / abstained / confident error (CRAG, Yang et al. 2024; Trust-Score) ------------
+OUTCOMES = ("correct", "abstained", "confident_error")
+CORRECT_RECALL = 0.75
+"""Share of a question's (or sub-part's) key facts an answer must state to count as answering it."""
+NOT_HELD_CLAIMS = frozenset({"provided", "partly_provided", "exempt", "published_elsewhere", "redirected"})
+_YEARISH = re.compile(r"^\d{4}(?:[/-]\d{2,4})?$")
+_LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\|)")
+
+
+def period_present(spelling: str, text: str) -> bool:
+    """A period spelling ('2021', '2022/23', 'last 12 months') appears whole: '2021' is not found in '2021/22'."""
+    norm = normalise_for_facts(spelling)
+    if not norm:
+        return False
+    body = r"\s+".join(re.escape(p) for p in norm.split(" "))
+    if norm[:1].isdigit():
+        body = r"(?<![\d/.-])" + body
+    if norm[-1:].isdigit():
+        body += r"(?!\d|[/.,-]\d)"
+    return bool(re.search(body, normalise_for_facts(text)))
+
+
+def _contexts(answer: str) -> list[str]:
+    """Pieces of an answer a label must share with a figure: each sentence, plus the list heading it sits under.
+
+    A figure in a list line ('- Total: 1,864') is labelled by the line itself or by the heading that introduces
+    the list ('Requests received in 2024:'), the nearest earlier line ending with a colon.
+    """
+    out: list[str] = []
+    heading = ""
+    for line in answer.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        is_item = bool(_LIST_LINE.match(stripped))
+        if not is_item:
+            heading = ""
+        pieces = [stripped] if is_item else (split_sentences(stripped) or [stripped])
+        for piece in pieces:
+            out.append(f"{heading} {piece}" if heading else piece)
+        if stripped.endswith(":"):
+            heading = pieces[-1] if pieces else stripped
+    return out
+
+
+def labelled(fact: str, answer: str, labels: Sequence[str]) -> bool:
+    """Whether every place the answer states `fact` also names one of `labels` (another period, measure or group)."""
+    places = [c for c in _contexts(answer) if fact_present(fact, c)]
+    if not places:
+        return True
+    return bool(labels) and all(any(period_present(lab, c) or fact_present(lab, c) for lab in labels) for c in places)
+
+
+def unlabelled_wrong_facts(wrong_facts: Sequence[str], answer: str, labels: Sequence[str]) -> list[str]:
+    """Wrong facts (another period's, measure's or group's figures) the answer states without saying whose they are."""
+    return [f for f in wrong_facts if fact_present(f, answer) and not labelled(f, answer, labels)]
+
+
+def is_note_only(answer: str) -> bool:
+    """A draft that makes no claim: only notes for the officer (or nothing)."""
+    return not claim_sentences(answer)
+
+
+def sub_part_covered(label: str, facts: Sequence[str], answer: str, *, number: str = "") -> bool:
+    """A lettered part is covered when its facts are stated, or a note for the officer names it (or the draft is only a note)."""
+    recall = key_fact_recall(facts, answer)
+    if recall is not None and recall >= CORRECT_RECALL:
+        return True
+    if is_note_only(answer):
+        return True
+    names = [rf"\({re.escape(label)}\)", rf"\b{re.escape(label)}\)", rf"\bpart\s+{re.escape(label)}\b"]
+    if number:
+        names.append(rf"\b{re.escape(number + label)}\b")
+    for line in answer.split("\n"):
+        if _NOTE.match(line) and any(re.search(n, line, re.I) for n in names):
+            return True
+    return False
+
+
+def grade(
+    *,
+    answer: str,
+    status: str,
+    has_evidence: bool,
+    key_facts: Sequence[str] = (),
+    kind: str = "",
+    expected_status: str = "provided",
+    wrong_facts: Sequence[str] = (),
+    other_periods: Sequence[str] = (),
+    wrong_labels: Sequence[str] = (),
+    sub_parts: Sequence[tuple[str, Sequence[str]]] = (),
+) -> tuple[str, str]:
+    """(outcome, why) for one drafted question.
+
+    - confident_error: a figure of another period, measure or group stated without saying so (whatever the
+      status); a status other than needs_review without the key facts; `not_held` when the answer is held; for a
+      question the corpus cannot answer, any status but needs_review; for a period shift, anything but needs_review.
+    - correct: the key facts (at least CORRECT_RECALL of them, and of each sub-part's) and no unlabelled wrong
+      fact; for a period shift the newest figures must also be labelled with their period and left for review.
+    - abstained: needs_review (or no draft) without the key facts and without an unlabelled wrong fact.
+    """
+    labels = [*other_periods, *wrong_labels]
+    abstaining = status in ("needs_review", "missing")
+    wrong = unlabelled_wrong_facts(wrong_facts, answer, labels)
+    if kind == "period_shift":
+        wrong += [f for f in unlabelled_wrong_facts(key_facts, answer, other_periods) if f not in wrong]
+    if wrong:
+        return "confident_error", f"states {', '.join(repr(w) for w in wrong)} without labelling it as another period, measure or group"
+    if not has_evidence:
+        if abstaining:
+            return "abstained", "no evidence in the corpus; left to the officer"
+        return "confident_error", f"status {status} although the corpus holds no answer"
+    recall = key_fact_recall(key_facts, answer)
+    facts_ok = recall is None or recall >= CORRECT_RECALL
+    missing_parts = [label for label, facts in sub_parts if (key_fact_recall(facts, answer) or 0.0) < CORRECT_RECALL]
+    if sub_parts and missing_parts:
+        facts_ok = False
+    found = f"{sum(fact_present(f, answer) for f in key_facts)}/{len(key_facts)} key facts"
+    if missing_parts:
+        found += f"; parts {', '.join(missing_parts)} not answered"
+    if kind == "period_shift":
+        if abstaining:
+            if facts_ok and recall is not None and answer.strip():
+                return "correct", "newest figures stated with their period and left to the officer to update"
+            return "abstained", f"left to the officer ({found})"
+        return "confident_error", f"status {status} for a period the corpus does not cover ({found})"
+    if status == "not_held" and expected_status in NOT_HELD_CLAIMS:
+        return "confident_error", f"marked not_held although the answer is held (expected {expected_status}; {found})"
+    if facts_ok and answer.strip() and recall is not None:
+        return "correct", found
+    if abstaining:
+        return "abstained", f"left to the officer ({found})"
+    return "confident_error", f"status {status} without the key facts ({found})"
+
+
+def period_accurate(answer: str, period: Sequence[str], other_periods: Sequence[str], wrong_facts: Sequence[str]) -> bool | None:
+    """The period the answer states is the one asked, or the answer labels its figures as another period.
+
+    None when the question names no period or the draft makes no claim (a note only).
+    """
+    if not period or is_note_only(answer):
+        return None
+    if unlabelled_wrong_facts(wrong_facts, answer, other_periods):
+        return False
+    return any(period_present(p, answer) for p in [*period, *other_periods])
+
+
+def unit_matches(unit_key: str, doc_id: str, question_numbers: Sequence[str], heading_path: Sequence[str]) -> bool:
+    """'doc#3a' matches a decision unit answering 3a (or 3); 'policy#Heading' a chunk under that heading."""
+    doc, _, label = unit_key.partition("#")
+    if doc != doc_id:
+        return False
+    if not label:
+        return True
+    label_cf = label.casefold().strip()
+    numbers = {n.casefold() for n in question_numbers}
+    if label_cf in numbers or re.sub(r"[a-z]+$", "", label_cf) in numbers:
+        return True
+    return any(label_cf == h.casefold().strip() or label_cf in h.casefold() for h in heading_path)
+
+
+def outcome_rates(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Correct, abstained and confident-error rates, abstention on no-evidence questions, truthfulness."""
+    graded = [r for r in records if r.get("outcome") in OUTCOMES]
+    n = len(graded)
+    counts = {o: sum(r["outcome"] == o for r in graded) for o in OUTCOMES}
+    no_ev = [r for r in graded if not r["has_evidence"]]
+    with_ev = [r for r in graded if r["has_evidence"]]
+    return {
+        "correct_rate": _ratio(counts["correct"], n),
+        "abstained_rate": _ratio(counts["abstained"], n),
+        "confident_error_rate": _ratio(counts["confident_error"], n),
+        "truthfulness": _ratio(counts["correct"] - counts["confident_error"], n),
+        "correct_rate_with_evidence": _ratio(sum(r["outcome"] == "correct" for r in with_ev), len(with_ev)),
+        "abstention_no_evidence": _ratio(sum(r["outcome"] == "abstained" for r in no_ev), len(no_ev)),
+        "period_accuracy": _mean(r.get("period_accurate") for r in graded),
+        "sub_part_coverage": _ratio(sum(r.get("sub_parts_covered", 0) for r in graded), sum(r.get("sub_parts_total", 0) for r in graded)),
+        "unit_recall_at_k": _mean(r.get("unit_hit") for r in with_ev),
+        "unit_cited": _mean(r.get("unit_cited") for r in with_ev),
+        "n_correct": counts["correct"],
+        "n_abstained": counts["abstained"],
+        "n_confident_error": counts["confident_error"],
+    }

@@ -196,6 +196,122 @@ def case_heatmap(results: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+OUTCOME_COLOURS = {"correct": "#2e7d32", "abstained": "#9e9e9e", "confident_error": "#c62828"}
+SPLIT_METRICS = (
+    "correct_rate",
+    "correct_rate_with_evidence",
+    "abstained_rate",
+    "confident_error_rate",
+    "truthfulness",
+    "abstention_no_evidence",
+    "period_accuracy",
+    "sub_part_coverage",
+    "unit_recall_at_k",
+    "unit_cited",
+    "key_fact_recall",
+    "citation_recall",
+    "citation_precision",
+    "status_agreement",
+    "abstention",
+    "retrieval_recall_at_k",
+)
+
+
+def outcome_groups(results: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(label, summary) for each engine and split present: 'extractive / test', ..., then the whole run."""
+    out = []
+    for engine, data in results.get("engines", {}).items():
+        for split, summary in (data.get("splits") or {}).items():
+            out.append((f"{engine} / {split}", summary))
+        out.append((f"{engine} / all", data["summary"]))
+    return out
+
+
+def outcome_chart(results: Mapping[str, Any], path: Path) -> Path:
+    """Stacked bars: the share of correct, abstained and confident-error questions per engine and split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = outcome_groups(results)
+    labels = [g for g, _ in groups]
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(groups) + 2), 4.2))
+    bottom = [0.0] * len(groups)
+    for outcome in m.OUTCOMES:
+        values = [(s.get(f"{'abstained' if outcome == 'abstained' else outcome}_rate") or 0.0) for _, s in groups]
+        bars = ax.bar(labels, values, bottom=bottom, color=OUTCOME_COLOURS[outcome], label=outcome.replace("_", " "))
+        ax.bar_label(bars, labels=[f"{v:.2f}" if v >= 0.04 else "" for v in values], label_type="center", fontsize=8, color="white")
+        bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_ylim(0, 1.0)
+    ax.set_ylabel("share of questions")
+    ax.set_title("Outcome mix per engine and split")
+    ax.legend(fontsize=8, loc="upper right")
+    plt.setp(ax.get_xticklabels(), rotation=20, ha="right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def confident_errors(results: Mapping[str, Any], engine: str) -> list[dict[str, Any]]:
+    """Every confident error of one engine with its question, draft and why it was graded so (worst first).
+
+    Worst: an unlabelled figure of another period, measure or group, then a wrong not-held, then the rest; test
+    before dev; more key facts missed first.
+    """
+    rows = []
+    for case in results["engines"][engine]["cases"]:
+        shared = (case.get("shared_draft") or {}).get("answer", "")
+        for q in case["questions"]:
+            if q.get("outcome") != "confident_error":
+                continue
+            why = q.get("outcome_why", "")
+            severity = 0 if "without labelling" in why else 1 if "not_held" in why else 2
+            rows.append(
+                {
+                    "case": case["id"],
+                    "split": case.get("split", ""),
+                    "number": q["number"],
+                    "kind": q.get("kind", ""),
+                    "status": q["status"],
+                    "question": q.get("question_text", ""),
+                    "answer": q["answer"] or shared,
+                    "why": why,
+                    "severity": severity,
+                    "missed": len(q["key_facts"]) - len(q["key_facts_found"]),
+                }
+            )
+    return sorted(rows, key=lambda r: (r["severity"], r["split"] != "test", -r["missed"], r["case"], r["number"]))
+
+
+def excerpt(text: str, n: int = 220) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[: n - 1] + "…"
+
+
+def outcome_moves(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """For each engine in both runs: how many questions moved from one outcome to another, and which."""
+    out: dict[str, Any] = {}
+    for engine, data in new.get("engines", {}).items():
+        if engine not in old.get("engines", {}):
+            continue
+        before = {(c["id"], q["number"]): q.get("outcome") for c in old["engines"][engine]["cases"] for q in c["questions"]}
+        counts: dict[tuple[str, str], int] = {}
+        moved = []
+        for c in data["cases"]:
+            for q in c["questions"]:
+                key = (c["id"], q["number"])
+                if key not in before:
+                    continue
+                pair = (before[key] or "n/a", q.get("outcome") or "n/a")
+                counts[pair] = counts.get(pair, 0) + 1
+                if pair[0] != pair[1]:
+                    moved.append({"case": c["id"], "split": c.get("split", ""), "number": q["number"], "old": pair[0], "new": pair[1], "why": q.get("outcome_why", "")})
+        out[engine] = {"counts": [[a, b, n] for (a, b), n in sorted(counts.items())], "moved": moved}
+    return out
+
+
 # -- sections ---------------------------------------------------------------------------------------------
 def build_sections(
     results: Mapping[str, Any],
@@ -217,6 +333,38 @@ def build_sections(
     sections.append(head)
 
     if engines:
+        groups = outcome_groups(results)
+        out_sec = Section("Outcomes: correct, abstained, confident error")
+        out_sec.p(
+            "Each question is graded into one outcome (CRAG, Yang et al. 2024: a wrong answer scores below 'I don't know'; "
+            "Trust-Score: grounded refusals). correct: the answer states the key facts (at least "
+            f"{m.CORRECT_RECALL:g} of them, and of each lettered part) for the measure, group and period asked, and no figure "
+            "of another period, measure or group without saying so; for a period shift the newest figures must carry their "
+            "period and the draft must be left for review (needs_review). abstained: needs_review without the key facts. "
+            "confident_error: any other status without the key facts, not_held when the answer is held, any answer to a "
+            "question the corpus cannot answer, or an unlabelled wrong figure whatever the status. Truthfulness = correct − "
+            "confident errors, over all questions. Period accuracy: the answer names the period asked or labels its figures "
+            "as another period. Sub-part coverage: each lettered part answered or named in a note for the officer. Tuning "
+            "looks at dev only; the baseline and the CI gate use test."
+        )
+        out_sec.table(
+            ["Metric", *[g for g, _ in groups]],
+            [[_label(key).replace("@k", f"@{k}"), *[fmt(s.get(key)) for _, s in groups]] for key in SPLIT_METRICS]
+            + [["Questions (correct / abstained / confident error)", *[f"{s['n_questions']} ({s['n_correct']} / {s['n_abstained']} / {s['n_confident_error']})" for _, s in groups]]],
+        )
+        by_kind = Section("Outcomes by question kind")
+        kinds = sorted({q.get("kind", "") for e in engines for c in results["engines"][e]["cases"] for q in c["questions"]})
+        krows = []
+        for e in engines:
+            for split in ("dev", "test"):
+                for kind in kinds:
+                    qs = [q for c in results["engines"][e]["cases"] if c.get("split") == split for q in c["questions"] if q.get("kind") == kind]
+                    if not qs:
+                        continue
+                    r = m.outcome_rates(qs)
+                    krows.append([e, split, kind, len(qs), r["n_correct"], r["n_abstained"], r["n_confident_error"], fmt(r["truthfulness"]), fmt(r["period_accuracy"])])
+        by_kind.table(["Engine", "Split", "Kind", "Questions", "Correct", "Abstained", "Confident errors", "Truthfulness", "Period accuracy"], krows)
+        sections += [out_sec, by_kind]
         summary = Section("Summary")
         rows = []
         for key, label in m.SUMMARY_METRICS:
@@ -322,6 +470,13 @@ def build_sections(
                 [f"{engine}: metric", "Old", "New", "Delta", "Verdict"],
                 [[r["label"].replace("@k", f"@{k}"), fmt(r["old"]), fmt(r["new"]), fmt(r["delta"]) if r["delta"] is None else f"{r['delta']:+.3f}", r["verdict"]] for r in rows],
             )
+        for engine, mv in comparison.get("outcomes", {}).items():
+            cmp_section.table([f"{engine}: outcome before", "Outcome now", "Questions"], mv["counts"])
+            if mv["moved"]:
+                cmp_section.table(
+                    [f"{engine}: moved", "Split", "Q", "Before", "Now", "Why now"],
+                    [[r["case"], r["split"], r["number"], r["old"], r["new"], r["why"]] for r in mv["moved"]],
+                )
         for extra in comparison.get("extra", []):
             cmp_section.p(extra)
         sections.append(cmp_section)
@@ -335,6 +490,50 @@ def build_sections(
         if set(results.get("cases", [])) != set(gate.get("fast_cases", results.get("cases", []))):
             g.p("The minimums are set for the gate's fast subset; on this set of cases the check is indicative only.")
         sections.append(g)
+
+    for engine in engines:
+        errors = confident_errors(results, engine)
+        ce = Section(f"Confident errors: {engine} ({len(errors)})")
+        if not errors:
+            ce.p("None.")
+        else:
+            ce.table(
+                ["Split", "Case", "Q", "Kind", "Status", "Question", "Draft (excerpt)", "Why graded so"],
+                [[r["split"], r["case"], r["number"], r["kind"], r["status"], excerpt(r["question"], 160), excerpt(r["answer"]), r["why"]] for r in errors],
+            )
+        sections.append(ce)
+
+    real = results.get("real_requests")
+    if real:
+        rs = Section("Real requests")
+        sp = real["splitting"]["summary"]
+        rs.p(
+            f"{sp['requests']} real requests sent to UK councils. Splitting against the human count: exact question count "
+            f"{fmt(sp['question_count_match'])}, exact sub-part count {fmt(sp['sub_part_count_match'])}, human items lost "
+            f"{sp['items_lost']} of {sp['items']} ({fmt(sp['items_lost_rate'])}), requests refused by the splitter {sp['errors']}."
+        )
+        bad = [r for r in real["splitting"]["requests"] if not r["questions_match"] or not r["sub_parts_match"] or r["lost"] or r["error"]]
+        if bad:
+            rs.table(
+                ["Request", "Council", "Questions (human / split)", "Sub-parts (human / split)", "Items lost", "Error"],
+                [[r["id"], r["council"], f"{r['human_questions']} / {r['split_questions']}", f"{r['human_sub_parts']} / {r['split_sub_parts']}", ", ".join(r["lost"]), r["error"]] for r in bad],
+            )
+        orows = []
+        for e, data in real.get("outcomes", {}).items():
+            s_ = data["summary"]
+            if data["questions"]:
+                orows.append([e, len(data["questions"]), s_["n_correct"], s_["n_abstained"], s_["n_confident_error"], fmt(s_["truthfulness"])])
+        if orows:
+            rs.p("Outcomes on the demo-council requests whose answers are known:")
+            rs.table(["Engine", "Questions", "Correct", "Abstained", "Confident errors", "Truthfulness"], orows)
+            for e, data in real.get("outcomes", {}).items():
+                errs = [q for q in data["questions"] if q["outcome"] == "confident_error"]
+                if errs:
+                    rs.table(
+                        [f"{e}: request", "Q", "Status", "Draft (excerpt)", "Why"],
+                        [[q["id"], q["number"], q["status"], excerpt(q["answer"]), q["outcome_why"]] for q in errs],
+                    )
+        sections.append(rs)
 
     for engine in engines:
         cases = results["engines"][engine]["cases"]
@@ -457,7 +656,7 @@ def compare_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
             extra.append(f"{label}: {a:.3f} → {b:.3f} ({delta:+.3f}, {verdict}).")
     if set(old.get("cases", [])) != set(new.get("cases", [])):
         extra.append("The two runs cover different cases, so deltas mix a change of system with a change of test set.")
-    return {"old_created": old.get("created"), "engines": engines, "extra": extra}
+    return {"old_created": old.get("created"), "engines": engines, "outcomes": outcome_moves(old, new), "extra": extra}
 
 
 def _dig(data: Mapping[str, Any], path: Sequence[str]) -> Any:
@@ -489,6 +688,7 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     charts: list[tuple[Path, str]] = []
     if results.get("engines"):
+        charts.append((outcome_chart(results, out_dir / "outcomes_by_engine.png"), "Outcome mix per engine and split"))
         charts.append((engine_chart(results, out_dir / "metrics_by_engine.png"), "Metrics per engine"))
         charts.append((case_heatmap(results, out_dir / "cases_heatmap.png"), "Per-case key-fact recall and citation recall"))
     comparison = compare_results(old, results) if old else None

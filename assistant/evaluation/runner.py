@@ -28,6 +28,8 @@ DEFAULT_ENGINES = ("extractive", "naive")
 CASES_DIR = REPO_ROOT / "evals" / "cases"
 LABELS_PATH = REPO_ROOT / "evals" / "judge_labels.jsonl"
 THRESHOLDS_PATH = REPO_ROOT / "evals" / "thresholds.yaml"
+SPLITS_PATH = REPO_ROOT / "evals" / "splits.yaml"
+REAL_REQUESTS_DIR = REPO_ROOT / "evals" / "real_requests"
 
 
 def shared_index(settings: Settings, index: Index | None = None) -> Index:
@@ -103,8 +105,46 @@ def score_question(
         )
     ranked = ranked_doc_ids(all_passages)
     no_evidence = not has_evidence
+    outcome, why = m.grade(
+        answer=answer,
+        status=status,
+        has_evidence=has_evidence,
+        key_facts=question.key_facts,
+        kind=question.kind,
+        expected_status=question.expected_status,
+        wrong_facts=question.wrong_facts,
+        other_periods=question.other_periods,
+        wrong_labels=question.wrong_labels,
+        sub_parts=question.sub_parts,
+    )
+    covered = [
+        m.sub_part_covered(label, facts, answer, number=re.sub(r"[a-z]+$", "", question.number))
+        for label, facts in question.sub_parts
+    ]
+    units = question.evidence_units
+    ranked_units = [p.unit for p in sorted(all_passages, key=lambda p: p.rank)][:k]
+    cited_ids = {c.source_id for c in draft.citations} if draft else set()
+    cited_units = [p.unit for p in all_passages if p.unit.id in cited_ids]
+
+    def _unit_in(pool: Sequence[Any]) -> bool | None:
+        if not units or not has_evidence:
+            return None
+        return any(m.unit_matches(key, u.doc_id, u.question_numbers, u.heading_path) for key in units for u in pool)
+
     return {
         "number": question.number,
+        "question_text": draft.question.full_text if draft else "",
+        "kind": question.kind,
+        "outcome": outcome,
+        "outcome_why": why,
+        "period": list(question.period),
+        "period_accurate": m.period_accurate(answer, question.period, question.other_periods, question.wrong_facts),
+        "wrong_facts_found": m.unlabelled_wrong_facts(question.wrong_facts, answer, [*question.other_periods, *question.wrong_labels]),
+        "sub_parts_total": len(covered),
+        "sub_parts_covered": sum(covered),
+        "evidence_units": list(units),
+        "unit_hit": _unit_in(ranked_units),
+        "unit_cited": _unit_in(cited_units),
         "has_evidence": has_evidence,
         "evidence": list(question.evidence),
         "draft_found": draft is not None,
@@ -175,6 +215,7 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
             record.update(answer="", sentences=[], draft_shared=True)
     return {
         "id": case.id,
+        "split": case.split,
         "description": case.description,
         "answerable": case.answerable,
         "no_evidence": case.no_evidence,
@@ -188,6 +229,16 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
         "shared_draft": shared,
         "questions": questions,
     }
+
+
+def split_summaries(case_results: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The summary of each split present in the run (dev, test), so tuning and held-out figures sit side by side."""
+    out = {}
+    for split in ("dev", "test"):
+        qs = [q for c in case_results if c.get("split") == split for q in c["questions"]]
+        if qs:
+            out[split] = m.summarise(qs)
+    return out
 
 
 def search_hits(drafter: Drafter, cases: Iterable[EvalCase], *, k: int = 5) -> dict[str, Any]:
@@ -253,7 +304,11 @@ def run_eval(
                 progress(f"[{name}] {i}/{len(cases)} {case.id}")
             case_results.append(run_case(drafter, case, name, judge, k=k))
         every_question = [q for c in case_results for q in c["questions"]]
-        results["engines"][name] = {"summary": m.summarise(every_question), "cases": case_results}
+        results["engines"][name] = {
+            "summary": m.summarise(every_question),
+            "splits": split_summaries(case_results),
+            "cases": case_results,
+        }
     if with_search:
         if progress:
             progress("hybrid search hit rate")
@@ -281,11 +336,14 @@ def evaluate(
     judge_name: str = "checker",
     labels_path: Path = LABELS_PATH,
     thresholds_path: Path = THRESHOLDS_PATH,
+    splits_path: Path = SPLITS_PATH,
+    split: str | None = None,
+    real_requests_dir: Path | None = REAL_REQUESTS_DIR,
     index: Index | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     """Load cases, run (or only calibrate the judge), compare with an earlier run, and write the report."""
-    from assistant.evaluation.cases import load_cases, select_ids, subset
+    from assistant.evaluation.cases import in_split, load_cases, select_ids, subset, with_splits
     from assistant.evaluation.judge import LLMJudge, calibrate, load_labels
     from assistant.evaluation.report import write_report
 
@@ -310,8 +368,13 @@ def evaluate(
             "calibration": calibration,
         }
         return results, write_report(results, out_dir)
-    cases = load_cases(cases_dir)
+    cases = with_splits(load_cases(cases_dir), splits_path)
     label = ""
+    if split and split != "all":
+        cases = in_split(cases, split)
+        if not cases:
+            raise ValueError(f"no case in split '{split}'")
+        label = f"the {split} split ({len(cases)} cases)"
     if fast:
         cases = select_ids(cases, thresholds.get("fast_cases", []))
         label = f"the fast subset of {len(cases)} cases in {thresholds_path.name}"
@@ -323,6 +386,14 @@ def evaluate(
     if judge_name == "llm":
         judge = LLMJudge(drafter.chat_model(), settings.llm_provider)
     results = run_eval(settings, cases, engines=engines, k=k, judge=judge, drafter=drafter, progress=progress)
+    if real_requests_dir is not None and Path(real_requests_dir).is_dir() and not fast:
+        from assistant.evaluation.real_requests import load_real_requests, score_real_requests
+
+        requests = load_real_requests(Path(real_requests_dir))
+        if requests:
+            if progress:
+                progress(f"real requests: splitting {len(requests)}, drafting those with expected facts")
+            results["real_requests"] = score_real_requests(requests, drafter, engines=engines)
     if label:
         results["subset"] = label
     if calibration is not None:

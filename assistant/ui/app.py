@@ -6,6 +6,7 @@ fonts are the system's, no share link is made, and the Content-Security-Policy l
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -19,6 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 from assistant.cases import CaseStore  # noqa: E402
+from assistant.export import app_temp_dir, remove_private_files  # noqa: E402
 from assistant.settings import Settings, get_settings  # noqa: E402
 from assistant.signin import check_users  # noqa: E402
 from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view  # noqa: E402
@@ -157,6 +159,11 @@ def launch(host: str | None = None, port: int | None = None) -> None:
     check_listen(host, bool(settings.users))
     if not settings.users:
         log.warning("Sign-in is OFF: no users are configured; listening on %s (loopback) only.", host)
+    # Gradio copies every file it serves (letters, packs) and every upload into its temp folder: make that a
+    # private folder of the data dir, and delete it and the exports when the app stops (uvicorn turns SIGTERM
+    # into a clean stop, so the `finally` runs).
+    os.environ["GRADIO_TEMP_DIR"] = str(app_temp_dir(settings))
+    atexit.register(remove_private_files, settings)
     ctx = make_context(settings)
     demo = _build(ctx)
     threading.Thread(target=_warm_up, args=(ctx,), daemon=True).start()
@@ -179,4 +186,7 @@ def launch(host: str | None = None, port: int | None = None) -> None:
         footer_links=[],
     )
     log.info("Serving the FOI drafting workspace on http://%s:%s/", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        remove_private_files(settings)

@@ -6,7 +6,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.cases import STATES
-from assistant.labels import state_label
+from assistant.wording import state_words as state_label
 from assistant.ui import html
 from assistant.ui.context import AppContext
 

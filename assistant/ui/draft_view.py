@@ -11,7 +11,8 @@ import gradio as gr
 from assistant.cases import ENDED_STATES, Case, EditConflict, EditWouldBeLost
 from assistant.exemptions import load as load_exemptions
 from assistant.intake import REQUEST_SUFFIXES, request_text_from_file
-from assistant.labels import flag_label, state_label
+from assistant.wording import flag_words as flag_label
+from assistant.wording import state_words as state_label
 from assistant.models import Draft
 from assistant.readers import ReadError
 from assistant.ui import html

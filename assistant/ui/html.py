@@ -12,7 +12,11 @@ from typing import Sequence
 
 from assistant.cases import Activity, Case, CaseSummary, Version
 from assistant.citations import SentenceCheck
-from assistant.labels import STATUS_LABELS, VERSION_KIND_LABELS, flag_label, flags_to_show, state_label, status_label
+from assistant.wording import STATUS_WORDS as STATUS_LABELS
+from assistant.wording import flag_words as flag_label
+from assistant.wording import flags_to_show, version_kind_words
+from assistant.wording import state_words as state_label
+from assistant.wording import status_words as status_label
 from assistant.models import Citation, Draft, Flag, Passage
 
 RED = "#b00020"
@@ -180,7 +184,7 @@ def versions_html(versions: Sequence[Version]) -> str:
                 changes.append(f"Exemptions: {escape(', '.join(previous.exemptions) or 'none')} → {escape(', '.join(v.exemptions) or 'none')}")
         when = v.at[:16].replace("T", " ")
         rows.append(
-            f"<tr class='version' data-version='{v.version}'><td>Version {v.version}</td><td>{escape(VERSION_KIND_LABELS.get(v.kind, v.kind))}"
+            f"<tr class='version' data-version='{v.version}'><td>Version {v.version}</td><td>{escape(version_kind_words(v.kind))}"
             f" by {escape(v.user or 'the drafting service')}<br><small>{escape(when)} UTC</small></td>"
             f"<td class='version-diff'>{'<br>'.join(changes) or 'no change'}</td></tr>"
         )

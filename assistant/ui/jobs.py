@@ -69,7 +69,12 @@ class DraftJobs:
         if case.engine == "naive":
             return [] if case.drafts else [None]
         drafted = {d.question.number for d in case.drafts}
-        return [q for q in self.drafter.split(case.request_text) if q.number not in drafted]
+        return [q for q in self.questions(case) if q.number not in drafted]
+
+    def questions(self, case: Any) -> list[Any]:
+        """The questions the officer confirmed for the case, else the proposed split of its request."""
+        confirmed = self.store.confirmed_split(case.id)
+        return confirmed.split.questions if confirmed is not None else self.drafter.split(case.request_text)
 
     def start(self, case_id: int, user: str) -> Job:
         """Draft every question of the case not drafted yet; returns at once."""
@@ -90,7 +95,7 @@ class DraftJobs:
         case = self.store.get_case(job.case_id)
         options = {"engine": case.engine, "exclude": case.exclude, "received": case.received}
         try:
-            if fresh:
+            if fresh and case.engine == "naive":  # the baseline drafts the whole request as one question
                 drafts = self.drafter.draft_request(case.request_text, **options)
             else:
                 drafts = (self.drafter.draft_question(q, **options) for q in missing)

@@ -12,7 +12,7 @@ import gradio as gr
 
 from assistant.cases import AccessDenied, EditConflict
 from assistant.citations import SentenceCheck, check_draft
-from assistant.labels import state_label
+from assistant.wording import state_words as state_label
 from assistant.models import Draft
 from assistant.ui import html
 from assistant.ui.context import AppContext, open_case

@@ -30,27 +30,18 @@ Conventions:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.models import Question
+from assistant.requests.left_out import find_left_out
+from assistant.requests.result import LeftOut, ParsedRequest, RequestError
+from assistant.requests.scope import governed_numbers, is_fallback_line, is_scope_line
+from assistant.requests.sentences import sentences as _sentences
 
-__all__ = ["ParsedRequest", "RequestError", "parse_request", "split_request"]
+__all__ = ["LeftOut", "ParsedRequest", "RequestError", "parse_request", "split_request"]
 
 DEFAULT_MAX_CHARS = 200_000
 DEFAULT_MAX_QUESTIONS = 500
-
-
-class RequestError(ValueError):
-    """The text cannot be read as an FOI request; the message is meant for the officer."""
-
-
-@dataclass(frozen=True)
-class ParsedRequest:
-    """A request split into questions, with the framing text kept apart for context."""
-
-    questions: list[Question]
-    preamble: str = ""
-    closing: str = ""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -189,10 +180,10 @@ class _Line:
 
 _Q_LABEL = re.compile(r"^(?:Q|QUESTION|Question)\s*\.?\s*(\d{1,3})([a-zA-Z])?(?:\s*[.):\-–—]|(?=\s)|$)\s*")
 _DOTTED_LABEL = re.compile(r"^(\d{1,3})\.(\d{1,2})\.?(?=\s)\s*")
-_NUM_LABEL = re.compile(r"^\(?(\d{1,3})([a-z])?(?:[.):]|\s+[-–—](?=\s))(?!\d)\s*")
+_NUM_LABEL = re.compile(r"^\(?(\d{1,3})([a-z])?(?:[.):]|,(?=\s+[A-Za-z])|\s+[-–—](?=\s))(?!\d)\s*")
 _ALPHA_LABEL = re.compile(r"^(?:\(([a-zA-Z])\)|([a-zA-Z])\)|([a-zA-Z])\.(?=\s))\s*")
 _ROMAN_LABEL = re.compile(r"^(?:\(([ivx]{1,6})\)|([ivx]{1,6})\)|([ivx]{1,6})\.(?=\s))\s*")
-_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—*]\s+)(?=\S)")
+_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢➤►\uf0b7\uf0a7\uf076\uf0d8]\s*|[-–—]\s+|[*+]\s*(?=[A-Za-z(£\"'“‘]))(?=\S)")
 
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
@@ -245,9 +236,15 @@ def _read_line(raw: str, inline: bool = False) -> _Line:
 
 # Mid-line labels: a number after the end of a sentence ("...2023? 2. How many"), or a run of
 # letters / roman numerals after a colon ("Please provide: a) X b) Y").
+# Pasted text often loses its line breaks ("...under the Act:1) As of 2024, how many...?2) Between..."), so a
+# label straight after "?", ":" or ";" counts too, as does "1)" straight after a full stop.
 _INLINE_NUM = re.compile(
-    r"(?<=[?.!:;)\"'”’])\s+(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s+\S)"
+    r"(?:(?<=[?.!:;)\"'”’])\s+|(?<=[?:;])|(?<=[a-z]\.)(?=\(?\d{1,3}[a-z]?\))"
+    r"|(?<=[a-z.)?])(?=\d{1,2}[.)]\s*[A-Z])|(?<=[a-z)])\s+(?=\d{1,2}\.[A-Z][a-z])|(?<=[a-z0-9])\s+(?=\d{1,2}\)\s*[A-Z]))"  # glued: "...rules?, and3. Of", "...provision.2.Total", "etc)5. Of"
+    r"(?=(?:Q|Question)\s*\d{1,3}[a-z]?\s*[.):]?\s|\(?\d{1,3}[a-z]?[.)]\s*[A-Za-z(£\"'“‘])"
 )
+# Bullets run together on one line: "Please provide: * the number of X * the number of Y".
+_INLINE_BULLET = re.compile(r"(?:(?<=\S)\s+|(?<=[:;.?])|(?<=[a-z)])(?=\*[A-Z]))(?=[*•▪●]\s*[A-Za-z(£\"'“‘])")
 _INLINE_SUB = re.compile(r"(?<=\s)\(?([a-z]|[ivx]{1,4})\)(?=\s)")
 _LIST_INTRO = re.compile(r"[:;?.!\-–—]\s*$")
 
@@ -262,8 +259,21 @@ def _inline_splits(line: str) -> list[str]:
     pieces.append(line[start:])
     out: list[str] = []
     for piece in pieces:
-        out.extend(_inline_sub_splits(piece))
+        for part in _inline_bullet_splits(piece):
+            out.extend(_inline_sub_splits(part))
     return [piece.strip() for piece in out if piece.strip()]
+
+
+def _inline_bullet_splits(piece: str) -> list[str]:
+    """Cut at "*" / "•" bullets written mid-line: two or more of them, or one after a list intro (":")."""
+    cuts = [m.start() for m in _INLINE_BULLET.finditer(piece) if m.start() > 0]
+    if not cuts:
+        return [piece]
+    starts_with_bullet = bool(re.match(r"[*•▪●]\s*\S", piece))
+    if len(cuts) + starts_with_bullet < 2 and not _LIST_INTRO.search(piece[: cuts[0]]):
+        return [piece]
+    bounds = [0, *cuts, len(piece)]
+    return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _inline_sub_splits(piece: str) -> list[str]:
@@ -445,12 +455,15 @@ def _split_tail(lines: list[_Line]) -> tuple[list[_Line], str]:
     while len(paragraphs) > 1:
         last = paragraphs[-1]
         text = _join(last)
-        if any(line.labels or line.bullet for line in last) or not _is_closing(text):
+        if any(line.labels or line.bullet for line in last) or not (
+            _is_closing(text) or all(is_scope_line(s) or is_fallback_line(s) for s in _sentences(text))
+        ):
             break
         closing.insert(0, text)
         paragraphs.pop()
-    kept = [line for paragraph in paragraphs for line in paragraph]
-    return kept, "\n\n".join(closing)
+    last = paragraphs[-1][-1] if paragraphs else None
+    end = next((i for i in range(len(lines) - 1, -1, -1) if lines[i] is last), -1)
+    return lines[: end + 1], "\n\n".join(closing)  # blank lines kept: paragraphs still read as paragraphs
 
 
 def _parts(lines: list[_Line], schemes: tuple[str, ...]) -> tuple[str, list[tuple[str, str]]]:
@@ -473,7 +486,7 @@ def _parts(lines: list[_Line], schemes: tuple[str, ...]) -> tuple[str, list[tupl
 
 def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tuple[list[Question], str]:
     """Questions from a chain of top-level labels; returns (questions, closing text)."""
-    sub_schemes = {"num": ("alpha", "roman"), "alpha": ("roman",), "roman": ("alpha",)}[scheme]
+    sub_schemes = {"num": ("alpha", "roman"), "alpha": ("num", "roman"), "roman": ("alpha",)}[scheme]
     closing = ""
     blocks: list[list[_Line]] = []
     for k, start in enumerate(chain):
@@ -482,9 +495,13 @@ def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tu
         if k + 1 == len(chain):
             block, closing = _split_tail(block)
         blocks.append(block)
+    block, extra = _final_ask(blocks[-1]) if blocks else ([], [])
+    if blocks:
+        blocks[-1] = block
 
     labels = [lines[start].label(scheme) or _Label(scheme, 0) for start in chain]  # every chain line has one
     questions: list[Question] = []
+    stemless = all(label.minor > 0 for label in labels)
     k = 0
     while k < len(blocks):
         # Consecutive blocks with the same number ("7a", "7b"...) make one question.
@@ -499,12 +516,44 @@ def _numbered_questions(lines: list[_Line], chain: list[int], scheme: str) -> tu
         elif bare:
             text = _join(bare[0], bare[0][0].text)
             parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered]
+        elif stemless and not _join(lettered[0][1], lettered[0][1][0].text).endswith(":"):
+            # "1a. … 1b. … 2a. …" with no bare number anywhere: each label is a question of its own.
+            for label, block in lettered:
+                name = f"{label.name}.{label.minor_name}" if label.minor_name.isdigit() else label.name + label.minor_name
+                text, parts = _parts(block, sub_schemes)
+                questions.append(Question(number=name, text=text, parts=parts))
+            k = end
+            continue
         else:  # "7a) ... 7b) ...": 7a's text is the question, 7b onwards its parts
             text = _join(lettered[0][1], lettered[0][1][0].text)
             parts = [(label.minor_name, _join(block, block[0].text)) for label, block in lettered[1:]]
         questions.append(Question(number=labels[k].name, text=text, parts=parts))
         k = end
+    if extra and questions:
+        last = questions[-1].number
+        number = str(int(last) + 1) if last.isdigit() else f"{last}.1"
+        questions.append(Question(number=number, text=_join(extra)))
     return questions, closing
+
+
+_FINAL_ASK = re.compile(r"^(?:finally|lastly|also|in\s+addition|additionally)\b", re.I)
+
+
+def _final_ask(block: list[_Line]) -> tuple[list[_Line], list[_Line]]:
+    """A paragraph after the last numbered question that adds an ask of its own ("Finally, can you please
+    provide…?"), after that question's sub-parts: a question of its own, not more of the last one."""
+    paragraphs = _paragraphs(block)
+    for k in range(1, len(paragraphs)):
+        paragraph = paragraphs[k]
+        if paragraph[0].labels or paragraph[0].bullet or not _FINAL_ASK.match(paragraph[0].raw):
+            continue
+        sentences = _sentences(_join(paragraph))
+        if sentences and _is_question_sentence(sentences[0]) and any(
+            line.labels for earlier in paragraphs[1:k] for line in earlier
+        ):
+            kept = [line for p in paragraphs[:k] for line in p]
+            return kept, [line for p in paragraphs[k:] for line in p]
+    return block, []
 
 
 # Sentences that ask for something even without a question mark.
@@ -513,7 +562,8 @@ _ASK_VERBS = (
     r"|detail|outline|indicate|identify|specify|forward|break|set\s+out|show|e-?mail|clarify"
 )
 _ASK = re.compile(
-    rf"""(?:^|[,;:]\s*)(?:(?:and|also|finally|additionally|further(?:more)?|lastly|secondly|thirdly)[,\s]+)?
+    rf"""(?:^|[,;:]\s*)(?:(?:and|also|finally|additionally|further(?:more)?|lastly|secondly|thirdly
+        |in\s+addition)[,\s]+)?
         (?:please\s+(?:could\s+you\s+|can\s+you\s+|would\s+you\s+)?(?:also\s+)?(?:{_ASK_VERBS})
         |kindly\s+(?:also\s+)?(?:{_ASK_VERBS})
         |(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:also\s+)?(?:{_ASK_VERBS})
@@ -521,6 +571,29 @@ _ASK = re.compile(
         |i\s+(?:am\s+|'m\s+)?request(?:ing)?\s+(?:a\s+copy|copies|the|details|a\s+list|all|any|information\s+on))\b""",
     re.I | re.X,
 )
+#: What is asked about, wherever it stands in the sentence: "Under the FOI Act I would like to know how many…".
+_SUBJECT = re.compile(
+    r"""\b(?:i\s+(?:would\s+like|wish|want)\s+to\s+know|how\s+(?:many|much|often|long)|the\s+number\s+of
+        |(?:a\s+)?cop(?:y|ies)\s+of\s+(?:the|your|any|all)|what\s+(?:is|are|was|were))\b""",
+    re.I | re.X,
+)
+#: An ask written as a noun phrase at the start of a line: "The number of foster placements made…",
+#: "The total amount spent on…", "A summary of the recorded outcomes…".
+_NOUN_ASK = re.compile(
+    r"""^(?:(?:and|also|in\s+addition|additionally|finally)[,\s]+)?(?:the\s+|a\s+|an\s+|any\s+|all\s+)?
+        (?:total\s+|overall\s+|full\s+|annual\s+|average\s+|current\s+)?
+        (?:numbers?|amounts?|totals?|costs?|values?|list|cop(?:y|ies)|details|breakdown|names?|percentages?
+        |proportions?|figures?|summary|spend|expenditure|income|dates?|rates?)\b(?:\s+[\w'’-]+){0,3}?
+        \s+(?:of|on|for|spent|paid|in|by|recovered|owed|added)\b""",
+    re.I | re.X,
+)
+#: About handling the request, not about the information: "could you advise whether any clarification is needed?"
+_PROCEDURAL = re.compile(
+    r"\b(?:clarification|receipt\s+of|acknowledge?(?:ment)?|deadline|within\s+(?:the\s+)?20\s+(?:working\s+)?days)\b",
+    re.I,
+)
+_LIST_QUESTION = re.compile(r"\b(?:how\s+(?:many|much)|the\s+number\s+of|what\s+(?:is|are|was|were))\b", re.I)
+_FOLLOWING = re.compile(r"\b(?:the\s+following|as\s+follows)\b", re.I)
 _PLEASE_VERB = re.compile(rf"\b(?:please|kindly|could\s+you|can\s+you)\s+(?:{_ASK_VERBS})\b", re.I)
 _FOI_MENTION = re.compile(
     r"\b(?:freedom\s+of\s+information|FOIA?|environmental\s+information\s+regulations|EIR)\b", re.I
@@ -528,76 +601,99 @@ _FOI_MENTION = re.compile(
 _BACKGROUND_VERB = re.compile(r"\b(?:writ(?:e|ing)|request(?:ing)?|make|making|submit(?:ting)?)\b", re.I)
 _FOLLOW_ON = re.compile(r"^(?:if\s+(?:so|yes|not|no|this|that|there|the\s+answer|applicable)|and\s+if\b)", re.I)
 _QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
-_SENTENCE_END = re.compile(r"[.?!]+[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(£])")
-_ABBREVIATIONS = frozenset(
-    "e.g i.e etc no nos vs approx st mr mrs ms dr cllr ref para sec inc ltd co fig cf al ibid".split()
-)
 
 
-def _sentences(paragraph: str) -> list[str]:
-    """Split a paragraph into sentences, not breaking after "e.g." or "No." and the like."""
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        if match.group().startswith(".") and not match.group().startswith(".."):
-            word = paragraph[start:match.start()].rsplit(None, 1)[-1:] or [""]
-            if word[0].lstrip("(\"'“‘").lower() in _ABBREVIATIONS:
-                continue
-        out.append(paragraph[start:match.end()].strip())
-        start = match.end()
-    out.append(paragraph[start:].strip())
-    return [sentence for sentence in out if sentence]
+def _is_question_sentence(sentence: str, line_start: bool = False) -> bool:
+    """A sentence of running text that asks for something (not a scope, fallback or procedural line).
 
-
-def _is_question_sentence(sentence: str) -> bool:
-    if _QUESTION_END.search(sentence):
-        return True
-    if sentence.rstrip().endswith(":") or not _ASK.search(sentence):
+    `line_start`: the sentence begins a line, where a bare noun phrase ("The number of…") is an ask."""
+    text = sentence.strip()
+    if _PROCEDURAL.search(text) and not _SUBJECT.search(text):
         return False
-    # "I would like to make a request under the Freedom of Information Act." is background, not a question.
-    return not (
-        _FOI_MENTION.search(sentence) and _BACKGROUND_VERB.search(sentence) and not _PLEASE_VERB.search(sentence)
-    )
+    if is_fallback_line(text):
+        return False
+    if _QUESTION_END.search(text):
+        return True
+    if text.endswith(":"):  # "Of these cases how many were for a refusal to:" asks, its list follows
+        return bool(_LIST_QUESTION.search(text)) and not _FOLLOWING.search(text)
+    if _ASK.search(text) or _SUBJECT.search(text):
+        # "I would like to make a request under the Freedom of Information Act." is background, not a question.
+        return not (
+            _FOI_MENTION.search(text)
+            and _BACKGROUND_VERB.search(text)
+            and not _PLEASE_VERB.search(text)
+            and not _SUBJECT.search(text)
+        )
+    return line_start and bool(_NOUN_ASK.match(text))
 
 
 def _is_background(sentence: str) -> bool:
     """The FOI framing sentence ("I am writing under the Freedom of Information Act 2000...")."""
-    return bool(_FOI_MENTION.search(sentence)) and not _QUESTION_END.search(sentence)
+    return bool(_FOI_MENTION.search(sentence)) and not _QUESTION_END.search(sentence) and not _SUBJECT.search(sentence)
 
 
-def _running_questions(lines: list[_Line]) -> tuple[list[Question], str, str]:
-    """Questions asked in paragraphs without numbering; returns (questions, preamble, closing)."""
+@dataclass
+class _Framing:
+    """What a splitting strategy found around its questions."""
+
+    preamble: str = ""
+    closing: str = ""
+    #: (scope line, number of questions before it) for lines found between questions in running text
+    scope: list[tuple[str, int]] | None = None
+    fallback: list[str] | None = None
+
+
+def _running_questions(lines: list[_Line]) -> tuple[list[Question], _Framing]:
+    """Questions asked in paragraphs without numbering."""
     questions: list[list[str]] = []
     preamble: list[str] = []
     closing: list[str] = []
+    scope: list[tuple[str, int]] = []
+    fallback: list[str] = []
     lead_in: list[str] = []  # a paragraph ending in ":" introduces the next question
     for paragraph in _paragraphs(lines):
-        items: list[tuple[str, bool]] = []  # (text, is a list item)
+        items: list[tuple[str, bool, bool]] = []  # (text, is a list item, starts a line)
         text_lines: list[_Line] = []
         for line in [*paragraph, None]:
             if line is None or line.bullet or line.labels:
                 if text_lines:
-                    items.extend((s, False) for s in _sentences(_join(text_lines)))
+                    starts = [" ".join(t.raw.split())[:20] for t in text_lines]
+                    for sentence in _sentences(_join(text_lines)):
+                        items.append((sentence, False, any(" ".join(sentence.split()).startswith(s) for s in starts)))
                     text_lines = []
                 if line is not None:
-                    items.append((line.raw, True))
+                    items.append((line.raw, True, True))
             else:
                 text_lines.append(line)
         pending: list[str] = []
         asked_here = False
-        for text, is_item in items:
+        for text, is_item, line_start in items:
             if not is_item and questions and _is_signoff(text):
-                continue  # "Thank you." between questions
-            if not is_item and _is_question_sentence(text):
+                closing.append(text)  # "Thank you." between or after the questions
+                continue
+            scope_like = is_scope_line(text)
+            if scope_like and not asked_here and not (is_item and questions):
+                scope.append((text, len(questions)))  # a standalone scope line governs the questions around it
+                continue
+            if is_fallback_line(text):
+                fallback.append(text)
+                continue
+            if not is_item and not scope_like and _is_question_sentence(text, line_start):
                 if asked_here and _FOLLOW_ON.match(text):
                     questions[-1].append(text)
+                elif not questions:  # the introduction stays in the preamble, not glued to question 1
+                    if pending:
+                        preamble.append(" ".join(pending))
+                    questions.append([*lead_in, text])
                 else:
                     questions.append([*lead_in, *pending, text])
-                    lead_in, pending, asked_here = [], [], True
+                lead_in, pending, asked_here = [], [], True
             elif asked_here or (is_item and questions):
                 questions[-1].append(text)
             elif not _is_background(text):
                 pending.append(text)
+            elif not questions:
+                preamble.append(text)
         if not pending:
             continue
         joined = " ".join(pending)
@@ -612,7 +708,7 @@ def _running_questions(lines: list[_Line]) -> tuple[list[Question], str, str]:
     if lead_in:
         closing.extend(lead_in)
     built = [Question(number=str(n), text=_join_sentences(q)) for n, q in enumerate(questions, start=1)]
-    return built, "\n\n".join(preamble), "\n\n".join(closing)
+    return built, _Framing("\n\n".join(preamble), "\n\n".join(closing), scope, fallback)
 
 
 def _join_sentences(items: list[str]) -> str:
@@ -646,22 +742,55 @@ def _bullet_questions(lines: list[_Line]) -> tuple[list[Question], str, str]:
 # Entry points
 # ---------------------------------------------------------------------------------------------------------
 
+_SEPARATOR = re.compile(r"^(?:-{5,}|_{5,}|={5,})\s*$")
+
+
+def _end_of_letter(lines: list[_Line]) -> int:
+    """Index of the first line of e-mail history or a request site's footer (a ruled line), else len(lines)."""
+    for i, line in enumerate(lines):
+        if _EMAIL_HISTORY.match(line.raw) or _SEPARATOR.match(line.raw):
+            return i
+    return len(lines)
+
+
+def _asks_something(line: _Line) -> bool:
+    return bool(line.labels or line.bullet or "?" in line.raw or _ASK.search(line.raw) or _NOUN_ASK.match(line.text))
+
+
+def _questions_follow(lines: list[_Line]) -> bool:
+    """Questions after a sign-off: a question mark, or two or more labelled or bulleted lines of some length
+    (a name such as "P. Brown" reads like a label, so one is not enough)."""
+    listed = [line for line in lines if (line.labels or line.bullet) and len(line.text.split()) >= 3]
+    return len(listed) >= 2 or any("?" in line.raw for line in lines)
+
+
+def _parts_of_a_question(lines: list[_Line], chain: list[int]) -> bool:
+    """Letters written mid-line after a question ("…employed in these positions: a) Social Worker, b) …") are
+    that question's parts, not the request's numbering."""
+    first = chain[0]
+    if not lines[first].inline or first == 0:
+        return False
+    before = _sentences(lines[first - 1].raw)
+    return bool(before) and _is_question_sentence(before[-1])
+
 
 def _cut_signoff(lines: list[_Line]) -> list[_Line]:
     """Drop everything from the sign-off on.
 
     Only a sign-off after the first question-like line counts, so an opening "Thank you for your reply to my
-    last request." is not taken for the end of the letter.
+    last request." is not taken for the end of the letter; and a sign-off followed by questions (the requester
+    signed the covering note, then pasted the questions) does not end the request either.
     """
-    anchor = next(
-        (i for i, line in enumerate(lines) if line.labels or line.bullet or "?" in line.raw or _ASK.search(line.raw)),
-        None,
-    )
+    end = _end_of_letter(lines)
+    lines = lines[:end]
+    anchor = next((i for i, line in enumerate(lines) if _asks_something(line)), None)
     if anchor is None:  # no question-like line: the first line only counts if it is a plain closing
         first = next((i for i, line in enumerate(lines) if not line.blank), 0)
         anchor = first - 1 if _signoff_kind(lines[first].raw if lines else "") in ("strong", "weak") else first
     for i in range(anchor + 1, len(lines)):
         if not lines[i].inline and _is_signoff(lines[i].raw):
+            if _questions_follow(lines[i + 1:]):
+                continue
             lines = lines[:i]
             break
     # "...2024? Many thanks, Jo" on the last line.
@@ -674,11 +803,83 @@ def _cut_signoff(lines: list[_Line]) -> list[_Line]:
     return lines
 
 
+_TRAILING_CLOSE = re.compile(
+    rf"""^(?:{_SIGNOFF_STRONG}|{_SIGNOFF_SENTENCE}|{_SIGNOFF_WEAK}|i\s+(?:would\s+be|am)\s+(?:most\s+)?grateful
+        \s+for\s+your\s+(?:help|assistance|time))\b""",
+    re.I | re.X,
+)
+
+
+def _peel_sign_off(question: Question) -> tuple[Question, list[str]]:
+    """The sign-off glued to the end of the last question ("…in 2023? I look forward to your reply.")."""
+    if question.parts:
+        label, text = question.parts[-1]
+        pieces = _sentences(text)
+        peeled = _trailing(pieces)
+        if not peeled:
+            return question, []
+        kept = " ".join(pieces[: len(pieces) - len(peeled)])
+        return replace(question, parts=[*question.parts[:-1], (label, kept)]), peeled
+    pieces = _sentences(question.text)
+    peeled = _trailing(pieces)
+    if not peeled:
+        return question, []
+    return replace(question, text=" ".join(pieces[: len(pieces) - len(peeled)])), peeled
+
+
+def _trailing(pieces: list[str]) -> list[str]:
+    peeled: list[str] = []
+    for piece in reversed(pieces[1:]):
+        if "?" in piece or not _TRAILING_CLOSE.match(piece):
+            break
+        peeled.insert(0, piece)
+    return peeled
+
+
+def _framing_sentences(text: str) -> list[str]:
+    return [s for paragraph in text.split("\n") if paragraph.strip() for s in _sentences(paragraph.strip())]
+
+
+_LEADING_CLAUSE = re.compile(r"^((?:for|in|over|during|covering)\s+(?:each|every|all|the)\b[^,.?:;\n]{5,120}),\s+\S", re.I)
+
+
+def _attach_scope(questions: list[Question], scope: list[tuple[str, int]]) -> list[Question]:
+    """Each question gets the scope lines that govern it: those naming it ("for questions 3-5"), else those
+    written before it (a line before the first question, or after the last, governs them all)."""
+    numbers = [q.number for q in questions]
+    context: list[list[str]] = [list(q.context) for q in questions]
+    for line, before in scope:
+        named = governed_numbers(line, numbers)
+        if named is not None:
+            targets = [k for k, n in enumerate(numbers) if n in named]
+        elif before >= len(questions):
+            targets = list(range(len(questions)))
+        else:
+            targets = list(range(before, len(questions)))
+        for k in targets:
+            if line not in context[k]:
+                context[k].append(line)
+    return [replace(q, context=c) for q, c in zip(questions, context)]
+
+
+def _letter_lines(raw_lines: list[str]) -> list[tuple[str, str]]:
+    """The request's lines up to any e-mail history or site footer, quoted lines left out."""
+    out: list[tuple[str, str]] = []
+    for raw in raw_lines:
+        if _EMAIL_HISTORY.match(raw) or _SEPARATOR.match(raw):
+            break
+        if raw and not raw.startswith(">"):
+            out.append((raw, "body"))
+    return out
+
+
 def parse_request(
     text: str, *, max_chars: int = DEFAULT_MAX_CHARS, max_questions: int = DEFAULT_MAX_QUESTIONS
 ) -> ParsedRequest:
-    """Split a request into questions, keeping the background and closing text apart."""
-    headers, raw_lines = _drop_greeting(_checked_lines(text, max_chars))
+    """Split a request into questions, keeping the background, scope, fallback and closing text apart and
+    flagging any ask left outside the questions."""
+    checked = _checked_lines(text, max_chars)
+    headers, raw_lines = _drop_greeting(checked)
     lines = _cut_signoff(_tokenize(raw_lines))
     while lines and lines[-1].blank:
         lines.pop()
@@ -689,36 +890,88 @@ def parse_request(
     score, chain = _best_chain(lines, "num")
     if chain and score >= 1:
         chosen = ("num", chain)
+        # "A) … 1) … 2) … B) … C)": capital letters above the numbers make the questions, numbers their parts.
+        alpha_score, alpha_chain = _best_chain(lines, "alpha")
+        if (
+            len(alpha_chain) >= 2
+            and alpha_score >= 1
+            and alpha_chain[0] < chain[0]
+            and all(lines[i].raw.lstrip("(")[:1].isupper() for i in alpha_chain)
+            and chain[-1] < alpha_chain[-1]
+        ):
+            chosen = ("alpha", alpha_chain)
     else:
         candidates = [(_best_chain(lines, scheme), scheme) for scheme in ("alpha", "roman")]
         (score, chain), scheme = max(candidates, key=lambda c: (c[0][0], -(c[0][1] or [len(lines)])[0]))
-        if len(chain) >= 2 and score >= 1:
+        if len(chain) >= 2 and score >= 1 and not _parts_of_a_question(lines, chain):
             chosen = (scheme, chain)
 
-    preamble_lines: list[str] = list(headers)
+    framing = _Framing()
+    numbered = chosen is not None
     if chosen is not None:
         scheme, chain = chosen
         questions, closing = _numbered_questions(lines, chain, scheme)
-        preamble = _join(lines[: chain[0]])
+        framing = _Framing(_join(lines[: chain[0]]), closing)
     elif any(line.bullet for line in lines) and not any(
         _is_question_sentence(s)
         for s in _sentences(_join(lines[: next(i for i, line in enumerate(lines) if line.bullet)]))
     ):
         questions, preamble, closing = _bullet_questions(lines)
+        framing = _Framing(preamble, closing)
     else:
-        questions, preamble, closing = _running_questions(lines)
+        questions, framing = _running_questions(lines)
         if not questions:
-            body = _join(lines)
-            questions, preamble = [Question(number="1", text=body)], ""
-    if preamble:
-        preamble_lines.append(preamble)
+            questions, framing = [Question(number="1", text=_join(lines))], _Framing()
 
     if len(questions) > max_questions:
         raise RequestError(
             f"The request has {len(questions)} questions, over the limit of {max_questions}; "
             "split it into smaller requests."
         )
-    return ParsedRequest(questions=questions, preamble="\n".join(preamble_lines), closing=closing)
+
+    closing_parts = [framing.closing] if framing.closing else []
+    if questions:
+        last, peeled = _peel_sign_off(questions[-1])
+        if peeled and (last.text or last.parts):
+            questions[-1] = last
+            closing_parts.append(" ".join(peeled))
+    closing = "\n\n".join(closing_parts)
+
+    scope: list[tuple[str, int]] = list(framing.scope or [])
+    fallback: list[str] = list(framing.fallback or [])
+    for sentence in _framing_sentences(framing.preamble):
+        if is_scope_line(sentence):
+            scope.append((sentence, 0))
+        elif is_fallback_line(sentence):
+            fallback.append(sentence)
+    for sentence in _framing_sentences(closing):
+        if is_scope_line(sentence):
+            scope.append((sentence, len(questions)))
+        elif is_fallback_line(sentence):
+            fallback.append(sentence)
+    clause_scope: list[str] = []
+    for k, question in enumerate(questions):  # "For each of the financial quarters since January 2020, how many…"
+        clause = _LEADING_CLAUSE.match(question.text)
+        if clause and is_scope_line(clause.group(1)):
+            clause_scope.append(clause.group(1))  # governs its own question only
+            questions[k] = replace(question, context=[*question.context, clause.group(1)])
+    for question in questions:  # "If data is not available for a year, please say why." under one question
+        for piece in [question.text, *(text for _, text in question.parts)]:
+            fallback.extend(s for s in _framing_sentences(piece) if is_fallback_line(s))
+    questions = _attach_scope(questions, scope)
+    scope_lines = list(dict.fromkeys([*(line for line, _ in scope), *clause_scope]))
+    fallback_lines = list(dict.fromkeys(fallback))
+    left_out = find_left_out(_letter_lines(checked), questions, [*scope_lines, *fallback_lines])
+    preamble = "\n".join([*headers, framing.preamble] if framing.preamble else headers)
+    return ParsedRequest(
+        questions=questions,
+        preamble=preamble,
+        closing=closing,
+        scope_lines=scope_lines,
+        fallback_lines=fallback_lines,
+        left_out=left_out,
+        numbered=numbered,
+    )
 
 
 def split_request(
