@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import signal
 import threading
 import time
 from datetime import date
@@ -164,6 +165,9 @@ def launch(host: str | None = None, port: int | None = None) -> None:
     # into a clean stop, so the `finally` runs).
     os.environ["GRADIO_TEMP_DIR"] = str(app_temp_dir(settings))
     atexit.register(remove_private_files, settings)
+    # uvicorn stops cleanly on SIGTERM, then raises the signal again under the previous handler: make that
+    # handler an interrupt, so the clean-up below runs instead of the process dying on the spot.
+    signal.signal(signal.SIGTERM, _interrupt)
     ctx = make_context(settings)
     demo = _build(ctx)
     threading.Thread(target=_warm_up, args=(ctx,), daemon=True).start()
@@ -188,5 +192,11 @@ def launch(host: str | None = None, port: int | None = None) -> None:
     log.info("Serving the FOI drafting workspace on http://%s:%s/", host, port)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
+    except KeyboardInterrupt:
+        pass
     finally:
         remove_private_files(settings)
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
