@@ -348,7 +348,7 @@ def test_one_case_through_every_state(app, browser):
     wait_state(page, "Closed")
     page.get_by_role("tab", name="Cases").click()
     row = page.locator("#cases-table tr[data-case]").filter(has_text=reference).first
-    assert "Closed" in row.inner_text()
+    row.locator(".case-state").get_by_text("Closed").wait_for(timeout=60_000)
     shot(page, "cases.png", "screenshot-cases.png")
     outside += list(page.outside)  # type: ignore[attr-defined]
     page.context.close()

@@ -6,6 +6,8 @@ from typing import Any
 
 import gradio as gr
 
+from assistant import chat as corpus_chat
+
 from assistant.models import Draft
 from assistant.ui import html
 from assistant.ui.context import AppContext
@@ -43,7 +45,7 @@ def build(ctx: AppContext, case_state: gr.State) -> None:
         if engine_name not in ctx.settings.officer_engines():
             raise gr.Error(f"The engine '{escape(str(engine_name))}' is not offered here.")
         try:
-            answer = ctx.drafter.chat(text, exclude=exclude, engine=engine_name)
+            answer = corpus_chat.answer(ctx.drafter, text, exclude=exclude, engine=engine_name)
         except Exception as exc:
             raise gr.Error(f"No answer: {escape(str(exc))}") from exc
         reply = html.chat_markdown(answer.text, answer.citations, answer.flags)
