@@ -339,3 +339,21 @@ def test_chat_answers_its_own_examples_from_the_corpus(corpus_drafter):
     last_year = chat.answer(corpus_drafter, "what did we say about MACE meetings last year?", today=date(2026, 3, 1))
     assert last_year.citations and "close enough" not in last_year.text
     assert last_year.citations[0].date.startswith("2025") and "meet" in last_year.text.lower()
+
+
+def test_the_progress_note_shows_a_hostile_reference_as_text(tmp_path):
+    """L1: a reference typed by an officer (or taken from a request) is text in the progress note, never markup."""
+    from markdown_it import MarkdownIt
+
+    from assistant.ui.draft_view import follow
+    from assistant.ui.jobs import Job
+
+    store = CaseStore(tmp_path / "c.db")
+    hostile = '<img src=x onerror=alert(1)> ![t](http://evil.example/t.png) <form action="http://evil.example">'
+    case_id = store.create_case("1. How many return interviews?", reference=hostile, created_by="olga")
+    ctx = AppContext(Settings(data_dir=tmp_path), SimpleNamespace(), store)
+    ctx.jobs._jobs[case_id] = Job(case_id, total=1, done=1, finished=True)
+    note = list(follow(ctx, case_id))[-1][1]
+    rendered = MarkdownIt().render(note)
+    assert "<img" not in rendered and "<form" not in rendered and "<a " not in rendered
+    assert "evil.example" in rendered  # still shown, as text

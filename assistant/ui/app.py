@@ -27,7 +27,7 @@ from assistant.signin import check_users  # noqa: E402
 from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view  # noqa: E402
 from assistant.ui.context import AppContext  # noqa: E402
 from assistant.ui.draft_view import opened  # noqa: E402
-from assistant.ui.html import CSS  # noqa: E402
+from assistant.ui.html import CSS, md_escape  # noqa: E402
 
 TITLE = "FOI reply drafting"
 SIGN_IN_OFF = (
@@ -100,7 +100,7 @@ def _build(ctx: AppContext) -> gr.Blocks:
 
         def signed_in(request: gr.Request) -> str:
             viewer = ctx.viewer(request)
-            return f"Signed in as **{html_escape(viewer.username)}** ({viewer.role})"
+            return f"Signed in as **{md_escape(viewer.username)}** ({viewer.role})"
 
         form_fields = [draft["request"], draft["reference"], draft["received"], draft["requester"], draft["upload"],
                        draft["upload_note"], draft["exclude"], draft["engine"]]

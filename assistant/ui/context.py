@@ -100,7 +100,7 @@ def open_case(ctx: AppContext, state: dict | None, empty_message: str) -> Any:
     try:
         case = ctx.store.get_case(case_id)
     except ValueError as exc:
-        gr.Markdown(f"⚠️ {exc}")
+        gr.Markdown(f"⚠️ {html.md_escape(str(exc))}")
         return None
     gr.HTML(html.case_header(case))
     return case

@@ -58,7 +58,7 @@ def follow(ctx: AppContext, case_id: int, redraw_every: float = 2.0):  # noqa: A
 
     Redrawing every card for every answer made a ten-question request cost ten full redraws, most of the time
     between the click and the last card; a fast draft now shows all its cards in one redraw."""
-    reference = escape(ctx.store.get_case(case_id).reference)
+    reference = html.md_escape(ctx.store.get_case(case_id).reference)
     job = ctx.jobs.get(case_id)
     if job is None:
         yield opened(case_id), "", gr.update()
@@ -79,7 +79,7 @@ def follow(ctx: AppContext, case_id: int, redraw_every: float = 2.0):  # noqa: A
             yield gr.update(), note, gr.Accordion(open=False) if first else gr.update()
         first = False
     if job.error:
-        yield opened(case_id), f"⚠️ Drafting stopped after {job.done} of {job.total} questions: {escape(job.error)}", gr.update()
+        yield opened(case_id), f"⚠️ Drafting stopped after {job.done} of {job.total} questions: {html.md_escape(job.error)}", gr.update()
         return
     yield (
         opened(case_id),
@@ -138,7 +138,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
         try:
             text = request_text_from_file(path, max_bytes=ctx.settings.max_file_bytes)
         except ReadError as exc:
-            return gr.update(), f"⚠️ The file was not used: {escape(str(exc))}."
+            return gr.update(), f"⚠️ The file was not used: {html.md_escape(str(exc))}."
         return text, f"Read {len(text.split())} words from the file; check the text above, then press Draft."
 
     upload.upload(read_upload, [upload], [request_box, upload_note])

@@ -38,7 +38,7 @@ def build(ctx: AppContext, case_state: gr.State, review_tick: gr.State) -> None:
         gr.HTML(html.activity_html(ctx.store.activity(case.id)), padding=True, elem_id="activity")
         reviewable = case.state in ("in_review", "returned", "approved")
         if not viewer.can_review:
-            gr.Markdown(f"You are signed in as **{escape(viewer.username)}** ({viewer.role}): only reviewers can approve or return answers.")
+            gr.Markdown(f"You are signed in as **{html.md_escape(viewer.username)}** ({viewer.role}): only reviewers can approve or return answers.")
         elif not reviewable:
             gr.Markdown(f"The case is **{escape(state_label(case.state).lower())}**: answers can be approved or returned "
                         "once the officer sends it for review, until it is sent.")
