@@ -69,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep-data", type=Path, help="reuse/keep this data folder (skips the ingest when it exists)")
+    parser.add_argument("--repo", type=Path, default=c.REPO, help="the checkout whose app.py to run (e.g. an older commit)")
+    parser.add_argument("--settle", type=float, default=600, help="most seconds to wait for the app's warm-up to finish")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -78,15 +80,16 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FOI_")}
         port = free_port()
         env.update(FOI_DATA_DIR=str(data), FOI_CORPUS_DIR=str(c.CORPUS), FOI_HOST="127.0.0.1", FOI_PORT=str(port),
-                   PYTHONPATH=str(c.REPO))
+                   PYTHONPATH=str(args.repo))
         if not (data / "chroma").exists():
-            subprocess.run([c.PYTHON, "-m", "assistant.cli", "ingest"], env=env, check=True, capture_output=True, cwd=c.REPO)
+            subprocess.run([c.PYTHON, "-m", "assistant.cli", "ingest"], env=env, check=True, capture_output=True, cwd=args.repo)
         log = open(tmp / "app.log", "w")
-        proc = subprocess.Popen([c.PYTHON, str(c.REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+        proc = subprocess.Popen([c.PYTHON, str(args.repo / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
         try:
             url = f"http://127.0.0.1:{port}/"
             wait_http(url, proc)
-            deadline = time.monotonic() + 600  # the warm-up thread loads the model and drafts once
+            # The warm-up thread loads the model and drafts once; an app without that log line gets --settle seconds.
+            deadline = time.monotonic() + args.settle
             while "Warm-up done" not in (tmp / "app.log").read_text() and time.monotonic() < deadline:
                 time.sleep(0.5)
             shown, jobs = [], []

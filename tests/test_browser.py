@@ -177,11 +177,15 @@ def wait_state(page, label: str) -> None:
     page.locator(".case-header .case-state").get_by_text(label, exact=True).first.wait_for(timeout=120_000)
 
 
-def shot(page, name: str, docs: str | None = None) -> None:
+def shot(page, name: str, docs: str | None = None, element=None) -> None:
+    """A full-page screenshot in test-artifacts/; with FOI_SCREENSHOT_DOCS=1 also docs/<docs> (of `element` if given)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
     if docs and os.environ.get("FOI_SCREENSHOT_DOCS"):
-        page.screenshot(path=str(REPO / "docs" / docs), full_page=True)
+        if element is not None:
+            element.screenshot(path=str(REPO / "docs" / docs))
+        else:
+            page.screenshot(path=str(REPO / "docs" / docs))
 
 
 def test_one_case_through_every_state(app, browser):
@@ -288,7 +292,7 @@ def test_one_case_through_every_state(app, browser):
     review3.get_by_text("Returned by reviewer").wait_for(timeout=120_000)
     activity = page.locator(".activity").first.inner_text()
     assert "opened the case" in activity and "edited question 3 (version 2)" in activity
-    shot(page, "review.png", "screenshot-review.png")
+    shot(page, "review.png", "screenshot-review.png", review3)
     outside += list(page.outside)  # type: ignore[attr-defined]
     page.context.close()
 
@@ -299,7 +303,7 @@ def test_one_case_through_every_state(app, browser):
     card3 = page.locator("#card-3").first
     note = card3.locator(".returned-comment")
     assert "Please give the 2024 figures" in note.inner_text() and "Returned by reviewer" in note.inner_text()
-    shot(page, "returned.png", "screenshot-returned.png")
+    shot(page, "returned.png", "screenshot-returned.png", card3)
     answer = card3.locator(".answer-box textarea").first
     answer.fill(EDITED + " Figures for 2024 follow.")
     answer.blur()
@@ -311,7 +315,7 @@ def test_one_case_through_every_state(app, browser):
     versions.first.wait_for(timeout=60_000)
     assert versions.count() == 3
     assert "Figures for 2024 follow." in card3.locator(".version-table ins").first.inner_text()
-    shot(page, "history.png", "screenshot-history.png")
+    shot(page, "history.png", "screenshot-history.png", card3)
     page.locator("#submit-review").click()
     wait_state(page, "In review")
     outside += list(page.outside)  # type: ignore[attr-defined]
