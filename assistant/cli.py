@@ -10,7 +10,15 @@ import typer
 
 from assistant.settings import get_settings
 
+MAX_REFERENCE = 100
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Draft FOI replies from past decisions and policies.")
+
+
+def display_path(path: str) -> str:
+    from assistant.documents import display_path as shown
+
+    return shown(path)
 
 
 def _index():  # noqa: ANN202 - imported lazily: loading the embedding stack takes seconds
@@ -31,19 +39,27 @@ def ingest(
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when any file fails."),
 ) -> None:
     """Index corpus files: unchanged units are skipped, edited ones replaced, deleted files' units removed."""
+    from assistant.index import CorpusAccessDenied, IndexBusy, IndexUnavailable
+    from assistant.uploads import corpus_roots, recover
+
     settings = get_settings()
-    roots = list(paths) if paths else [settings.corpus_dir]
-    missing = [str(p) for p in roots if not p.exists()]
+    missing = [str(p) for p in (paths or []) if not p.exists()]
     if missing:
         _fail(f"not found: {', '.join(missing)}")
-    report = _index().ingest(roots, rebuild=rebuild, show_bar=sys.stderr.isatty())
+    roots = corpus_roots(settings, paths)
+    index = _index()
+    try:
+        recover(index)  # an upload interrupted by a crash is undone first
+        report = index.ingest(roots, rebuild=rebuild, show_bar=sys.stderr.isatty())
+    except (CorpusAccessDenied, IndexBusy, IndexUnavailable) as exc:
+        _fail(str(exc))
     typer.echo(f"Documents read: {report.documents}")
     typer.echo(
         f"Units added: {report.added}, updated: {report.updated}, removed: {report.removed}, unchanged: {report.unchanged}"
     )
     typer.echo(f"Failures: {len(report.failures)}")
     for failure in report.failures:
-        typer.echo(f"  skipped {failure}")
+        typer.echo(f"  skipped {display_path(failure.path)}: {failure.reason}")
     typer.echo(f"Seconds: {report.seconds:.2f}")
     if strict and report.failures:
         raise typer.Exit(1)
@@ -58,10 +74,19 @@ def search(
     doc_type: Optional[str] = typer.Option(None, "--type", help="decision or policy."),
 ) -> None:
     """Hybrid (dense + BM25) search of the corpus."""
+    from assistant.index import IndexUnavailable
+
     if not query.strip():
         _fail("the query is empty")
+    if k < 1 or k > 100:
+        _fail(f"-k must be between 1 and 100, not {k}")
+    if doc_type is not None and doc_type not in {"decision", "policy"}:
+        _fail(f"--type must be decision or policy, not '{doc_type}'")
     types = [doc_type] if doc_type else None
-    passages = _index().search(query, k=k, exclude=exclude, doc_types=types)
+    try:
+        passages = _index().search(query, k=k, exclude=exclude, doc_types=types)
+    except (IndexUnavailable, ValueError) as exc:
+        _fail(str(exc))
     if as_json:
         typer.echo(json.dumps([passage_json(p) for p in passages], indent=2, ensure_ascii=False))
         return
@@ -159,6 +184,7 @@ def draft(
 
     from assistant.deadlines import due_date
     from assistant.drafting import Drafter
+    from assistant.index import IndexUnavailable
     from assistant.letter import LetterContext, letter_docx, render_letter
     from assistant.requests import RequestError, parse_request
 
@@ -168,15 +194,22 @@ def draft(
         _fail("--copy must be requester or reviewer")
     if fmt == "docx" and out is None:
         _fail("--format docx needs --out FILE")
+    reference = reference.strip()
+    if len(reference) > MAX_REFERENCE or any(not ch.isprintable() for ch in reference):
+        _fail(f"--reference must be one line of at most {MAX_REFERENCE} printable characters")
+    if out is not None:
+        _check_out(out)
     settings = get_settings()
     text = _read_request(source)
     day = _parse_day(received, "--received") if received else date.today()
+    if day > date.today():
+        _fail(f"--received {day.isoformat()} is in the future: give the date the request arrived")
     drafter = Drafter(settings)
     try:
         split = (engine or settings.engine) != "naive"  # the baseline drafts the whole request as one question
         parsed = parse_request(text, max_chars=settings.max_request_chars, max_questions=settings.max_questions) if split else None
         drafts = list(drafter.draft_request(text, engine=engine, exclude=exclude, received=day))
-    except (RequestError, ValueError) as exc:
+    except (RequestError, ValueError, IndexUnavailable) as exc:
         _fail(str(exc))
     for item in parsed.left_out if parsed else []:  # nothing dropped silently, whatever the format
         typer.echo(f"Possible question left out ({item.where}): {item.text}", err=True)
@@ -211,11 +244,31 @@ def _write_out(data: bytes, out: Optional[Path]) -> None:
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.write("\n")
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
+    _check_out(out)
     tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as exc:
+        if tmp.is_file():
+            tmp.unlink()
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
     typer.echo(f"Wrote {out}", err=True)
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an --out that cannot take a file before any work is done (a folder, a missing or read-only place)."""
+    import os
+
+    if out.is_dir():
+        _fail(f"--out {out} is a folder: give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        _fail(f"--out {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        _fail(f"--out {out}: no permission to write there")
 
 
 @app.command()
@@ -275,8 +328,10 @@ def eval_(
     subset: Optional[int] = typer.Option(None, "--subset", help="Run N cases spread over the set."),
     fast: bool = typer.Option(False, "--fast", help="Run the CI gate's fast subset (evals/thresholds.yaml)."),
     judge: str = typer.Option("checker", "--judge", help="checker (offline, default) or llm (the configured model)."),
+    split: str = typer.Option("all", "--split", help="dev (tune on this), test (baseline and CI gate) or all."),
+    real_only: bool = typer.Option(False, "--real-only", help="Only the real requests: splitting score and known outcomes."),
 ) -> None:
-    """Evaluate drafting against held-out past decisions: citations, key facts, retrieval, status, abstention."""
+    """Evaluate drafting: correct / abstained / confident error per question, citations, key facts, retrieval, status."""
     from datetime import datetime
 
     from assistant.evaluation.cases import CaseError
@@ -300,11 +355,19 @@ def eval_(
             subset_size=subset,
             fast=fast,
             judge_name=judge,
+            split=split,
+            real_only=real_only,
             progress=lambda msg: typer.echo(msg, err=True),
         )
     except (CaseError, ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     for name, data in results["engines"].items():
+        for split_name, o in [*(data.get("splits") or {}).items(), ("all", data["summary"])]:
+            typer.echo(
+                f"{name} / {split_name}: correct {_pct(o['correct_rate'])}, confident errors {_pct(o['confident_error_rate'])}, "
+                f"truthfulness {_pct(o['truthfulness'])}, abstention (no evidence) {_pct(o['abstention_no_evidence'])}, "
+                f"period accuracy {_pct(o['period_accuracy'])}, sub-part coverage {_pct(o['sub_part_coverage'])}"
+            )
         s = data["summary"]
         typer.echo(
             f"{name}: validity {_pct(s['citation_validity'])}, precision {_pct(s['citation_precision'])}, "
@@ -312,6 +375,19 @@ def eval_(
             f"recall@{k} {_pct(s['retrieval_recall_at_k'])}, status {_pct(s['status_agreement'])}, "
             f"abstention {_pct(s['abstention'])}, ROUGE-L {_pct(s['rouge_l'])}, {s['seconds_per_question'] or 0:.2f} s/question"
         )
+    real = results.get("real_requests")
+    if real:
+        sp = real["splitting"]["summary"]
+        typer.echo(
+            f"real requests: {sp['requests']}, question count match {_pct(sp['question_count_match'])}, "
+            f"sub-part count match {_pct(sp['sub_part_count_match'])}, items lost {sp['items_lost']} of {sp['items']}"
+        )
+        for name, data in real.get("outcomes", {}).items():
+            o = data["summary"]
+            typer.echo(
+                f"real requests / {name}: {len(data['questions'])} questions with known answers, correct {_pct(o['correct_rate'])}, "
+                f"abstained {_pct(o['abstained_rate'])}, confident errors {_pct(o['confident_error_rate'])}"
+            )
     if results.get("search"):
         typer.echo(f"hybrid search hit@{results['search']['k']}: {_pct(results['search']['hit_rate'])}")
     if results.get("calibration"):

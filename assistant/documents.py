@@ -174,7 +174,7 @@ def load_file(path: Path, settings: Settings) -> list[Unit]:
 
 
 def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Unit]:
-    extra = {k: parsed.meta[k] for k in ("outcome", "exemptions", "illustrative", "source_url", "personal_data_test") if k in parsed.meta}
+    extra = {k: parsed.meta[k] for k in ("outcome", "exemptions", "illustrative", "source_url", "personal_data_test", "service_area") if k in parsed.meta}
     common = dict(
         doc_id=doc_id,
         doc_type=DocType.DECISION,
@@ -194,15 +194,36 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
                 question_numbers=pair.labels,
                 question=pair.question,
                 answer=pair.answer,
-                extra=dict(extra),
+                extra={**extra, **evidence_meta(pair.answer, pair.question, parsed)},
                 **common,
             )
         )
     for i, general in enumerate(parsed.general):
         units.append(
-            Unit(id=content_id(doc_id, "general", str(i), general), text=general, answer=general, extra=dict(extra), **common)
+            Unit(
+                id=content_id(doc_id, "general", str(i), general),
+                text=general,
+                answer=general,
+                extra={**extra, **evidence_meta(general, "", parsed)},
+                **common,
+            )
         )
     return units
+
+
+def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[str, str]:
+    """Periods on the evidence side, read once at ingest: each sentence, list item and table row of the answer
+    with the period it states (else its past question's, else as at the decision date; undated when there is
+    no date), and the period the past question asked."""
+    from assistant.drafting.evidence import items_from_answer, items_json
+    from assistant.drafting.periods import periods_in
+
+    asked = periods_in(question, parsed.received or parsed.decided) if question else []
+    items = items_from_answer(answer, question=question, received=parsed.received, decided=parsed.decided)
+    return {
+        "evidence": items_json(items),
+        "question_period": max(asked, key=lambda p: p.days).to_text() if asked else "",
+    }
 
 
 def policy_units(path: Path, doc_id: str, source: str, settings: Settings, data: bytes | None = None) -> list[Unit]:

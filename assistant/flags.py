@@ -9,10 +9,10 @@ import re
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from assistant import exemptions
-from assistant.citations import strip_markers
+from assistant.citations import source_text, strip_markers
 from assistant.models import Citation, DocType, Flag, Passage
 from assistant.text import figures
 
@@ -66,28 +66,43 @@ def review_flags(
     *,
     received: date | None,
     stale_after_days: int = 365,
+    figure_periods: Mapping[str, Any] | None = None,
 ) -> list[Flag]:
-    """Flags that depend on the answer as a whole (sentence-level support flags come from the citation check)."""
+    """Flags that depend on the answer as a whole (sentence-level support flags come from the citation check).
+
+    `figure_periods` maps a cited source to the period of the figures drafted from it (a Period, or None when
+    only the reply's date is known); `stale_source` fires only for those, with the figure's period.
+    """
     plain = strip_markers(answer)
+    claims = "\n".join(line for line in plain.split("\n") if not line.strip().lower().startswith("note for the officer"))
     flags: list[Flag] = []
-    evidence = " ".join(p.unit.text for p in passages).replace(",", "").lower()
-    loose = [f for f in figures(plain) if f.lower().lstrip("£") not in evidence]
+    evidence = " ".join(source_text(p) for p in passages).replace(",", "").lower()
+    loose = [f for f in figures(claims) if f.lower().lstrip("£") not in evidence]
     if loose:
         flags.append(Flag("figure_not_in_source", f"Figure(s) {', '.join(dict.fromkeys(loose))} appear in no retrieved source: check them."))
     when = received or date.today()
     by_id = {p.unit.id: p for p in passages}
     for c in citations:
         p = by_id.get(c.source_id)
-        if p is None or p.unit.doc_type is not DocType.DECISION or p.unit.date is None:
+        if p is None or p.unit.doc_type is not DocType.DECISION:
             continue
-        age = (when - p.unit.date).days
+        ref = f" (ref {c.reference})" if c.reference else ""
+        if p.unit.date is None:
+            flags.append(Flag("undated_source", f"Source [{c.marker}]{ref} is an undated reply: confirm the period its figures are for."))
+            continue
+        # Only period-bound figures go stale: a description of how a service works does not.
+        if figure_periods is None or c.source_id not in figure_periods:
+            continue
+        period = figure_periods[c.source_id]
+        end = period.end if period else p.unit.date
+        age = (when - end).days
         if age > stale_after_days:
-            ref = f" (ref {c.reference})" if c.reference else ""
+            label = f"figures for {period.label}" if period else f"figures as at {p.unit.date:%d %B %Y}"
             flags.append(
                 Flag(
                     "stale_source",
-                    f"Source [{c.marker}] is a reply of {p.unit.date:%d %B %Y}{ref}, {age // 30} months before this "
-                    "request: update the figures for the current period.",
+                    f"Source [{c.marker}] is a reply of {p.unit.date:%d %B %Y}{ref} giving {label}, {age // 30} months "
+                    "before this request: update the figures for the period asked.",
                 )
             )
     counts = small_numbers(plain)

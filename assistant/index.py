@@ -14,7 +14,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -23,10 +22,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from langchain_core.embeddings import Embeddings  # noqa: E402
-
 from assistant.decisions import parse_date  # noqa: E402
 from assistant.documents import Failure, LoadReport, load_paths  # noqa: E402
+from assistant.embeddings import LazyEmbeddings, embeddings_for, embeddings_from_settings  # noqa: E402,F401
 from assistant.models import DocType, Passage, Unit  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -49,49 +47,6 @@ class IngestReport:
             f"{self.documents} documents read; units: {self.added} added, {self.updated} updated, "
             f"{self.removed} removed, {self.unchanged} unchanged; {len(self.failures)} failed; {self.seconds:.1f} s"
         )
-
-
-@lru_cache(maxsize=4)
-def embeddings_for(model: str, device: str = "cpu", batch_size: int = 32) -> Any:
-    """One embedding model per process: loading it costs seconds, so it is shared."""
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    return HuggingFaceEmbeddings(
-        model_name=model,
-        model_kwargs={"device": device},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-    )
-
-
-class LazyEmbeddings(Embeddings):
-    """Loads the model on first use, so commands that need no vectors (stats, unchanged re-ingest) stay fast.
-
-    Vectors of short texts (questions, sentences) are memoised: drafting embeds the same passage sentences
-    again and again, and a re-drafted question should cost nothing.
-    """
-
-    def __init__(self, model: str, device: str, batch_size: int, cache_size: int = 50_000) -> None:
-        self._args = (model, device, batch_size)
-        self._cache: dict[str, list[float]] = {}
-        self._cache_size = cache_size
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            vectors = embeddings_for(*self._args).embed_documents(missing)
-            if len(self._cache) + len(missing) > self._cache_size:
-                self._cache.clear()
-            self._cache.update(zip(missing, vectors))
-        return [self._cache[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
-
-    def embed_uncached(self, texts: list[str]) -> list[list[float]]:
-        """For bulk ingest: corpus units are embedded once and stored in Chroma, not memoised."""
-        return embeddings_for(*self._args).embed_documents(texts)
 
 
 def unit_to_metadata(unit: Unit) -> dict[str, Any]:
@@ -216,6 +171,10 @@ class IndexUnavailable(RuntimeError):
     """The index cannot be read just now; the message says what to do (raw store errors never reach people)."""
 
 
+class IndexBackendMismatch(IndexUnavailable):
+    """The index holds vectors from another embedding backend than the configured one (`foi ingest` rebuilds it)."""
+
+
 class CorpusAccessDenied(PermissionError):
     """The acting user may not change the corpus."""
 
@@ -295,9 +254,23 @@ class Index:
     @property
     def embeddings(self) -> Any:
         if self._embeddings is None:
-            s = self.settings
-            self._embeddings = LazyEmbeddings(s.embedding_model, s.embedding_device, s.embedding_batch_size)
+            self._embeddings = embeddings_from_settings(self.settings)
         return self._embeddings
+
+    def built_with(self) -> str:
+        """The embedding backend whose vectors the index holds (an index from before the record: torch)."""
+        return str(self.state().get("embedding_backend", "torch"))
+
+    def backend_mismatch(self) -> str | None:
+        """Why the index's vectors cannot be compared with the configured backend's, or None."""
+        built, wanted = self.built_with(), self.settings.embedding_backend
+        if built == wanted or self.count() == 0:
+            return None
+        return (
+            f"The index was built with the '{built}' embedding backend but FOI_EMBEDDING_BACKEND is '{wanted}'; "
+            f"vectors from the two are not comparable. Run `foi ingest` (it rebuilds the index with '{wanted}'), "
+            f"or set FOI_EMBEDDING_BACKEND={built}."
+        )
 
     @property
     def _key(self) -> str:
@@ -402,7 +375,17 @@ class Index:
     def units(self) -> dict[str, Unit]:
         """Every unit by id, cached in memory until the next ingest."""
         if self._units is None or len(self._units) != self.count():
-            got = self._all()
+            try:
+                got = self._all()
+            except IndexUnavailable:
+                raise
+            except Exception as exc:  # raw store errors never reach people
+                self._state = None
+                self._forget()
+                raise IndexUnavailable(
+                    "The corpus index cannot be read just now (it may be being updated). Try again in a moment; "
+                    "if this persists, run `foi ingest` to repair it."
+                ) from exc
             self._units = {
                 uid: metadata_to_unit(uid, doc, meta or {})
                 for uid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
@@ -474,7 +457,7 @@ class Index:
             self._state = None  # re-read under the lock
             state = self.state()
             problems = self.check()
-            base_ok = not rebuild and not problems
+            base_ok = not rebuild and not problems and not self.backend_mismatch()
             registry: dict[str, dict[str, Any]] = dict(state.get("documents") or {})
             if not registry and state["generation"] == 0 and not problems:
                 registry = self._registry_from_units()
@@ -606,6 +589,7 @@ class Index:
             "units": len(ids),
             "question_units": int(questions.count()),
             "documents": registry,
+            "embedding_backend": self.settings.embedding_backend,
             "written_at": _now(),
         }
         keyword.save(self._bm25_dir(new_state))
@@ -675,6 +659,9 @@ class Index:
         target = self.collection if collection is None else collection
         if self._count_of(target) == 0:
             return []
+        mismatch = self.backend_mismatch()
+        if mismatch:
+            raise IndexBackendMismatch(mismatch)
         vector = self.embeddings.embed_query(query)
         got = target.query(query_embeddings=[vector], n_results=max(1, k), where=where, include=["distances"])
         return [(uid, 1.0 - float(d)) for uid, d in zip(got["ids"][0], got["distances"][0])]

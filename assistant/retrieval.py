@@ -9,6 +9,7 @@ from rapidfuzz import fuzz
 from assistant.index import Index
 from assistant.models import Passage, Question
 from assistant.settings import Settings
+from assistant.text import figures
 
 
 def retrieve(
@@ -22,8 +23,8 @@ def retrieve(
 ) -> list[Passage]:
     """Passages worth drafting from; an empty list means the corpus holds nothing close enough.
 
-    With `as_of` (the date the request was received), decisions made after that date are left out: a reply
-    cannot re-use an answer that did not exist yet (this matters when re-drafting or evaluating old requests).
+    With `as_of` (the date the request was received), sources dated after it (decisions, published documents)
+    are left out: a reply cannot rest on an answer that did not exist yet.
     """
     query = question.query_text if isinstance(question, Question) else question  # scope lines included
     k = k or settings.retrieval_k
@@ -31,17 +32,22 @@ def retrieve(
     kept = [
         p
         for p in dedupe(found)
-        if p.similarity >= settings.relevance_floor and not (as_of and p.unit.decided and p.unit.decided > as_of)
+        if p.similarity >= settings.relevance_floor and not (as_of and p.unit.date and p.unit.date > as_of)
     ]
     return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(kept[:k])]
 
 
 def dedupe(passages: list[Passage], *, threshold: float = 95.0) -> list[Passage]:
-    """Councils repeat answers word for word across years; keep the first (best-ranked) copy of near-identical text."""
-    kept: list[Passage] = []
+    """Councils repeat answers word for word across years; keep the first (best-ranked) copy of near-identical text.
+
+    Answers with different figures are never duplicates, however alike their wording: a table of years repeated
+    with a new year added is the newer evidence, not a copy.
+    """
+    kept: list[tuple[Passage, str, list[str]]] = []
     for passage in passages:
         body = passage.unit.answer or passage.unit.text
-        if any(fuzz.ratio(body, (k.unit.answer or k.unit.text)) >= threshold for k in kept):
+        numbers = figures(body)
+        if any(numbers == k_numbers and fuzz.ratio(body, k_body) >= threshold for _, k_body, k_numbers in kept):
             continue
-        kept.append(passage)
-    return kept
+        kept.append((passage, body, numbers))
+    return [p for p, _, _ in kept]

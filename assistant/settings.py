@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default_factory=default_embedding_model)
     embedding_device: str = "cpu"
     embedding_batch_size: int = 32
+    # torch: the packaged fp32 weights; onnx-int8: the same weights exported to ONNX and quantised to int8 on this
+    # machine (once, into embedding_cache_dir). An index remembers its backend; switching means a rebuild.
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    embedding_threads: int = 0  # ONNX Runtime threads per call; 0: its default (one per core)
+    embedding_cache_dir: Path | None = None  # where the int8 export is kept; default <data_dir>/models
     chroma_host: str | None = None
     chroma_port: int | None = None
     collection: str = "foi_corpus"
@@ -85,9 +90,11 @@ class Settings(BaseSettings):
     drop_unsupported: bool = False
     support_threshold: float = 0.5
     stale_after_days: int = 365
-    # Re-drafting an old request: leave out decisions made after it was received. Off by default because the
-    # demo evaluation cases hold out earlier decisions and draft them from later repeats.
-    only_earlier_decisions: bool = False
+    service_reply_working_days: int = 10  # the service area must return figures within this many working days
+    # Leave out sources dated after the request was received (a reply cannot rest on a later answer). Turn off
+    # only to study how later replies would have answered an old request.
+    only_earlier_decisions: bool = True
+    current_window_days: int = 365  # a question with no period asks for current figures: evidence this recent fits
     max_request_chars: int = 200_000
     max_questions: int = 500
 
@@ -136,6 +143,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.embedding_cache_dir or self.data_dir / "models"
 
     @property
     def server_mode(self) -> bool:

@@ -4,8 +4,11 @@ pack and the app, so no officer or reviewer ever reads `not_held` or `stale_sour
 from __future__ import annotations
 
 from typing import Any
+import re
 
 from assistant.models import Status
+
+_SCORE_RE = re.compile(r",?\s*\(?\b(?:match|sim|similarity|score|cosine)\s*[=:]?\s*\d*\.\d+\)?", re.IGNORECASE)
 
 STATUS_WORDS: dict[str, str] = {
     Status.PROVIDED.value: "Provided",
@@ -26,9 +29,14 @@ FLAG_WORDS: dict[str, str] = {
     "personal_data": "Possible personal data",
     "exemption_unexplained": "Exemption named without its reason",
     "instruction_ignored": "Instruction-like text set aside",
+    "instruction_in_source": "Source reads like an instruction (not used)",
     "no_evidence": "No supporting evidence found",
     "needs_review": "Needs the officer to decide",
     "passage_instruction": "Instruction-like text in a source",
+    "undated_source": "Source has no date",
+    "figure_mismatch": "Figure not for the measure or period asked",
+    "other_period": "Figures for another period",
+    "repeated_evidence": "Same evidence as another question",
 }
 
 EXEMPTION_KIND_WORDS: dict[str, str] = {
@@ -76,6 +84,7 @@ VERSION_KIND_WORDS: dict[str, str] = {
     "restored": "restored an earlier version",
     "status": "changed the status",
     "exemptions": "changed the exemptions",
+    "redrafted": "redrafted from the service's figures",
 }
 
 
@@ -96,3 +105,7 @@ def flags_to_show(draft: Any) -> list[Any]:
         reason = (draft.status_reason or "").strip() or "The draft could not settle this question from the sources."
         flags.insert(0, Flag("needs_review", reason))
     return flags
+def without_scores(text: str) -> str:
+    """Officer-facing text without the raw numbers of the matching ("…, match 0.79." → "….")."""
+    cleaned = _SCORE_RE.sub("", str(text or ""))
+    return re.sub(r"\s+([.,;:])", r"\1", cleaned).strip()

@@ -196,3 +196,27 @@ def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 90
     if done.returncode != 0:
         raise RuntimeError(f"child process failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return seconds, done.stdout
+
+
+def finish_direct_build(index: object, backend: str | None = None, *, save: bool = True) -> float:
+    """After units were written straight into an index's collections (composed vectors, no ingest): record the
+    index state as ingest does (with the embedding backend the vectors stand for), then build and save BM25 from the
+    collection. Returns the BM25 seconds."""
+    import json
+
+    from assistant.index import KeywordIndex
+
+    state = {**index._legacy_state(), "embedding_backend": backend or index.settings.embedding_backend}  # type: ignore[attr-defined]
+    index.state_path.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[attr-defined]
+    index.state_path.write_text(json.dumps(state), encoding="utf-8")  # type: ignore[attr-defined]
+    index._state = None  # type: ignore[attr-defined]
+    index._forget()  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    keyword: KeywordIndex = index.keyword()  # type: ignore[attr-defined]
+    if save:
+        keyword.save(keyword_dir(index))
+    return time.perf_counter() - started
+
+
+def keyword_dir(index: object) -> Path:
+    return index._bm25_dir(index.state())  # type: ignore[attr-defined]

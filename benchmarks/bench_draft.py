@@ -84,11 +84,11 @@ class _CountingModel:
 def stage_breakdown(drafter: Any, text: str, exclude: list[str], received: date | None) -> tuple[float, dict[str, float]]:
     """Time per pipeline stage of one extractive draft, by wrapping the library's functions in this process only."""
     import assistant.drafting as drafting
-    import assistant.index as index_module
+    import assistant.embeddings as embeddings_module
 
     tally: dict[str, float] = {"model calls": 0, "texts embedded": 0, "model s": 0.0, "retrieve s": 0.0, "checks s": 0.0, "flags s": 0.0}
     saved = {name: getattr(drafting, name) for name in ("retrieve", "check_draft", "review_flags")}
-    saved_model = index_module.embeddings_for
+    saved_model = embeddings_module.embeddings_for
 
     def timed(name: str, key: str) -> Any:
         fn = saved[name]
@@ -105,13 +105,13 @@ def stage_breakdown(drafter: Any, text: str, exclude: list[str], received: date 
     drafting.retrieve = timed("retrieve", "retrieve s")
     drafting.check_draft = timed("check_draft", "checks s")
     drafting.review_flags = timed("review_flags", "flags s")
-    index_module.embeddings_for = lambda *a: _CountingModel(saved_model(*a), tally)
+    embeddings_module.embeddings_for = lambda *a: _CountingModel(saved_model(*a), tally)
     try:
         total, _ = timed_draft(drafter, text, "extractive", exclude, received)
     finally:
         for name, fn in saved.items():
             setattr(drafting, name, fn)
-        index_module.embeddings_for = saved_model
+        embeddings_module.embeddings_for = saved_model
     return total, tally
 
 

@@ -62,8 +62,7 @@ def build_index(
                 )
     timings["chroma upsert"] = t.seconds
     with c.Timer() as t:
-        index._units = None
-        index._rebuild_keyword()
+        c.finish_direct_build(index)
     timings["BM25 rebuild (reads all units)"] = t.seconds
     return timings
 

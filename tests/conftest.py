@@ -6,6 +6,7 @@ tens of seconds); tests that change an index build their own small one instead o
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,6 +17,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The int8 embedding export is built once per machine for the tests, not once per temporary data folder.
+os.environ.setdefault("FOI_EMBEDDING_CACHE_DIR", os.path.join(tempfile.gettempdir(), "foi-test-models"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO_ROOT / "corpus"

@@ -377,6 +377,7 @@ def test_right_year_among_labelled_years_is_correct() -> None:
 def test_list_heading_labels_its_items() -> None:
     answer = "Requests received in 2024:\n- Schools and colleges: 846\n- Total: 1,864 [1]"
     assert m.labelled("1,864", answer, ["2024"])
+    assert m.labelled("1,864", "Requests received in 2024: [1]\n- Total: 1,864 [1]", ["2024"])  # marker after the colon
     assert not m.labelled("1,864", "Requests received:\n- Total: 1,864 [1]", ["2024"])
     assert m.labelled("1,864", "Nothing here.", [])  # not stated at all: nothing to label
 
@@ -452,3 +453,76 @@ def test_outcome_rates_pool_outcomes() -> None:
     assert r["correct_rate"] == 0.25 and r["confident_error_rate"] == 0.5 and r["truthfulness"] == -0.25
     assert r["abstention_no_evidence"] == 0.5 and r["correct_rate_with_evidence"] == 0.5
     assert r["period_accuracy"] == 0.5 and r["sub_part_coverage"] == 0.75 and r["unit_recall_at_k"] == 0.5
+
+
+# -- real requests: loader and splitting score ------------------------------------------------------------------
+def test_real_request_loader_and_splitting_score() -> None:
+    from pathlib import Path
+
+    from assistant.evaluation.real_requests import load_real_requests, score_split, splitting_summary
+
+    requests = load_real_requests(Path(__file__).parent / "fixtures" / "real_requests")
+    assert [r.id for r in requests] == ["rr-fixture-library", "rr-fixture-uasc"]
+    uasc = requests[1]
+    assert uasc.questions == 2 and uasc.sub_parts == 2 and uasc.demo_council and uasc.received == date(2023, 8, 1)
+    assert uasc.items[1].parts == ("under the National Transfer Scheme", "by other arrangements")
+    assert uasc.expected[0].key_facts == ("2018: 21", "2022: 66")
+    row = score_split(uasc)
+    assert row["split_questions"] == 2 and row["questions_match"] and row["sub_parts_match"] and row["lost"] == []
+    rows = [score_split(r) for r in requests]
+    summary = splitting_summary(rows)
+    assert summary["requests"] == 2 and summary["items"] == 4
+    assert summary["question_count_match"] == sum(r["questions_match"] for r in rows) / 2
+
+
+def test_lost_items_are_the_ones_no_question_holds() -> None:
+    from assistant.evaluation.real_requests import HumanItem, lost_items
+    from assistant.models import Question
+
+    items = [HumanItem("1", "How many libraries closed in 2023"), HumanItem("2", "What were the central library opening hours")]
+    questions = [Question("1", "Could you tell me how many libraries you closed in 2023?")]
+    assert lost_items(items, questions) == ["2"]
+
+
+def test_malformed_real_request_names_the_file(tmp_path) -> None:
+    from assistant.evaluation.real_requests import load_real_requests
+
+    (tmp_path / "bad.yaml").write_text("id: bad\nrequest: hi\n")
+    with pytest.raises(CaseError, match="bad.yaml"):
+        load_real_requests(tmp_path)
+
+
+def test_report_shows_outcomes_confident_errors_and_moves(tmp_path) -> None:
+    base = {"answer": "A. [1]", "markers_valid": 1, "markers_total": 1, "claims": 1, "claims_supported": 1,
+            "claims_unsupported": 0, "citation_recall": 1.0, "citation_precision": 1.0, "rouge_l": 0.4, "seconds": 0.2, "flags": []}
+    right = {**_question_record(number="1"), **base, "outcome": "correct", "outcome_why": "1/1 key facts", "kind": "lookup"}
+    wrong = {**_question_record(number="2"), **base, "answer": "The council placed 41 UASC. [1]", "outcome": "confident_error",
+             "outcome_why": "states '41' without labelling it as another period, measure or group", "kind": "lookup",
+             "question_text": "How many UASC were placed in 2021?"}
+    qs = [right, wrong]
+    case = {"id": "c1", "split": "test", "error": "", "summary": m.summarise(qs), "questions": qs}
+    results = {"created": "now", "judge": "stub", "k": 5, "cases": ["c1"],
+               "engines": {"extractive": {"summary": m.summarise(qs), "splits": {"test": m.summarise(qs)}, "cases": [case]}}}
+    old = json.loads(json.dumps(results))
+    old["engines"]["extractive"]["cases"][0]["questions"][1]["outcome"] = "abstained"
+    paths = write_report(results, tmp_path, old=old)
+    md = paths["markdown"].read_text()
+    assert "| Confident-error rate | 0.500 | 0.500 |" in md  # extractive / test and extractive / all
+    assert "Confident errors: extractive (1)" in md and "How many UASC were placed in 2021?" in md and "states '41'" in md
+    assert "| abstained | confident_error | 1 |" in md  # how the outcome moved since the earlier run
+    assert (tmp_path / "outcomes_by_engine.png").stat().st_size > 1000
+
+
+def test_results_for_split_keeps_one_split_and_recomputes() -> None:
+    from assistant.evaluation.runner import results_for_split
+
+    base = {"answer": "A. [1]", "markers_valid": 1, "markers_total": 1, "claims": 1, "claims_supported": 1, "claims_unsupported": 0,
+            "citation_recall": 1.0, "citation_precision": 1.0, "rouge_l": 0.4, "seconds": 0.2, "flags": []}
+    good = {**_question_record(), **base, "outcome": "correct"}
+    bad = {**_question_record(), **base, "outcome": "confident_error"}
+    cases = [{"id": "d1", "split": "dev", "questions": [bad]}, {"id": "t1", "split": "test", "questions": [good]}]
+    results = {"cases": ["d1", "t1"], "engines": {"extractive": {"summary": m.summarise([good, bad]), "cases": cases}}}
+    test = results_for_split(results, "test")
+    assert test["cases"] == ["t1"] and [c["id"] for c in test["engines"]["extractive"]["cases"]] == ["t1"]
+    assert test["engines"]["extractive"]["summary"]["correct_rate"] == 1.0
+    assert set(test["engines"]["extractive"]["splits"]) == {"test"}

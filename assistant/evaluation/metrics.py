@@ -282,7 +282,7 @@ def _fmt(value: Any) -> str:
 
 # -- outcome grading: correct / abstained / confident error (CRAG, Yang et al. 2024; Trust-Score) ------------
 OUTCOMES = ("correct", "abstained", "confident_error")
-CORRECT_RECALL = 0.75
+CORRECT_RECALL = 2 / 3
 """Share of a question's (or sub-part's) key facts an answer must state to count as answering it."""
 NOT_HELD_CLAIMS = frozenset({"provided", "partly_provided", "exempt", "published_elsewhere", "redirected"})
 _YEARISH = re.compile(r"^\d{4}(?:[/-]\d{2,4})?$")
@@ -320,7 +320,7 @@ def _contexts(answer: str) -> list[str]:
         pieces = [stripped] if is_item else (split_sentences(stripped) or [stripped])
         for piece in pieces:
             out.append(f"{heading} {piece}" if heading else piece)
-        if stripped.endswith(":"):
+        if strip_markers(stripped).rstrip().endswith(":"):
             heading = pieces[-1] if pieces else stripped
     return out
 

@@ -59,9 +59,21 @@ class RealRequest:
 
 
 def _strings(value: Any) -> tuple[str, ...]:
+    """A list of strings; a part written as a mapping gives its text (or label)."""
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v.get("text") or v.get("label") or "") if isinstance(v, dict) else str(v) for v in value)
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def parse_real_request(data: Any, path: str = "") -> RealRequest:
@@ -84,7 +96,6 @@ def parse_real_request(data: Any, path: str = "") -> RealRequest:
             for e in data.get("expected") or []
             if isinstance(e, dict)
         )
-        received = data.get("received")
         return RealRequest(
             id=str(data.get("id") or Path(path).stem),
             request=str(data["request"]),
@@ -93,7 +104,7 @@ def parse_real_request(data: Any, path: str = "") -> RealRequest:
             items=items,
             source_url=str(data.get("source_url") or ""),
             council=str(data.get("council") or ""),
-            received=received if isinstance(received, date) else None,
+            received=_date(data.get("received")),
             topic=str(data.get("topic") or ""),
             children_services=bool(data.get("children_services", True)),
             demo_council=bool(data.get("demo_council", False)),

@@ -539,11 +539,13 @@ def build_sections(
         cases = results["engines"][engine]["cases"]
         pc = Section(f"Per case: {engine}")
         pc.table(
-            ["Case", "Qs", "Key facts", "Cit. recall", "Cit. precision", "Status agr.", f"Recall@{k}", "Abstention", "s/question", "Error"],
+            ["Case", "Split", "Qs", "Correct / abstained / errors", "Key facts", "Cit. recall", "Cit. precision", "Status agr.", f"Recall@{k}", "Abstention", "s/question", "Error"],
             [
                 [
                     c["id"],
+                    c.get("split", ""),
                     c["summary"]["n_questions"],
+                    f"{c['summary'].get('n_correct', 0)} / {c['summary'].get('n_abstained', 0)} / {c['summary'].get('n_confident_error', 0)}",
                     fmt(c["summary"]["key_fact_recall"], 2),
                     fmt(c["summary"]["citation_recall"], 2),
                     fmt(c["summary"]["citation_precision"], 2),

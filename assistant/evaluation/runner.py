@@ -316,6 +316,26 @@ def run_eval(
     return results
 
 
+def results_for_split(results: dict[str, Any], split: str) -> dict[str, Any]:
+    """A run cut down to one split's cases, summaries recomputed (the baseline keeps test only)."""
+    keep = {c["id"] for e in results["engines"].values() for c in e["cases"] if c.get("split") == split}
+    out = {**results, "cases": [c for c in results["cases"] if c in keep], "engines": {}, "subset": f"the {split} split ({len(keep)} cases)"}
+    for name, data in results["engines"].items():
+        cases = [c for c in data["cases"] if c["id"] in keep]
+        out["engines"][name] = {
+            "summary": m.summarise([q for c in cases for q in c["questions"]]),
+            "splits": split_summaries(cases),
+            "cases": cases,
+        }
+    if results.get("search"):
+        rows = [r for r in results["search"]["questions"] if r["case"] in keep]
+        hits = [r["hit"] for r in rows]
+        out["search"] = {**results["search"], "questions": rows, "hit_rate": sum(hits) / len(hits) if hits else None}
+    out.pop("comparison", None)
+    out.pop("gate", None)
+    return out
+
+
 def questions_of(results: dict[str, Any], engine: str) -> list[tuple[str, dict[str, Any]]]:
     """(case id, question record) pairs of one engine, for reports and breakdowns."""
     return [(c["id"], q) for c in results["engines"][engine]["cases"] for q in c["questions"]]
@@ -339,6 +359,7 @@ def evaluate(
     splits_path: Path = SPLITS_PATH,
     split: str | None = None,
     real_requests_dir: Path | None = REAL_REQUESTS_DIR,
+    real_only: bool = False,
     index: Index | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
@@ -350,6 +371,8 @@ def evaluate(
     unknown = [name for name in engines if name not in Drafter.ENGINES]
     if unknown:
         raise ValueError(f"Unknown engine '{unknown[0]}': choose from {', '.join(Drafter.ENGINES)}")
+    if split not in (None, "all", "dev", "test"):
+        raise ValueError(f"Unknown split '{split}': choose dev, test or all")
     if judge_name not in ("checker", "llm"):
         raise ValueError(f"Unknown judge '{judge_name}': choose checker or llm")
     thresholds = load_thresholds(thresholds_path)
@@ -366,6 +389,21 @@ def evaluate(
             "cases": [],
             "engines": {},
             "calibration": calibration,
+        }
+        return results, write_report(results, out_dir)
+    if real_only:
+        if real_requests_dir is None or not Path(real_requests_dir).is_dir():
+            raise FileNotFoundError(f"no real requests at {real_requests_dir}")
+        from assistant.evaluation.real_requests import load_real_requests, score_real_requests
+
+        drafter = Drafter(settings, index)
+        results = {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "judge": checker.name,
+            "k": k,
+            "cases": [],
+            "engines": {},
+            "real_requests": score_real_requests(load_real_requests(Path(real_requests_dir)), drafter, engines=engines),
         }
         return results, write_report(results, out_dir)
     cases = with_splits(load_cases(cases_dir), splits_path)

@@ -24,7 +24,7 @@ from assistant.cases import CaseStore  # noqa: E402
 from assistant.export import app_temp_dir, remove_private_files  # noqa: E402
 from assistant.settings import Settings, get_settings  # noqa: E402
 from assistant.signin import check_users  # noqa: E402
-from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view  # noqa: E402
+from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view, service_view  # noqa: E402
 from assistant.ui.context import AppContext  # noqa: E402
 from assistant.ui.draft_view import opened  # noqa: E402
 from assistant.ui.html import CSS, md_escape  # noqa: E402
@@ -67,6 +67,7 @@ def _build(ctx: AppContext) -> gr.Blocks:
                 cases = cases_view.build(ctx)
             with gr.Tab("Draft", id="draft", elem_id="tab-draft"):
                 draft = draft_view.build(ctx, case_state)
+                service_view.build(ctx, case_state)
             with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
                 chat_view.build(ctx, case_state)
             with gr.Tab("Review", id="review", elem_id="tab-review") as review_tab:
@@ -105,6 +106,8 @@ def _build(ctx: AppContext) -> gr.Blocks:
         form_fields = [draft["request"], draft["reference"], draft["received"], draft["requester"], draft["upload"],
                        draft["upload_note"], draft["exclude"], draft["engine"]]
         cases_tab.select(cases["load"], cases["filters"], [cases["table"], cases["owner"]])
+        cases_tab.select(cases["load_chasing"], None, [cases["chasing"]])
+        demo.load(cases["load_chasing"], None, [cases["chasing"]])
         cases["open"].click(open_case, [cases["choose"]], [case_state, tabs, draft["form"], draft["progress"]])
         cases["new"].click(new_case, None, [case_state, tabs, draft["form"], draft["progress"], *form_fields])
         review_tab.select(lambda: time.time_ns(), None, [review_tick])
@@ -161,8 +164,9 @@ def launch(host: str | None = None, port: int | None = None) -> None:
     if not settings.users:
         log.warning("Sign-in is OFF: no users are configured; listening on %s (loopback) only.", host)
     # Gradio copies every file it serves (letters, packs) and every upload into its temp folder: make that a
-    # private folder of the data dir, and delete it and the exports when the app stops (uvicorn turns SIGTERM
-    # into a clean stop, so the `finally` runs).
+    # private folder of the data dir, and delete it and the exports when the app stops (and at start, in case the
+    # last run was killed before it could; uvicorn turns SIGTERM into a clean stop, so the `finally` runs).
+    remove_private_files(settings)
     os.environ["GRADIO_TEMP_DIR"] = str(app_temp_dir(settings))
     atexit.register(remove_private_files, settings)
     # uvicorn stops cleanly on SIGTERM, then raises the signal again under the previous handler: make that

@@ -38,5 +38,13 @@ def build(ctx: AppContext) -> dict[str, Any]:
     filters = [states, owner]
     for trigger in (refresh.click, states.input, owner.input):
         trigger(load, filters, [table, owner])
+    chasing = gr.HTML(elem_id="service-chasing-list")
+
+    def load_chasing() -> str:
+        from assistant.ui.service_view import chasing_table
+
+        return chasing_table(ctx.store.outstanding_service_requests())
+
+    refresh.click(load_chasing, None, [chasing])
     return {"table": table, "choose": choose, "open": open_button, "new": new_button, "load": load,
-            "filters": filters, "owner": owner}
+            "filters": filters, "owner": owner, "chasing": chasing, "load_chasing": load_chasing}

@@ -58,7 +58,9 @@ class AppContext:
 
     @property
     def uploads_dir(self) -> Path:
-        return (self.settings.corpus_dir / "uploads").resolve()
+        from assistant.uploads import uploads_dir
+
+        return uploads_dir(self.settings)
 
     def user_record(self, username: str | None) -> User | None:
         return next((u for u in self.settings.users if u.username == username), None)

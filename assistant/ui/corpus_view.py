@@ -1,8 +1,6 @@
 """The Corpus tab: what is indexed, a search box, and uploads of new decisions and policies."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,70 +10,60 @@ from assistant.readers import SUPPORTED_SUFFIXES
 from assistant.ui import html
 from assistant.ui.context import AppContext
 
-DOC_HEADERS = ["Document", "Title", "Type", "Reference", "Date", "Units"]
+DOC_HEADERS = ["Document", "Title", "Type", "Reference", "Date", "Units", "Added by", "Added"]
 
 
 def document_rows(ctx: AppContext) -> list[list[Any]]:
-    return [[d["doc_id"], d["title"], d["type"], d["reference"], d["date"], d["units"]] for d in ctx.index.documents()]
+    """One row per document, with who added it and when (provenance kept by the index)."""
+    return [
+        [d["doc_id"], d["title"], d["type"], d["reference"], d["date"], d["units"], d.get("added_by", ""), d.get("added_at", "")[:10]]
+        for d in ctx.index.documents()
+    ]
 
 
 def exclude_choices(ctx: AppContext) -> list[tuple[str, str]]:
     return [(f"{d['doc_id']} — {d['title']}", d["doc_id"]) for d in ctx.index.documents() if d["type"] == "decision"]
 
 
-def add_to_corpus(ctx: AppContext, uploaded: list[str], progress: Any = None) -> tuple[str, list[Path]]:
-    """Copy files into the corpus and index them; a file that fails is taken out again, leaving the index as it was.
+def add_to_corpus(ctx: AppContext, uploaded: list[str], progress: Any = None, user: str | None = None) -> tuple[str, list[Path]]:
+    """Add files to the corpus (the uploads folder in the data folder) and index them, as `user`.
 
-    A file replacing one of the same name is backed up first and restored if the new one fails.
-    """
-    target = ctx.uploads_dir
-    target.mkdir(parents=True, exist_ok=True)
-    backups = Path(tempfile.mkdtemp(prefix="foi-corpus-backup-"))
-    copied: list[Path] = []
-
-    def take_back(dest: Path) -> None:
-        backup = backups / dest.name
-        if backup.exists():
-            shutil.copy2(backup, dest)
-        else:
-            dest.unlink(missing_ok=True)
+    The library checks the user's role, refuses copies of documents already in the corpus, and puts back the
+    previous file when a replacement fails; the report says what happened to each file."""
+    from assistant.index import CorpusAccessDenied, IndexBusy
+    from assistant.uploads import add_files
 
     def report_progress(done: int, total: int, stage: str) -> None:
         if progress:
             progress(done / max(total, 1), desc=f"{stage} {done}/{total} passages")
 
+    if progress:
+        progress(0.0, desc="Reading files")
+    name = user if user is not None else ctx.viewer(None).username
     try:
-        for source in uploaded:
-            src = Path(source)
-            dest = target / src.name
-            if dest.exists():
-                shutil.copy2(dest, backups / src.name)
-            shutil.copy2(src, dest)
-            copied.append(dest)
-        if progress:
-            progress(0.0, desc="Reading files")
-        try:
-            report = ctx.index.ingest(copied, progress=report_progress)
-        except Exception:
-            for dest in copied:
-                take_back(dest)
-            raise
-        failed = {Path(f.path).resolve() for f in report.failures}
-        for dest in copied:
-            if dest.resolve() in failed:
-                take_back(dest)
-    finally:
-        shutil.rmtree(backups, ignore_errors=True)
+        result = add_files(ctx.index, [Path(u) for u in uploaded], user=name, progress=report_progress)
+    except (CorpusAccessDenied, IndexBusy) as exc:
+        return f"❌ {html.escape(str(exc))}", []
+    if progress:
+        progress(1.0, desc="Done")
+    report = result.report
     lines = [f"**Indexed:** {report.summary()}"]
     for f in report.failures:
-        lines.append(f"- ❌ `{Path(f.path).name}` was not added: {f.reason}. The index is unchanged for this file.")
-    added = [d for d in copied if d.resolve() not in failed]
-    for d in added:
-        lines.append(f"- ✓ `{d.name}` saved to `{d.parent}`")
-    return "\n".join(lines), added
+        lines.append(f"- ❌ `{html.escape(Path(f.path).name)}` was not added: {html.escape(f.reason)}. The index is unchanged for this file.")
+    for d in result.added:
+        lines.append(f"- ✓ `{html.escape(d.name)}` saved to the corpus uploads folder")
+    return "\n".join(lines), result.added
 
 
 def build(ctx: AppContext) -> dict[str, Any]:
+    from assistant.uploads import recover
+
+    try:
+        recover(ctx.index)  # an upload interrupted by a crash is undone before anyone uses the corpus
+    except Exception as exc:  # the Corpus tab still opens; the next upload or ingest tries again
+        import logging
+
+        logging.getLogger(__name__).warning("Could not undo an interrupted corpus upload: %s", exc)
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0)
         counts = gr.Markdown(elem_id="corpus-counts")
@@ -84,7 +72,7 @@ def build(ctx: AppContext) -> dict[str, Any]:
         interactive=False,
         wrap=True,
         max_height=400,
-        column_widths=["26%", "38%", "9%", "11%", "10%", "6%"],
+        column_widths=["22%", "30%", "8%", "9%", "9%", "5%", "9%", "8%"],
         elem_id="corpus-documents",
     )
     gr.Markdown("### Search")
@@ -106,7 +94,12 @@ def build(ctx: AppContext) -> dict[str, Any]:
     add_report = gr.Markdown(elem_id="corpus-add-report")
 
     def load_documents() -> tuple[list[list[Any]], str]:
-        rows = document_rows(ctx)
+        from assistant.index import IndexUnavailable
+
+        try:
+            rows = document_rows(ctx)
+        except IndexUnavailable as exc:
+            return [], f"⚠️ {html.escape(str(exc))}"
         decisions = sum(1 for r in rows if r[2] == "decision")
         units = sum(r[5] for r in rows)
         return rows, f"**{len(rows)} documents** ({decisions} decisions, {len(rows) - decisions} policies), {units} passages."
@@ -114,13 +107,20 @@ def build(ctx: AppContext) -> dict[str, Any]:
     def run_search(text: str, doc_kind: str, top: float) -> str:
         if not (text or "").strip():
             raise gr.Error("Type something to search for.")
-        types = None if doc_kind == "all" else [doc_kind]
-        return html.search_results_html(ctx.index.search(text, k=int(top), doc_types=types))
+        from assistant.index import IndexUnavailable
 
-    def run_add(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, list[list[Any]], str]:
+        types = None if doc_kind == "all" else [doc_kind]
+        try:
+            return html.search_results_html(ctx.index.search(text, k=int(top), doc_types=types))
+        except (IndexUnavailable, ValueError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def run_add(
+        paths: list[str] | None, request: gr.Request, progress: gr.Progress = gr.Progress()
+    ) -> tuple[str, list[list[Any]], str]:
         if not paths:
             raise gr.Error("Choose one or more files first.")
-        report, _ = add_to_corpus(ctx, list(paths), progress)
+        report, _ = add_to_corpus(ctx, list(paths), progress, user=ctx.viewer(request).username)
         rows, summary = load_documents()
         return report, rows, summary
 

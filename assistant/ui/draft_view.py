@@ -15,7 +15,7 @@ from assistant.wording import flag_words as flag_label
 from assistant.wording import state_words as state_label
 from assistant.models import Draft
 from assistant.readers import ReadError
-from assistant.ui import html
+from assistant.ui import html, questions_view
 from assistant.ui.context import AppContext, open_case
 
 
@@ -130,6 +130,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                     elem_id="case-exclude",
                 )
                 draft_button = gr.Button("Draft", variant="primary", elem_id="draft-button")
+        questions = questions_view.build(ctx, request_box)  # the officer confirms the questions before drafting
     progress_note = gr.Markdown(elem_id="draft-progress")
 
     def read_upload(path: str | None) -> tuple[Any, str]:
@@ -145,7 +146,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
 
     def run_draft(
         text: str, ref: str, received_text: str, requester_name: str, engine_name: str, excluded: list[str] | None,
-        request: gr.Request,
+        split_state: dict | None, request: gr.Request,
     ):  # noqa: ANN202 - a generator of UI updates
         viewer = ctx.viewer(request)
         if not (text or "").strip():
@@ -153,7 +154,8 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
         if engine_name not in ctx.settings.officer_engines():
             raise gr.Error(f"The engine '{escape(str(engine_name))}' is not offered for drafting here.")
         try:
-            ctx.drafter.split(text)  # refuse a request with no questions before opening a case
+            # the questions the officer confirmed; a request with no question is refused before a case is opened
+            confirmed = questions_view.confirmed_split(ctx, text, split_state) if engine_name != "naive" else None
             doc_ids = [d["doc_id"] for d in ctx.index.documents()]
             case_id = ctx.store.create_case(
                 text,
@@ -164,6 +166,8 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                 created_by=viewer.username,
                 exclude=resolve_exclusions(excluded or [], doc_ids),
             )
+            if confirmed is not None:
+                ctx.store.confirm_split(case_id, confirmed, viewer.username)
         except ValueError as exc:  # RequestError, AccessDenied are ValueErrors too
             raise error(exc) from exc
         ctx.jobs.start(case_id, viewer.username)
@@ -178,7 +182,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
 
     draft_button.click(
         run_draft,
-        [request_box, reference, received, requester, engine, exclude],
+        [request_box, reference, received, requester, engine, exclude, questions["state"]],
         [case_state, progress_note, form],
         concurrency_limit=8,
     )
@@ -219,6 +223,7 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                 gr.Markdown(f"⚠️ Drafting of this case stopped before the end: {missing} question(s) have no draft yet.")
                 resume = gr.Button("Draft the remaining questions", elem_id="resume-button")
                 resume.click(follow_case, [case_state], [case_state, progress_note, form], concurrency_limit=8)
+        gr.HTML(questions_view.confirmed_note(ctx, case.id))
         choices = exemption_choices()
         known = {value for _, value in choices}
         for draft in case.drafts:

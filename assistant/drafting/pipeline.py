@@ -1,4 +1,4 @@
-"""The drafting pipeline: split a request, retrieve per question, draft with an engine, check, flag.
+"""The drafting pipeline: split a request, analyse and retrieve per question, draft with an engine, check, flag.
 
 The CLI, the app and the evals all call `Drafter`; none of them holds drafting logic of its own.
 """
@@ -11,11 +11,13 @@ from typing import Any, Iterator, Sequence
 from langchain_core.runnables import Runnable
 
 from assistant.citations import check_draft, make_citation, renumber, strip_markers
-from assistant.engines import EngineInput, EngineOutput
-from assistant.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
+from assistant.drafting.analysis import Analysis, analyse_question
+from assistant.drafting.checks import figure_periods_cited, unfit_figures
+from assistant.drafting.engines import EngineInput, EngineOutput
+from assistant.drafting.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
 from assistant.flags import review_flags
 from assistant.index import Index
-from assistant.models import Citation, Draft, Flag, Question, Status
+from assistant.models import Citation, Draft, Flag, Passage, Question, Status
 from assistant.requests import split_request
 from assistant.retrieval import retrieve
 from assistant.safety import passage_flags, screen_passages, without_instructions
@@ -47,11 +49,11 @@ class Drafter:
 
     @property
     def extractive_config(self) -> ExtractiveConfig:
-        return ExtractiveConfig(match_floor=self.settings.decision_match_floor)
+        return ExtractiveConfig(match_floor=self.settings.decision_match_floor, current_window_days=self.settings.current_window_days)
 
     def chat_model(self) -> Any:
         if self._chat_model is None:
-            from assistant.engines.llm import build_chat_model
+            from assistant.drafting.engines.llm import build_chat_model
 
             self._chat_model = build_chat_model(self.settings)
         return self._chat_model
@@ -64,17 +66,17 @@ class Drafter:
             if name == "extractive":
                 self._engines[name] = extractive_engine(self.embed, self.extractive_config)
             elif name == "llm":
-                from assistant.engines.llm import llm_engine
+                from assistant.drafting.engines.llm import llm_engine
 
                 self._engines[name] = llm_engine(self.settings, self.chat_model())
             else:
-                from assistant.engines.naive import naive_engine
+                from assistant.drafting.engines.naive import naive_engine
 
                 self._engines[name] = naive_engine()
         return self._engines[name]
 
     def _sources(self, passages: Sequence) -> str:
-        from assistant.engines.llm import format_sources
+        from assistant.drafting.engines.llm import format_sources
 
         return format_sources(list(passages[: self.settings.llm_max_passages]), self.settings.llm_passage_words)
 
@@ -86,22 +88,43 @@ class Drafter:
     def draft_question(
         self, question: Question, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
     ) -> Draft:
+        return self._draft_question(question, engine=engine, exclude=exclude, received=received)[0]
+
+    def _draft_question(
+        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None
+    ) -> tuple[Draft, EngineOutput]:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
         clean_context = [without_instructions(line)[0] for line in question.context]  # scope lines: data too
         query = replace(question, text=clean_text, parts=clean_parts, context=clean_context)
+        analysis = analyse_question(query, received)
         as_of = received if self.settings.only_earlier_decisions else None
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
+        if query.parts:
+            passages = self._part_passages(query, passages, exclude, as_of)
         passages, warnings = screen_passages(passages)
-        output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received))
-        draft = self._checked(question, output, passages, name, received)
+        output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis))
+        draft = self._checked(question, output, passages, name, received, analysis)
         draft.flags.extend(passage_flags(warnings))
         if removed:
             draft.flags.append(
                 Flag("instruction_ignored", f"The request contains text that reads like an instruction; it was treated as data: “{removed[0][:80]}”.")
             )
-        return draft
+        return draft, output
+
+    def _part_passages(self, query: Question, passages: list, exclude: Sequence[str], as_of: date | None) -> list:
+        """A sub-part gets its own evidence: passages retrieved for each part (with its question) are added."""
+        seen = {p.unit.id for p in passages}
+        out = list(passages)
+        per_part = self.settings.retrieval_k
+        for label, text in query.parts:
+            part = Question(query.number, f"{query.text}\n{text}".strip())
+            for p in retrieve(self.index, part, self.settings, exclude=exclude, k=per_part, as_of=as_of):
+                if p.unit.id not in seen:
+                    seen.add(p.unit.id)
+                    out.append(Passage(p.unit, p.score, len(out) + 1, p.method, p.similarity))
+        return out[: self.settings.retrieval_k * 3]
 
     def draft_request(
         self, text: str, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
@@ -111,8 +134,34 @@ class Drafter:
         if name == "naive":
             yield self._naive(text, exclude)
             return
+        answered: list[tuple[str, set[str]]] = []  # (question number, evidence keys) drafted so far
         for question in self.split(text):
-            yield self.draft_question(question, engine=name, exclude=exclude, received=received)
+            draft, output = self._draft_question(question, engine=name, exclude=exclude, received=received)
+            keys = set(output.evidence)
+            earlier = next((n for n, used in answered if keys and keys <= used), None)
+            if earlier is not None:
+                draft = self._see_earlier(draft, earlier)
+            elif keys:
+                answered.append((question.number, keys))
+            yield draft
+
+    @staticmethod
+    def _see_earlier(draft: Draft, number: str) -> Draft:
+        """The same evidence already answers an earlier question: refer to it rather than copy it again."""
+        answer = f"Please see the answer to question {number}."
+        flag = Flag(
+            "repeated_evidence",
+            f"The evidence drafted here already answers question {number}; check that this question asks for the same information.",
+        )
+        return replace(
+            draft,
+            answer=answer,
+            status=Status.NEEDS_REVIEW,
+            exemptions=[],
+            citations=[],
+            flags=[f for f in draft.flags if f.kind in ("instruction_ignored",)] + [flag],
+            status_reason=f"The same evidence answers question {number}; the officer confirms both ask for it.",
+        )
 
     def _naive(self, text: str, exclude: Sequence[str]) -> Draft:
         """No splitting, no floor, no checks: the whole request is one query."""
@@ -124,7 +173,13 @@ class Drafter:
         return Draft(Question("1", text.strip()), output.answer, Status.PROVIDED, [], citations, [], "naive", passages, output.reason)
 
     def _checked(
-        self, question: Question, output: EngineOutput, passages: list, engine: str, received: date | None
+        self,
+        question: Question,
+        output: EngineOutput,
+        passages: list,
+        engine: str,
+        received: date | None,
+        analysis: Analysis | None = None,
     ) -> Draft:
         result = check_draft(
             output.answer,
@@ -144,9 +199,23 @@ class Drafter:
             reason = f"{reason} {output.reason}".strip()
         if not answer:
             answer = "Note for the officer: every drafted sentence failed the source check, so nothing is proposed."
+        analysis = analysis or analyse_question(question, received)
+        figure_periods = figure_periods_cited(answer, citations, passages, analysis)
+        mismatched = unfit_figures(answer, passages, analysis, self.extractive_config.verdict) if engine == "llm" else []
         flags = result.flags + review_flags(
-            answer, citations, passages, received=received, stale_after_days=self.settings.stale_after_days
+            answer,
+            citations,
+            passages,
+            received=received,
+            stale_after_days=self.settings.stale_after_days,
+            figure_periods=figure_periods,
         )
+        flags += [Flag("figure_mismatch", message) for message in mismatched]
+        if mismatched and status is not Status.NEEDS_REVIEW:
+            status, exemptions = Status.NEEDS_REVIEW, []
+            reason = "A figure has no cited evidence of the measure and period asked."
+        if any(v == "other_period" for v in output.verdicts):
+            flags.append(Flag("other_period", f"The figures drafted are for another period than the one asked ({analysis.period.label if analysis.period else 'not stated'}): update them."))
         return Draft(
             question=question,
             answer=answer,
@@ -175,7 +244,7 @@ class Drafter:
         question = Question("chat", clean)
         passages, warnings = screen_passages(retrieve(self.index, question, self.settings, exclude=exclude))
         if name == "llm":
-            from assistant.engines.llm import draft_chain, parse_output
+            from assistant.drafting.engines.llm import draft_chain, parse_output
 
             raw = draft_chain(self.chat_model(), self.settings, "chat_user.md").invoke(
                 {"sources": self._sources(passages), "question": question.text}
@@ -190,7 +259,7 @@ class Drafter:
         """LLM engine only: apply an instruction ('shorten', 'use source 2 only'); the result is re-checked."""
         if not instruction.strip():
             raise ValueError("The instruction is empty.")
-        from assistant.engines.llm import draft_chain, parse_output
+        from assistant.drafting.engines.llm import draft_chain, parse_output
 
         raw = draft_chain(self.chat_model(), self.settings, "revise_user.md").invoke(
             {"sources": self._sources(draft.passages), "answer": draft.answer, "instruction": instruction}

@@ -15,7 +15,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.engines import EngineInput, EngineOutput
+from assistant.drafting.analysis import analyse_question
+from assistant.drafting.engines import EngineInput, EngineOutput
 from assistant.models import Passage, Status
 from assistant.prompts import prompt_text
 from assistant.safety import without_instructions
@@ -158,10 +159,12 @@ def llm_engine(settings: Settings, model: Any | None = None) -> Runnable:
                 reason="No sources retrieved.",
             )
         question, _ = without_instructions(inp.question.full_text)
+        analysis = inp.analysis or analyse_question(inp.question, inp.received)
         raw = chain.invoke(
             {
                 "sources": format_sources(inp.passages[: settings.llm_max_passages], settings.llm_passage_words),
                 "question": question,
+                "analysis": analysis.summary(),
             }
         )
         return parse_output(raw)

@@ -7,8 +7,8 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.engines import EngineInput, EngineOutput
-from assistant.engines.llm import format_sources
+from assistant.drafting.engines import EngineInput, EngineOutput
+from assistant.drafting.engines.llm import format_sources
 from assistant.models import Status
 from assistant.text import split_sentences
 

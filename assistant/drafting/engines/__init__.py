@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
+from assistant.drafting.analysis import Analysis
 from assistant.models import Passage, Question, Status
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -15,6 +16,7 @@ class EngineInput:
     question: Question
     passages: list[Passage]  # markers [n] refer to passages[n-1]
     received: date | None = None
+    analysis: Analysis | None = None  # what the question asks; the engine analyses it when absent
 
 
 @dataclass
@@ -24,3 +26,5 @@ class EngineOutput:
     exemptions: list[str] = field(default_factory=list)
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)  # per question and sub-part: answered, other_period, related, none
+    evidence: list[str] = field(default_factory=list)  # keys of the evidence items drafted as the answer

@@ -1,0 +1,317 @@
+"""Question analysis: what one question (or sub-part) asks, before any evidence is looked at.
+
+A pure function of the question text, the request's scope lines (context) and the date it was received: the
+answer type (count, money, rate, yes/no, copy of a document, list, description), the measure as stemmed terms,
+its qualifiers (group, age, direction: "boys", "aged 11 to 15", "outside the county", "brought by the council"),
+the period asked and the breakdown asked ("by year", "by age band"). Evidence is later scored against this.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from assistant.drafting.periods import Period, current, find_periods, join_range, periods_in, ranges
+
+ANSWER_TYPES = ("count", "money", "rate", "yes_no", "document", "list", "description")
+PERIOD_BOUND = ("count", "money", "rate")
+
+_TYPE_CUES: dict[str, re.Pattern] = {
+    "money": re.compile(
+        r"\bhow\s+much\b|£|\bcosts?\b|\bspen[dt]\b|\bspending\b|\bexpenditure\b|\bbudgets?\b|\bpaid\b|\bpayments?\b|\ballowances?\b|"
+        r"\bfees?\b|\bfunding\b|\bsalar(?:y|ies)\b|\boutturn\b|\bprice\b|\bcharges?\b",
+        re.I,
+    ),
+    "rate": re.compile(r"\bpercentage\b|\bproportion\b|\bper\s+cent\b|%|\bratio\b|\b(?:turnover|vacancy|conversion)\s+rates?\b", re.I),
+    "count": re.compile(r"\bhow\s+many\b|\bnumbers?\s+of\b|\bthe\s+number\b|\bcount\s+of\b|\bhow\s+often\b.*\bhave\b|\bfigures?\s+(?:for|on)\b", re.I),
+    "document": re.compile(r"\bcop(?:y|ies)\b|\bsend\s+me\b|\bprovide\s+(?:the|your|any)\s+(?:policy|strategy|protocol|procedure|report|guidance|minutes)\b", re.I),
+    "list": re.compile(r"^\s*(?:which|who|list|name)\b|\bnames?\s+of\b|\blist\s+of\b|\bwhich\s+(?:organisations|agencies|services|providers|schools)\b|\bmembership\b", re.I),
+    "yes_no": re.compile(r"^\s*(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should)\b", re.I),
+}
+
+# Abbreviations and their long forms read as one term, so "LAC" and "children in care" are the same measure.
+_LONG_FORMS = [
+    (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b", " lac "),
+    (r"\bchild\s+sexual\s+exploitation\b", " cse "),
+    (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
+    (r"\bunaccompanied\s+asylum[\s-]+seeking\s+(?:children|child|young\s+people|minors)\b", " uasc "),
+    (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
+    (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
+    (r"\bindependent\s+fostering\s+agenc(?:y|ies)\b", " ifa "),
+    (r"\belective(?:ly)?\s+home[\s-]+educat(?:ion|ed)\b|\bhome[\s-]+educated\b", " ehe "),
+    (r"\bmulti[\s-]+agency\s+safeguarding\s+hub\b", " mash "),
+    (r"\blocal\s+authority\s+designated\s+officer\b", " lado "),
+    (r"\bspecial\s+educational\s+needs(?:\s+and\s+disabilit(?:y|ies))?\b", " sendneeds "),
+    (r"\bsexual(?:ly)?\s+exploit\w*", " cse "),
+    (r"\bcriminal(?:ly)?\s+exploit\w*", " cce "),
+    (r"\bfamily\s+group\s+conferenc(?:e|es|ing)\b", " fgc "),
+    (r"\bchild(?:ren)?\s+missing\s+(?:from\s+)?education\b", " cme "),
+    (r"\bmulti[\s-]+agency\s+child\s+exploitation\b", " mace "),
+    (r"\bchild\s+exploitation\b", " exploitation "),
+    (r"\bchild\s+protection\s+plans?\b", " cpp "),
+    (r"\bsection\s+47\b|\bs\.?\s?47\b", " s47 "),
+    (r"\bsection\s+17\b|\bs\.?\s?17\b", " s17 "),
+    (r"\bsocial\s+workers?\b", " socialworker "),
+    (r"\bfoster(?:ing)?\s+carers?\b", " fostercarer "),
+    (r"\byoung\s+people\b|\byoung\s+persons?\b", " child "),
+    (r"\bhome\s+to\s+school\b", " schooltransport "),
+]
+# Abbreviations are matched case-sensitively: "SEND" is special educational needs, "send me" is not.
+_ACRONYMS = [
+    (r"\bLAC\b|\bCLA\b|\bCiC\b", " lac "), (r"\bCSE\b", " cse "), (r"\bCCE\b", " cce "), (r"\bUASC\b", " uasc "),
+    (r"\bEHC\s*Ps?\b|\bEHCNA\b|\bEHC\b", " ehcp "), (r"\bSGOs?\b", " sgo "), (r"\bIFAs?\b", " ifa "), (r"\bEHE\b", " ehe "),
+    (r"\bMASH\b", " mash "), (r"\bLADO\b", " lado "), (r"\bSEND?\b", " sendneeds "), (r"\bFGCs?\b", " fgc "), (r"\bCME\b", " cme "),
+    (r"\bMACE\b", " mace "), (r"\bCE\b", " exploitation "), (r"\bCPPs?\b", " cpp "),
+]
+_CANONICAL = frozenset(t.strip() for _, t in _ACRONYMS + _LONG_FORMS)
+_SYNONYMS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in _ACRONYMS] + [(re.compile(p, re.I), t) for p, t in _LONG_FORMS]
+
+# Words that frame a request rather than name what is counted.
+_FRAME = frozenset(
+    """a an and are as at be been being by for from had has have he her his i in into is it its of on or our per she so than
+    that the their them then there these they this those to was were which who will with would you your can could may might
+    also any all each other such only very more most some what when where how do does did please provide tell give let know
+    me my we us number numbers figure figures data information detail details total totals many much breakdown broken down
+    council councils council's authority authority's local lincolnshire lcc county year years yearly annual annually month months
+    financial academic calendar last past previous preceding current currently latest recent most since period date dates
+    time times separately split respectively relating related regarding about whether if yes no copy copies including include
+    includes included request requested foi freedom act held hold list name names which following above below latest
+    amount amounts possible possibly e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
+)
+
+# Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
+OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
+    (frozenset({"boy", "boys", "male", "males", "men"}), frozenset({"girl", "girls", "female", "females", "women"})),
+    (frozenset({"outside", "out", "beyond", "elsewhere"}), frozenset({"within", "inside", "in-area"})),
+    (frozenset({"by"}), frozenset({"against"})),
+    (frozenset({"average", "mean", "median", "typical"}), frozenset({"highest", "maximum", "lowest", "minimum", "total"})),
+    (frozenset({"weekly", "week"}), frozenset({"annual", "annually", "yearly", "monthly"})),
+    (frozenset({"own", "in-house", "inhouse", "internal"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
+    (frozenset({"permanent", "permanently"}), frozenset({"fixed-term", "temporary", "suspension", "suspensions", "interim"})),
+    (frozenset({"accepted", "agreed", "approved", "granted", "upheld"}), frozenset({"refused", "declined", "rejected", "dismissed"})),
+    (frozenset({"started", "began", "new", "starting", "opened"}), frozenset({"ended", "ceased", "closed", "leaving", "left"})),
+    (frozenset({"cse"}), frozenset({"cce"})),
+]
+# Groups narrower than "children": evidence about one of these does not answer a question about all children.
+GROUPS = frozenset(
+    "uasc lac boys girls male female disabled disability sendneeds ehcp sgo leavers leaver unaccompanied "
+    "adopted cpp s47 s17 ehe cme excluded ethnic ethnicity traveller asylum".split()
+)
+_AGE = re.compile(r"\baged?\s+(?:between\s+)?\d{1,2}\s*(?:to|-|–|and)\s*\d{1,2}\b|\b(?:under|over|aged)\s+\d{1,2}s?\b|\b\d{1,2}\s*(?:-|–|to)\s*\d{1,2}[\s-]+year[\s-]+olds?\b", re.I)
+_BREAKDOWN = [
+    ("year", re.compile(r"\b(?:by|each|per|every)\s+(?:financial\s+|academic\s+|calendar\s+)?year\b|\beach\s+of\s+the\b|\bannually\b|\byear\s+by\s+year\b|\bfor\s+each\b.*\byears?\b", re.I)),
+    ("age", re.compile(r"\bby\s+age\b|\bage\s+(?:band|group|range)s?\b", re.I)),
+    ("gender", re.compile(r"\bby\s+(?:gender|sex)\b", re.I)),
+    ("ethnicity", re.compile(r"\bby\s+ethnicity\b|\bethnic\s+(?:group|background)s?\b", re.I)),
+    ("month", re.compile(r"\b(?:by|each|per)\s+month\b|\bmonthly\b", re.I)),
+    ("area", re.compile(r"\bby\s+(?:area|district|locality|ward|region)\b", re.I)),
+]
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
+
+
+@lru_cache(maxsize=50_000)
+def normalise(text: str) -> str:
+    """Lower-case text with abbreviations and their long forms folded to one term."""
+    out = text
+    for pattern, term in _SYNONYMS:
+        out = pattern.sub(term, out)
+    return out.lower()
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: the Snowball stemmer the keyword index uses
+
+    return Stemmer.Stemmer("english")
+
+
+_IRREGULAR = {"children": "child", "people": "person", "women": "woman", "men": "man"}
+
+
+@lru_cache(maxsize=20_000)
+def stem(word: str) -> str:
+    word = word.strip("'-")
+    if word in _CANONICAL:
+        return word
+    return _IRREGULAR.get(word) or _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=50_000)
+def terms(text: str) -> tuple[str, ...]:
+    """Stemmed content words of a text, abbreviations folded, request framing and bare numbers left out."""
+    out = []
+    for w in _WORD.findall(normalise(text)):
+        if w in _FRAME or w.isdigit() or len(w) < 2 or re.fullmatch(r"\d+[/-]?\d*", w):
+            continue
+        out.append(stem(w))
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=50_000)
+def words_of(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(normalise(text)))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one question or sub-part asks."""
+
+    label: str
+    text: str
+    answer_type: str
+    answer_types: tuple[str, ...]
+    terms: tuple[str, ...]
+    qualifiers: tuple[str, ...]
+    groups: tuple[str, ...]
+    period: Period | None
+    period_explicit: bool
+    breakdown: tuple[str, ...]
+    parts: tuple["Analysis", ...] = field(default=())
+    context: str = ""  # the scope lines and, for a sub-part, its question
+
+    @property
+    def period_bound(self) -> bool:
+        """Figures hold for a period; a description of how something works does not."""
+        return self.answer_type in PERIOD_BOUND
+
+    def summary(self) -> str:
+        """One line for the officer and the LLM prompt: 'count of … for 2022/23, by year'."""
+        period = self.period.label if self.period else "no period stated"
+        bits = [f"answer type: {self.answer_type}", f"period asked: {period}"]
+        if self.qualifiers:
+            bits.append(f"qualifiers: {', '.join(self.qualifiers)}")
+        if self.breakdown:
+            bits.append(f"breakdown: by {', '.join(self.breakdown)}")
+        return "; ".join(bits)
+
+
+def answer_types(text: str) -> tuple[str, ...]:
+    """Every answer type the wording cues, the one cued earliest first (the main ask)."""
+    hits = []
+    for kind, pattern in _TYPE_CUES.items():
+        m = pattern.search(text)
+        if m:
+            hits.append((m.start(), ANSWER_TYPES.index(kind), kind))
+    hits.sort()
+    kinds = [k for _, _, k in hits]
+    if "yes_no" in kinds and len(kinds) > 1:
+        kinds.remove("yes_no")  # "Does the council … if so, please provide a copy / how many" asks for the latter
+        kinds.append("yes_no")
+    return tuple(kinds) or ("description",)
+
+
+def qualifiers_of(text: str) -> tuple[str, ...]:
+    """Ages, and words on one side of an opposite pair ('boys', 'outside', 'by the council')."""
+    found = [m.group(0).lower() for m in _AGE.finditer(text)]
+    ws = words_of(text)
+    for a, b in OPPOSITES:
+        for side in (a, b):
+            hit = sorted(ws & side)
+            if hit and not (ws & (b if side is a else a)):
+                found.extend(hit)
+    if re.search(r"\bagainst\s+the\s+council\b", text, re.I):
+        found.append("against")
+    elif re.search(r"\b(?:brought|made|lodged|issued)\s+by\s+the\s+council\b", text, re.I):
+        found.append("by")
+    else:
+        found = [q for q in found if q not in ("by", "against")]
+    return tuple(dict.fromkeys(found))
+
+
+def breakdown_of(text: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in _BREAKDOWN if pattern.search(text))
+
+
+def period_asked(text: str, context: str, received: date | None) -> tuple[Period | None, bool]:
+    """(period, stated): the period the question states, else its scope lines, else 'now' (received date)."""
+    for source in (text, context):
+        if not source:
+            continue
+        found = ranges(find_periods(source, received), source)
+        if found:
+            periods = [f.period for f in found]
+            relative = [p for p in periods if p.kind in ("rolling", "range")]
+            if relative:
+                return max(relative, key=lambda p: p.days), True
+            if len(periods) > 1:
+                return join_range(periods), True
+            return periods[0], True
+    return (current(received) if received else None), False
+
+
+def analyse(
+    text: str,
+    *,
+    context: str = "",
+    received: date | None = None,
+    label: str = "",
+    parts: list[tuple[str, str]] | None = None,
+    inherit: tuple[str, ...] = (),
+) -> Analysis:
+    """Analyse a question; its sub-parts are analysed with the main text and scope lines as their context."""
+    types = answer_types(text)
+    if inherit and types == ("description",) and inherit[0] in PERIOD_BOUND:
+        types = inherit  # "Please provide the number of: a) children at risk of CSE …"
+    period, explicit = period_asked(text, context, received)
+    sub = tuple(
+        analyse(part_text, context=f"{text}\n{context}".strip(), received=received, label=part_label, inherit=types)
+        for part_label, part_text in (parts or [])
+    )
+    groups = tuple(sorted(words_of(text) & GROUPS))
+    return Analysis(
+        label=label,
+        text=text,
+        answer_type=types[0],
+        answer_types=types,
+        terms=tuple(terms(measure_text(strip_periods(text, received)))),
+        qualifiers=qualifiers_of(text),
+        groups=groups,
+        period=period,
+        period_explicit=explicit,
+        breakdown=breakdown_of(f"{text}\n{context}"),
+        parts=sub,
+        context=context,
+    )
+
+
+_WIDENING = re.compile(
+    r"\([^)]*\)|\b(?:including|such\s+as|e\.g\.|for\s+example|for\s+instance|for\s+clarity|i\.e\.)\b[^.;?]*",
+    re.I,
+)
+
+
+def measure_text(text: str) -> str:
+    """The text without bracketed asides and 'including …' / 'e.g. …' clauses: they widen, they do not name the measure."""
+    return _WIDENING.sub(" ", text)
+
+
+def strip_periods(text: str, received: date | None) -> str:
+    """The text without its period phrases, so '2022/23' or 'the last 12 months' are not part of the measure."""
+    out = text
+    for f in sorted(find_periods(text, received), key=lambda f: -f.span[0]):
+        out = out[: f.span[0]] + " " + out[f.span[1]:]
+    return out
+
+
+def question_context(question: object) -> str:
+    """The scope lines the request splitter attached to a question ('for each of the years …'), if any."""
+    ctx = getattr(question, "context", "") or ""
+    if isinstance(ctx, (list, tuple)):
+        return "\n".join(str(c) for c in ctx)
+    return str(ctx)
+
+
+def analyse_question(question: object, received: date | None) -> Analysis:
+    """Analysis of a `Question` (number, text, parts, optional context)."""
+    text = getattr(question, "text", "") or ""
+    parts = list(getattr(question, "parts", []) or [])
+    if not text and parts:
+        text, parts = parts[0][1], parts[1:]
+    return analyse(text, context=question_context(question), received=received, label=str(getattr(question, "number", "")), parts=parts)
+
+
+def periods_stated(text: str, ref: date | None) -> list[Period]:
+    """Re-exported for evidence: the periods a sentence states."""
+    return periods_in(text, ref)

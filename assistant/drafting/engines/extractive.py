@@ -1,0 +1,251 @@
+"""The default engine, with no language model: draft each question and sub-part from the evidence items that fit
+what it asks (measure, group, period), verbatim and cited.
+
+It replaced whole-answer re-use (docs/decisions/0001-evidence-items-and-verdicts.md): the most similar past answer
+was often about another year, measure or group. Now each question is analysed, every retrieved passage is read as
+sentences, list items and table rows with their periods, and a verdict decides what is drafted:
+answered → the fitting items, each with its measure and period; other_period → the newest figures labelled with
+their period and a note to update them; related → only a note naming the nearest evidence and what differs;
+none → a note. Nothing is reworded beyond joining an item to its lead-in, headers or past question.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from langchain_core.runnables import Runnable, RunnableLambda
+from rapidfuzz import fuzz
+
+from assistant.drafting.analysis import Analysis, analyse_question
+from assistant.drafting.engines import Embed, EngineInput, EngineOutput
+from assistant.drafting.evidence import Scored, figure_of_type, score_items, when
+from assistant.drafting.periods import describe
+from assistant.drafting.verdicts import ANSWERED, NONE, OTHER_PERIOD, OTHER_PERIOD_REASON, RELATED, Verdict, VerdictConfig, decide
+from assistant.models import DocType, Passage, Status
+from assistant.safety import instruction_like
+from assistant.text import split_sentences
+
+POLICY_ONLY_NOTE = (
+    "Note for the officer: no past answer to this question was found; the policy passages below may help. "
+    "Confirm what is held before replying."
+)
+NO_EVIDENCE_NOTE = (
+    "Note for the officer: no past answer or policy passage in the corpus is close enough to draft this answer "
+    "from. Please check with the service whether the information is held before replying."
+)
+MOST_RECENT = "The most recent figures we hold in past replies are {period}:"
+UNDATED = "The figures we hold in past replies are undated; the period they are for must be confirmed:"
+
+
+@dataclass(frozen=True)
+class ExtractiveConfig:
+    match_floor: float = 0.60  # question-to-past-question likeness needed to treat a past answer as the same question
+    policy_floor: float = 0.6  # question-to-policy-sentence similarity needed to add that sentence
+    policy_passages: int = 3
+    max_policy_sentences: int = 2
+    recency_margin: float = 0.05  # among near-equal matches, the most recent answer wins
+    coverage_floor: float = 0.5
+    current_window_days: int = 365
+
+    @property
+    def verdict(self) -> VerdictConfig:
+        return VerdictConfig(
+            match_floor=self.match_floor,
+            coverage_floor=self.coverage_floor,
+            recency_margin=self.recency_margin,
+            current_window_days=self.current_window_days,
+        )
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(y * y for y in b)) or 1.0
+    return dot / (na * nb)
+
+
+def question_match_scores(question: str, passages: list[Passage], embed: Embed) -> dict[int, float]:
+    """How well each past question–answer pair (by passage position) matches the incoming question."""
+    return question_matches(question, passages, embed)[0]
+
+
+def question_matches(question: str, passages: list[Passage], embed: Embed) -> tuple[dict[int, float], dict[int, float]]:
+    """(match of each past question–answer pair, likeness of the past question alone) by passage position."""
+    candidates = [(i, p) for i, p in enumerate(passages) if p.unit.doc_type is DocType.DECISION and p.unit.question]
+    if not candidates:
+        return {}, {}
+    vectors = embed([question] + [p.unit.question for _, p in candidates])
+    q = vectors[0]
+    scores, same = {}, {}
+    for (i, p), v in zip(candidates, vectors[1:]):
+        lexical = fuzz.token_set_ratio(question.lower(), p.unit.question.lower()) / 100
+        same[i] = 0.8 * cosine(q, v) + 0.2 * lexical
+        # Half the past question's likeness, half the whole past answer's relevance (calibrated on the dev cases).
+        scores[i] = 0.5 * same[i] + 0.5 * p.similarity
+    return scores, same
+
+
+def is_statement(sentence: str) -> bool:
+    """A full sentence that can stand alone in a reply: not a list fragment, heading or instruction."""
+    return (
+        len(sentence.split()) >= 8
+        and sentence[:1].isupper()
+        and sentence.rstrip()[-1:] in ".!?"
+        and not instruction_like(sentence)
+    )
+
+
+def policy_sentences(question: str, passages: list[Passage], embed: Embed, cfg: ExtractiveConfig) -> list[tuple[int, str, float]]:
+    pool: list[tuple[int, str]] = []
+    policy = [(i, p) for i, p in enumerate(passages) if p.unit.doc_type is DocType.POLICY][: cfg.policy_passages]
+    for i, p in policy:
+        pool.extend((i, s) for s in split_sentences(p.unit.text) if is_statement(s))
+    if not pool:
+        return []
+    vectors = embed([question] + [s for _, s in pool])
+    scored = [(i, s, cosine(vectors[0], v)) for (i, s), v in zip(pool, vectors[1:])]
+    scored = [x for x in scored if x[2] >= cfg.policy_floor]
+    scored.sort(key=lambda x: -x[2])
+    return scored[: cfg.max_policy_sentences]
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+
+def _cite(text: str, marker: int) -> str:
+    sentences = [s for s in split_sentences(text) if not instruction_like(s)]
+    return " ".join(f"{s} [{marker}]" for s in sentences)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def render_item(s: Scored, analysis: Analysis, passages: list[Passage], shown: set[str] | None = None) -> str:
+    """An item as a cited draft line that carries its measure and period: a bare '0.' or '£214,201.04.' is
+    preceded by the past question it answered, and a figure whose sentence does not state its period gets it.
+    A list item or table row repeats its lead-in only when the lead-in sentence is not already in the draft."""
+    unit = passages[s.passage].unit
+    item = s.item
+    if shown is not None and item.context and item.context in shown:
+        item = replace(item, context="")
+    text = item.render()
+    marker = s.passage + 1
+    has_figure = any(figure_of_type(s.item.text, kind) for kind in ("count", "money", "rate"))
+    bare = item.kind == "sentence" and has_figure and len(re.findall(r"[A-Za-z]{3,}", text)) < 3
+    prefix = ""
+    if analysis.period_bound and figure_of_type(s.item.text, analysis.answer_type) and s.item.period_source not in ("stated", "lead_in"):
+        prefix = f"{_upper_first(describe(s.item.period))}: " if s.item.period else ""
+    if bare and unit.question:
+        return f"{_cite(unit.question.splitlines()[0], marker)} {prefix}{_cite(text, marker)}".strip()
+    if prefix:
+        return f"{prefix}{_cite(text, marker)}"
+    return _cite(text, marker)
+
+
+def _render_items(items: list[Scored], a: Analysis, passages: list[Passage]) -> list[str]:
+    shown: set[str] = set()
+    lines = []
+    for s in items:
+        line = render_item(s, a, passages, shown)
+        if s.item.kind == "sentence":
+            shown.add(s.item.text)
+        if line:
+            lines.append(line)
+    return lines
+
+
+def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[str]:
+    """Draft lines for one verdict; a note for a sub-part names the part, so no part is left silently."""
+    a = verdict.analysis
+    note = f"Note for the officer on ({label}):" if label else "Note for the officer:"
+    if verdict.kind == ANSWERED:
+        return _render_items(verdict.items, a, passages)
+    if verdict.kind == OTHER_PERIOD:
+        figures = [s for s in verdict.items if s.item.period]
+        newest = max((s.item.period for s in figures), key=lambda p: p.end, default=None)
+        found = describe(newest) if newest else "in an undated past reply"
+        asked = a.period.label if a.period else "the period asked"
+        heading = MOST_RECENT.format(period=("for " + found[3:]) if found.startswith("in ") else found) if newest else UNDATED
+        lines = [heading]
+        lines += _render_items(verdict.items, a, passages)
+        lines.append(f"{note} {OTHER_PERIOD_REASON} ({asked}); the figures above are {found}.")
+        return lines
+    if verdict.kind == RELATED and verdict.nearest:
+        s = verdict.nearest[0]
+        unit = passages[s.passage].unit
+        what = f"the answer to question {', '.join(unit.question_numbers)} of {when(unit)}" if unit.question_numbers else f"“{unit.title}”"
+        differs = "; ".join(verdict.differs) or "a different measure"
+        return [
+            f"{note} no past answer gives what is asked, so nothing is proposed. The nearest evidence is "
+            f"{what} (source {s.passage + 1}): “{s.item.render()[:200]}” — it differs: {differs}."
+        ]
+    return []
+
+
+def _label_lines(label: str, lines: list[str]) -> list[str]:
+    if not label or not lines:
+        return lines
+    return [f"({label})"] + lines
+
+
+def sections(analysis: Analysis) -> list[tuple[str, Analysis]]:
+    """The main question and each sub-part; with parts b, c … the main text is part (a)."""
+    if not analysis.parts:
+        return [("", analysis)]
+    first = analysis.parts[0].label
+    main_label = "a" if first == "b" else ""
+    return [(main_label, analysis)] + [(p.label, p) for p in analysis.parts]
+
+
+def asks_something(a: Analysis) -> bool:
+    """A question of its own, not only a lead-in to its sub-parts."""
+    return "?" in a.text or a.answer_type != "description"
+
+
+def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> EngineOutput:
+    analysis = inp.analysis or analyse_question(inp.question, inp.received)
+    passages = inp.passages
+    verdicts: list[tuple[str, Verdict]] = []
+    for label, a in sections(analysis):
+        if a is analysis and analysis.parts and not asks_something(analysis):
+            continue  # "For 2021/22, please provide:" only frames its sub-parts
+        query = a.text if a is analysis else f"{analysis.text}\n{a.text}"
+        scores, same = question_matches(query, passages, embed)
+        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict)))
+    lines: list[str] = []
+    for label, v in verdicts:
+        part_lines = render(v, passages, label)
+        if not part_lines and label:
+            part_lines = [f"Note for the officer on ({label}): no past answer or policy passage answers this part; please check with the service."]
+        lines += _label_lines(label, part_lines)
+    kinds = [v.kind for _, v in verdicts]
+    used = [s.key for _, v in verdicts if v.kind == ANSWERED for s in v.items]
+    if not verdicts:
+        return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="The question asks nothing that could be analysed.")
+    main = verdicts[0][1]
+    policy: list[str] = []
+    if not analysis.period_bound and main.kind in (ANSWERED, NONE):
+        policy = [f"{s} [{i + 1}]" for i, s, _ in policy_sentences(analysis.text, passages, embed, cfg)]
+    if all(k == NONE for k in kinds):
+        if policy:
+            return EngineOutput(
+                answer="\n".join([POLICY_ONLY_NOTE, *policy]),
+                status=Status.NEEDS_REVIEW,
+                reason="No past answer to this question: drafted from policy documents only, so the officer must confirm what is held.",
+                verdicts=kinds,
+            )
+        return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="No close past answer or policy passage.", verdicts=kinds)
+    lines += policy
+    if all(k == ANSWERED for k in kinds):
+        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used)
+    reasons = [f"({label}) {v.kind.replace('_', ' ')}: {v.reason}" if label else f"{v.kind.replace('_', ' ')}: {v.reason}" for label, v in verdicts if v.kind != ANSWERED]
+    if any(k == OTHER_PERIOD for k in kinds):
+        reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
+    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
+
+
+def extractive_engine(embed: Embed, cfg: ExtractiveConfig | None = None) -> Runnable:
+    config = cfg or ExtractiveConfig()
+    return RunnableLambda(lambda inp: draft_extractive(inp, embed, config), name="extractive")

@@ -1,0 +1,299 @@
+"""Evidence at the level a reply is written in: sentences, list items and table rows, each with its period.
+
+`items_from_answer` runs at ingest (the result is stored in the unit's metadata) and again for units indexed
+before it existed. A table row is read with its column headers, a list item with its lead-in sentence. Each item
+records the period it states, else the period its lead-in states, else the period its past question asked, else
+"as at the decision date"; an item from an undated decision is marked undated.
+
+`score_items` rates each item for fit to an analysed question: the measure terms it covers, qualifiers that
+conflict (the other side of an opposite pair, a narrower group), the answer type (a count question needs a count)
+and the period.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from datetime import date
+from typing import Sequence
+
+from assistant.drafting.analysis import GROUPS, OPPOSITES, Analysis, terms, words_of
+from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
+from assistant.models import DocType, Passage, Unit
+from assistant.text import split_sentences
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)]|\([a-z0-9]{1,3}\)|[a-z][.)])\s+")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
+_COUNT_FIGURE = re.compile(r"(?<![\d/£.,])\b(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?\b(?![/%]|\s*(?:years?|months?|weeks?|days?)\b)")
+_MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:m|k|million|bn)\b", re.I)
+_RATE = re.compile(r"\d\s?%|\bper\s+cent\b", re.I)
+_NONE_WORDS = re.compile(r"\b(?:none|nil|no\s+(?:child|children|one|young|cases?|referrals?|\w+\s+(?:were|was|have|has))|zero|not\s+held|not\s+recorded|not\s+available|do(?:es)?\s+not\s+(?:hold|record|collect)|unable\s+to)\b", re.I)
+_NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of evidence: verbatim `text` from a past answer or policy, its `context` and its period."""
+
+    kind: str  # sentence | list_item | row
+    text: str
+    context: str = ""
+    period: Period | None = None
+    period_source: str = "undated"  # stated | lead_in | question | decision | document | undated
+    index: int = 0
+
+    def render(self) -> str:
+        """The item as a draft sentence: a row with its headers, a list item after its lead-in."""
+        if self.kind == "row":  # text: "2022/23 — Strategy meetings: 2,296; Children: 1,934."
+            return f"{self.context.rstrip().rstrip(':').rstrip()} — {self.text}" if self.context else self.text
+        body = self.text.strip()
+        body = _LIST_ITEM.sub("", body) if self.kind == "list_item" else body
+        if self.kind == "list_item" and self.context:
+            lead = self.context.rstrip().rstrip(":").rstrip()
+            return f"{lead}: {body.rstrip('.;')}."
+        return body
+
+    def to_json(self) -> list:
+        return [self.kind, self.text, self.context, self.period.to_text() if self.period else "", self.period_source, self.index]
+
+    @staticmethod
+    def from_json(row: list) -> "Item":
+        kind, text, context, period, source, index = row
+        return Item(kind, text, context, Period.from_text(period) if period else None, source, int(index))
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _period_of(text: str, ref: date | None) -> Period | None:
+    found = periods_in(text, ref)
+    return found[0] if len(found) == 1 else (max(found, key=lambda p: p.days) if found else None)
+
+
+def items_from_answer(
+    answer: str, *, question: str = "", received: date | None = None, decided: date | None = None
+) -> list[Item]:
+    """Split a past answer into items and give each the period it states (see the module docstring)."""
+    ref = received or decided
+    asked = periods_in(question, ref) if question else []
+    question_period = (max(asked, key=lambda p: p.days) if len(asked) > 1 else asked[0]) if asked else None
+    fallback, fallback_source = (
+        (question_period, "question") if question_period else (current(decided), "decision") if decided else (None, "undated")
+    )
+    items: list[Item] = []
+    lead = ""
+    lead_period: Period | None = None
+    headers: list[str] = []
+    for line in answer.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            headers = [] if not stripped else headers
+            continue
+        if stripped.startswith("|"):
+            if _TABLE_SEP.match(stripped.strip("|").strip() or "-"):
+                continue
+            cells = _cells(stripped)
+            if not headers:
+                headers = cells
+                continue
+            period = _period_of(" ".join(cells[:1]), ref) or _period_of(" ".join(cells), ref)
+            pairs = [f"{h}: {c}" for h, c in zip(headers[1:], cells[1:]) if c]
+            row = f"{cells[0]}: {'; '.join(pairs)}."
+            items.append(_with_period(Item("row", row, lead, index=len(items)), period, lead_period, fallback, fallback_source))
+            continue
+        headers = []
+        if _LIST_ITEM.match(stripped) and lead:
+            period = _period_of(stripped, ref)
+            items.append(_with_period(Item("list_item", stripped, lead, index=len(items)), period, lead_period, fallback, fallback_source))
+            continue
+        line_period: Period | None = None  # "In 2022/23, 463 … were received. Of these, 121 …": the period carries on
+        for sentence in split_sentences(stripped):
+            period = _period_of(sentence, ref) or line_period
+            line_period = period
+            items.append(_with_period(Item("sentence", sentence, "", index=len(items)), period, lead_period, fallback, fallback_source))
+        if stripped.endswith(":"):
+            last = (split_sentences(stripped) or [stripped])[-1]
+            lead, lead_period = last, _period_of(stripped, ref)
+        else:
+            lead, lead_period = (stripped if _LIST_ITEM.match(stripped) is None else lead), None
+    return items
+
+
+def _with_period(item: Item, stated: Period | None, lead: Period | None, fallback: Period | None, source: str) -> Item:
+    if stated:
+        return replace(item, period=stated, period_source="stated")
+    if lead:
+        return replace(item, period=lead, period_source="lead_in")
+    return replace(item, period=fallback, period_source=source)
+
+
+def unit_items(unit: Unit) -> list[Item]:
+    """The unit's items: stored at ingest, else read now (units indexed before items were stored)."""
+    stored = unit.extra.get("evidence")
+    if isinstance(stored, str) and stored:
+        try:
+            return [Item.from_json(row) for row in json.loads(stored)]
+        except (ValueError, TypeError):
+            pass
+    if unit.doc_type is DocType.DECISION:
+        return items_from_answer(unit.answer or unit.text, question=unit.question, received=unit.received, decided=unit.decided)
+    published = unit.date
+    return [
+        Item("sentence", s, "", current(published) if published else None, "document" if published else "undated", i)
+        for i, s in enumerate(split_sentences(unit.text))
+    ]
+
+
+@lru_cache(maxsize=20_000)
+def _cached_items(unit_id: str, unit: Unit) -> tuple[Item, ...]:
+    return tuple(unit_items(unit))
+
+
+def items_of(unit: Unit) -> tuple[Item, ...]:
+    """`unit_items`, read once per unit (ids are content hashes, so a changed unit gets a new id)."""
+    return _cached_items(unit.id, unit)
+
+
+def items_json(items: Sequence[Item]) -> str:
+    return json.dumps([i.to_json() for i in items], ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------- fit
+
+
+@dataclass
+class Scored:
+    """An item of one passage with its fit to the analysed question."""
+
+    passage: int  # position in the passage list
+    item: Item
+    coverage: float  # share of the question's measure terms found in the item and its frame
+    own_coverage: float  # share found in the item and its lead-in only
+    conflicts: list[str]
+    extra_groups: list[str]
+    type_fit: bool
+    period_fit: bool | None  # None: the question is not period-bound
+    unit_match: float = 0.0  # question to the item's past question / passage (embedding and wording)
+    reverse_coverage: float = 1.0  # share of the past question's terms the question shares
+    unit_conflicts: tuple[str, ...] = ()  # qualifiers the whole past answer contradicts
+    same_question: float = 0.0  # likeness of the question to the past question alone
+
+    @property
+    def key(self) -> str:
+        return f"{self.unit_id}#{self.item.index}"
+
+    unit_id: str = ""
+
+
+def has_answer_type(text: str, answer_type: str) -> bool:
+    """A count question needs a count in the item (or a stated none/not held); money needs £; a rate needs %."""
+    if answer_type == "count":
+        return bool(_COUNT_FIGURE.search(text) or _NUMBER_WORDS.search(text) or _NONE_WORDS.search(text))
+    if answer_type == "money":
+        return bool(_MONEY.search(text) or _NONE_WORDS.search(text))
+    if answer_type == "rate":
+        return bool(_RATE.search(text) or _NONE_WORDS.search(text))
+    return True
+
+
+_REFERENCE_NUMBER = re.compile(
+    r"\b(?:answers?|questions?|section|s|level|part|paragraph|tier|stage|phase|appendix|annex|key\s+stage|schedule|article|regulation)\s*\(?\d+[a-z]?\)?",
+    re.I,
+)
+
+
+def figure_of_type(text: str, answer_type: str) -> bool:
+    """The item states a figure of the type asked (not only a year, a cross-reference or a none statement)."""
+    text = _REFERENCE_NUMBER.sub(" ", text)
+    if answer_type == "count":
+        return bool(_COUNT_FIGURE.search(text) or re.match(r"\s*(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", text, re.I))
+    if answer_type == "money":
+        return bool(_MONEY.search(text))
+    if answer_type == "rate":
+        return bool(_RATE.search(text))
+    return False
+
+
+def is_none_statement(text: str) -> bool:
+    return bool(_NONE_WORDS.search(text))
+
+
+def conflicts(question: Analysis, frame_words: set[str]) -> list[str]:
+    """Qualifiers of the question whose opposite, and not they, is what the evidence speaks of."""
+    asked = words_of(question.text)
+    out = []
+    for a, b in OPPOSITES:
+        for mine, other in ((a, b), (b, a)):
+            if asked & mine and not asked & other and frame_words & other and not frame_words & mine:
+                out.append(f"asks about {'/'.join(sorted(asked & mine))}, the evidence about {'/'.join(sorted(frame_words & other))}")
+    for age in (q for q in question.qualifiers if re.search(r"\d", q)):
+        nums = re.findall(r"\d{1,2}", age)
+        frame = " ".join(sorted(frame_words))
+        if not all(n in frame for n in nums):
+            out.append(f"asks about those {age}")
+    return out
+
+
+def score_items(
+    question: Analysis,
+    passages: Sequence[Passage],
+    unit_match: dict[int, float],
+    same_question: dict[int, float] | None = None,
+    *,
+    max_items: int = 400,
+) -> list[Scored]:
+    """Every item of every passage, scored for fit (no embeddings: see `add_similarity`)."""
+    wanted = set(question.terms)
+    asked_terms = set(terms(f"{question.text}\n{question.context}")) if question.context else set(terms(question.text))
+    out: list[Scored] = []
+    for i, p in enumerate(passages):
+        unit = p.unit
+        frame_text = f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.question}"
+        frame_terms = set(terms(frame_text))
+        frame_words = words_of(frame_text)
+        past = set(terms(unit.question)) if unit.question else set()
+        unit_items_ = items_of(unit)
+        unit_words = frame_words | words_of(" ".join(f"{i.context} {i.text}" for i in unit_items_))
+        unit_conflicts = tuple(conflicts(question, unit_words))
+        reverse = len(past & asked_terms) / len(past) if past else 1.0
+        for item in items_of(unit):
+            own = set(terms(f"{item.context}\n{item.text}"))
+            all_terms = own | frame_terms
+            cov = len(wanted & all_terms) / len(wanted) if wanted else 1.0
+            own_cov = len(wanted & own) / len(wanted) if wanted else 1.0
+            words = frame_words | words_of(f"{item.context} {item.text}")
+            extra = sorted((words_of(unit.question) & GROUPS) - set(question.groups) - words_of(question.text)) if unit.question else []
+            period_fit = None
+            if question.period_bound and question.period is not None:
+                period_fit = bool(item.period and within(item.period, question.period))
+            out.append(
+                Scored(
+                    passage=i,
+                    item=item,
+                    coverage=cov,
+                    own_coverage=own_cov,
+                    conflicts=conflicts(question, words),
+                    extra_groups=extra,
+                    type_fit=has_answer_type(item.text, question.answer_type),
+                    period_fit=period_fit,
+                    unit_match=unit_match.get(i, p.similarity),
+                    unit_id=unit.id,
+                    reverse_coverage=reverse,
+                    unit_conflicts=unit_conflicts,
+                    same_question=(same_question or {}).get(i, 0.0),
+                )
+            )
+            if len(out) >= max_items:
+                return out
+    return out
+
+
+def period_coverage(items: Sequence[Item], asked: Period) -> float:
+    return coverage([i.period for i in items if i.period], asked)
+
+
+def when(unit: Unit) -> str:
+    d = unit.date
+    return f"{d.day} {MONTHS[d.month - 1].title()} {d.year}" if d else "an undated reply"

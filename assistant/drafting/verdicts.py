@@ -1,0 +1,184 @@
+"""A verdict per question and sub-part, from scored evidence: answered, other_period, related or none.
+
+- answered: a past answer to the same measure and group, with items for the period asked;
+- other_period: the measure fits but no item states the period asked; the newest figures are shown with their
+  period and the officer updates them;
+- related: same topic, another measure or group; nothing is claimed, the officer's note lists what differs;
+- none: nothing close enough.
+The status follows from the verdict (`status_for`), never from copied wording alone: only an answered verdict
+lets the status rules read the drafted text (so `not_held` needs a past answer to the same measure).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.drafting.analysis import Analysis
+from assistant.drafting.evidence import Scored, figure_of_type, is_none_statement, period_coverage, when
+from assistant.drafting.periods import Period, describe, within
+from assistant.models import DocType, Passage, Status
+
+ANSWERED, OTHER_PERIOD, RELATED, NONE = "answered", "other_period", "related", "none"
+OTHER_PERIOD_REASON = "figures to update for the period asked"
+
+
+@dataclass(frozen=True)
+class VerdictConfig:
+    match_floor: float = 0.60  # question to past question/answer likeness needed to treat it as the same question
+    related_floor: float = 0.45  # likeness below which a passage is not even named as related
+    coverage_floor: float = 0.5  # share of the measure terms the evidence must cover
+    reverse_floor: float = 0.3  # share of the past question's terms the question must share (else another measure)
+    paraphrase_match: float = 0.75  # above this likeness the past question is a paraphrase: its own wording may differ
+    period_coverage: float = 0.75  # share of the period asked the chosen items must cover
+    recency_margin: float = 0.05  # among near-equal matches, the most recent reply wins
+    current_window_days: int = 365  # a question with no period asks for current figures: evidence this recent fits
+
+
+@dataclass
+class Verdict:
+    kind: str
+    analysis: Analysis
+    items: list[Scored] = field(default_factory=list)  # evidence to draft from, in order
+    nearest: list[Scored] = field(default_factory=list)  # for related / other_period: what was found
+    differs: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def passages_used(self) -> list[int]:
+        return list(dict.fromkeys(s.passage for s in self.items))
+
+
+def _unit_fit(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) -> tuple[bool, list[str]]:
+    """Does this passage answer the same measure and group? (what differs, when not)."""
+    if not scored:
+        return False, ["no text"]
+    best = max(scored, key=lambda s: s.coverage)
+    differs = list(scored[0].unit_conflicts)
+    if scored[0].extra_groups:
+        differs.append(f"the past question is about {', '.join(scored[0].extra_groups)}, which the question does not ask about")
+    if best.coverage < cfg.coverage_floor:
+        differs.append("it covers too little of what is asked")
+    elif scored[0].reverse_coverage < cfg.reverse_floor and scored[0].same_question < cfg.paraphrase_match:
+        differs.append("the past question asked about something else")
+    if analysis.period_bound and not any(s.type_fit for s in scored):
+        differs.append(f"gives no {analysis.answer_type} figure")
+    return not differs, differs
+
+
+def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) -> tuple[list[Scored], list[Scored]]:
+    """(items whose figures fit the period asked, items with figures for another period)."""
+    asked = analysis.period
+    tolerance = 45 if analysis.period_explicit else cfg.current_window_days
+    fit, other = [], []
+    for s in scored:
+        if not has_figure(s, analysis):
+            continue
+        if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance):
+            fit.append(s)
+        else:
+            other.append(s)
+    return fit, other
+
+
+def has_figure(s: Scored, analysis: Analysis) -> bool:
+    """A figure of the type asked (a count, an amount, a rate): these are bound to a period."""
+    return figure_of_type(s.item.text, analysis.answer_type)
+
+
+def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict:
+    by_passage: dict[int, list[Scored]] = {}
+    for s in scored:
+        by_passage.setdefault(s.passage, []).append(s)
+    decisions = [i for i in by_passage if passages[i].unit.doc_type is DocType.DECISION and passages[i].unit.question]
+    close = sorted((i for i in decisions if by_passage[i][0].unit_match >= cfg.match_floor), key=lambda i: -by_passage[i][0].unit_match)
+    fitting, near_miss = [], []
+    for i in close:
+        ok, differs = _unit_fit(analysis, by_passage[i], cfg)
+        (fitting if ok else near_miss).append((i, differs))
+    if not fitting:
+        related = near_miss or [
+            (i, ["a different question"]) for i in sorted(decisions, key=lambda i: -by_passage[i][0].unit_match)
+            if by_passage[i][0].unit_match >= cfg.related_floor
+        ][:1]
+        if related:
+            i, differs = related[0]
+            return Verdict(RELATED, analysis, nearest=_representative(by_passage[i], analysis), differs=differs, reason="; ".join(differs))
+        return Verdict(NONE, analysis, reason="No past answer to this question.")
+    best = by_passage[fitting[0][0]][0].unit_match
+    near = [i for i, _ in fitting if by_passage[i][0].unit_match >= best - cfg.recency_margin]
+    order = sorted(near, key=lambda i: -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0))
+    order += [i for i, _ in fitting if i not in order]
+    if not analysis.period_bound or analysis.period is None:
+        first = order[0]
+        return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
+    # Period-bound: items for the period asked, from the best replies first, one item per period.
+    chosen: list[Scored] = []
+    seen_periods: set[str] = set()
+    others: list[Scored] = []
+    for i in sorted(order, key=lambda i: -by_passage[i][0].unit_match):
+        fit, other = _period_items(analysis, by_passage[i], cfg)
+        others += other
+        for s in fit:
+            key = s.item.period.label if s.item.period else ""
+            if s.item.kind == "sentence" or key not in seen_periods:
+                chosen.append(s)
+        seen_periods |= {s.item.period.label for s in fit if s.item.period}
+        if chosen and period_coverage([s.item for s in chosen], analysis.period) >= 0.999:
+            break
+    if chosen and (not analysis.period_explicit or analysis.period.kind in ("point", "current")):
+        # A figure as at one date: the best reply's newest figures only, not a list gathered from several replies.
+        first = chosen[0].passage
+        dated = [s for s in chosen if s.passage == first]
+        top = max((s.item.period.end for s in dated if s.item.period), default=None)
+        chosen = [s for s in dated if s.item.period and s.item.period.end == top]
+    if chosen:
+        covered = period_coverage([s.item for s in chosen], analysis.period) if analysis.period_explicit else 1.0
+        first = chosen[0].passage
+        frame = [
+            s for s in by_passage[first]
+            if not has_figure(s, analysis) and s.item.kind == "sentence" and not s.item.text.rstrip().endswith(":")
+        ]  # lead-ins ("… at the end of each year:") are drafted with their list items
+        items = sorted(frame + [s for s in chosen if s.passage == first], key=lambda s: s.item.index)
+        items += [s for s in chosen if s.passage != first]
+        if covered >= cfg.period_coverage:
+            return Verdict(ANSWERED, analysis, items=items, reason=_reuse_reason(passages[first], by_passage[first][0].unit_match))
+        figures = [s for s in chosen if has_figure(s, analysis)]
+        return Verdict(OTHER_PERIOD, analysis, items=figures, nearest=figures, reason=f"{OTHER_PERIOD_REASON}: past replies cover only part of {analysis.period.label}")
+    if not others:
+        statements = [s for s in by_passage[order[0]] if is_none_statement(s.item.text)]
+        if statements:  # "not held / not recorded": true whatever the period, so the answer stands
+            first = order[0]
+            return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
+        return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
+    newest = _newest(others)
+    return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
+
+
+def _newest(items: list[Scored]) -> list[Scored]:
+    """The items of the most recent period found (the whole newest table row set when a year is broken down)."""
+    dated = [s for s in items if s.item.period]
+    if not dated:
+        first = items[0].passage
+        return [s for s in items if s.passage == first]
+    top = max(dated, key=lambda s: (s.item.period.end, s.unit_match))
+    return [s for s in dated if s.passage == top.passage and s.item.period.label == top.item.period.label]
+
+
+def _representative(scored: list[Scored], analysis: Analysis) -> list[Scored]:
+    ranked = sorted(scored, key=lambda s: -(s.own_coverage + (0.3 if s.type_fit else 0)))
+    return ranked[:2]
+
+
+def _reuse_reason(passage: Passage, match: float) -> str:
+    u = passage.unit
+    ref = f" (ref {u.reference})" if u.reference else ""
+    return f"Re-uses the answer to question {', '.join(u.question_numbers)} of {when(u)}{ref}, match {match:.2f}."
+
+
+def period_phrase(p: Period | None) -> str:
+    return describe(p) if p else "in an undated past reply"
+
+
+def status_for(kind: str) -> Status | None:
+    """The status a verdict forces; None lets the status rules read the drafted text (answered only)."""
+    return None if kind == ANSWERED else Status.NEEDS_REVIEW

@@ -1,0 +1,87 @@
+"""Cold start per embedding backend, with the real commands in new processes: what `make run` does (`foi ingest
+corpus/` into an empty data folder, then `python app.py` until the page answers) and `foi draft` of the seed request
+from a new process on that index.
+
+For the int8 backend the first ingest also builds the ONNX export (once per machine and model); a second ingest
+into another empty folder shows the cost with the export cached. Each backend has its own export cache folder, so
+the first run really is a first run.
+
+Run: .venv/bin/python benchmarks/bench_cold.py [--backends torch,onnx-int8] [--draft-runs 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as c  # noqa: E402
+from bench_app import start_app  # noqa: E402
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def command(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Wall seconds of `python -m assistant.cli ARGS` in a new process (as the `foi` script runs it)."""
+    started = time.perf_counter()
+    done = subprocess.run([c.PYTHON, "-m", "assistant.cli", *args], cwd=c.REPO, env={**os.environ, **env}, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"foi {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="torch,onnx-int8")
+    parser.add_argument("--draft-runs", type=int, default=2)
+    args = parser.parse_args()
+
+    c.print_machine()
+    rows: list[list[object]] = []
+    with c.temp_data_dir() as tmp:
+        corpus = c.corpus_snapshot(tmp)
+        request = tmp / "seed-request.txt"
+        request.write_text(c.seed_request(), encoding="utf-8")
+        for backend in [b for b in args.backends.split(",") if b]:
+            env = {"FOI_EMBEDDING_BACKEND": backend, "FOI_EMBEDDING_CACHE_DIR": str(tmp / f"models-{backend}")}
+            for run, label in ((1, "first (export built)" if backend == "onnx-int8" else "first"), (2, "again, new empty folder")):
+                data = tmp / f"{backend}-{run}"
+                before = load()
+                seconds, out = command(["ingest", str(corpus)], {**env, "FOI_DATA_DIR": str(data)})
+                rows.append([backend, f"`foi ingest corpus/` into an empty folder: {label}", seconds, "", f"{before} → {load()}"])
+            data = tmp / f"{backend}-1"
+            for run in range(1, args.draft_runs + 1):
+                before = load()
+                seconds, out = command(
+                    ["draft", str(request), "--received", "2025-05-14", "--format", "json"],
+                    {**env, "FOI_DATA_DIR": str(data)},
+                )
+                drafts = len(json.loads(out).get("drafts", json.loads(out).get("questions", []))) if out.strip().startswith("{") else "?"
+                rows.append([backend, f"`foi draft` seed request, new process, run {run} ({drafts} drafts)", seconds, "", f"{before} → {load()}"])
+            saved = dict(os.environ)
+            os.environ.update(env)
+            try:
+                before = load()
+                r = start_app(data, tmp / f"app-{backend}.log")
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            rows.append([backend, "`python app.py` (indexed folder) until the page answers HTTP 200", r["ready"], r["hwm_ready"], f"{before} → {load()}"])
+            rows.append([backend, "… until memory settles (model warm-up done)", r["settled"], r["hwm"], ""])
+            print(f"{backend}: done", file=sys.stderr, flush=True)
+
+    print(c.table(["backend", "measure", "seconds", "peak RSS MiB", "load avg 1/5/15 (before → after)"], rows))
+    print("`make run` = `foi ingest corpus/` then `python app.py`: add the two rows (the Makefile's set-up step is skipped once installed).")
+    print(f"Load average at the end (1/5/15 min): {load()}")
+
+
+if __name__ == "__main__":
+    main()

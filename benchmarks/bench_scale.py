@@ -1,0 +1,223 @@
+"""Scale run against a Chroma server: the index grows step by step (e.g. 100k → 300k → 1M units) and at each size
+the script prints build time, hybrid search p50/p95, BM25 (in memory and memory-mapped) and the memory of the
+server and of the client.
+
+The benchmark starts its own server, `chroma run --path DIR --port N --host 127.0.0.1`, on a free loopback port,
+and stops it at the end. Vectors are composed as in bench_retrieval.py (synthetic.py: the ~1,800 pool sentences
+are embedded with the configured backend, a unit's vector is the normalised sum of its sentences' vectors). Units
+are written through `Index.collection` / `Index.questions` exactly as ingest writes them; BM25 is rebuilt from the
+collection as ingest does. Each step prints its rows as soon as it is measured, so a run stopped early still
+leaves the curve so far.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 100000,300000,1000000] [--queries 100] [--backend onnx-int8]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as c  # noqa: E402
+import synthetic  # noqa: E402
+
+WARM_UP = 10
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(path: Path, port: int, log: Path) -> subprocess.Popen:
+    """`chroma run` on loopback; returns once the server answers its heartbeat."""
+    import urllib.request
+
+    exe = Path(sys.executable).with_name("chroma")
+    cmd = [str(exe) if exe.exists() else "chroma", "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"chroma run exited with {proc.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the Chroma server did not answer within 60 s")
+
+
+def upsert_range(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any, qrows: list[int], qvectors: Any, lo: int, hi: int) -> None:
+    """Units lo..hi and their past-question vectors, in the batches ingest uses."""
+    from assistant.index import unit_to_metadata
+
+    batch = 5000
+    for start in range(lo, hi, batch):
+        part = corpus.units[start : min(hi, start + batch)]
+        index.collection.upsert(
+            ids=[u.id for u in part],
+            embeddings=vectors[start : start + len(part)],
+            documents=[u.text for u in part],
+            metadatas=[unit_to_metadata(u) for u in part],
+        )
+    import bisect
+
+    first, last = bisect.bisect_left(qrows, lo), bisect.bisect_left(qrows, hi)
+    for start in range(first, last, batch):
+        rows = qrows[start : min(last, start + batch)]
+        part = [corpus.units[i] for i in rows]
+        index.questions.upsert(
+            ids=[u.id for u in part],
+            embeddings=qvectors[start : start + len(rows)],
+            metadatas=[{"doc_id": u.doc_id, "doc_type": u.doc_type.value} for u in part],
+        )
+
+
+def dir_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+
+
+def bm25_mmap(index: Any, queries: list[str]) -> tuple[dict[str, float], float, float]:
+    """Latency of BM25 loaded memory-mapped from the saved index, and the client RSS it adds."""
+    import bm25s
+
+    from assistant.index import KeywordIndex
+
+    before = c.proc_status_mb(os.getpid(), "VmRSS")
+    with c.Timer() as load:
+        retriever = bm25s.BM25.load(str(c.keyword_dir(index)), mmap=True)
+    keyword = KeywordIndex(index.keyword().ids, retriever, KeywordIndex._stemmer())
+    times = []
+    for q in queries:
+        start = time.perf_counter()
+        keyword.search(q, index.settings.candidate_k)
+        times.append(time.perf_counter() - start)
+    return c.summary_ms(times), load.seconds, c.proc_status_mb(os.getpid(), "VmRSS") - before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,300000,1000000", help="Comma-separated, growing unit counts.")
+    parser.add_argument("--queries", type=int, default=100, help="Timed hybrid searches per size.")
+    parser.add_argument("--backend", default="onnx-int8", choices=("torch", "onnx-int8"))
+    parser.add_argument("--threads", type=int, default=0, help="Embedding threads (ONNX Runtime / torch); 0: default.")
+    parser.add_argument("--seed", type=int, default=20250514)
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    if args.threads and args.backend == "torch":
+        c.apply_torch_threads(args.threads)
+
+    c.print_machine()
+    import numpy as np
+
+    from assistant.index import Index
+
+    all_queries = synthetic.queries(args.queries + WARM_UP)
+    warm, queries = all_queries[:WARM_UP], all_queries[WARM_UP:]
+    build_rows: list[list[object]] = []
+    search_rows: list[list[object]] = []
+    with c.temp_data_dir("foi-scale-") as tmp:
+        port = free_port()
+        server = start_server(tmp / "chroma-server", port, tmp / "chroma.log")
+        try:
+            settings = c.settings_for(
+                tmp / "client", chroma_host="127.0.0.1", chroma_port=port, embedding_backend=args.backend,
+                embedding_threads=args.threads,
+            )
+            index = Index(settings)
+            with c.Timer() as t:
+                corpus = synthetic.build(max(sizes), seed=args.seed)
+            print(f"{len(corpus.units)} synthetic units generated in {t.seconds:.0f} s", file=sys.stderr, flush=True)
+            with c.Timer() as t:
+                pool = np.asarray(index.embeddings.embed_uncached(corpus.pool), dtype=np.float32)
+                vectors = synthetic.composed_vectors(corpus, lambda _texts: pool)
+                qrows, qvectors = synthetic.question_vectors(corpus, pool)
+            print(f"composed vectors in {t.seconds:.0f} s (pool of {len(corpus.pool)} embedded)", file=sys.stderr, flush=True)
+            done, upsert_total = 0, 0.0
+            for size in sizes:
+                load_start = os.getloadavg()[0]
+                with c.Timer() as up:
+                    upsert_range(index, corpus, vectors, qrows, qvectors, done, size)
+                upsert_total += up.seconds
+                done = size
+                index._counts.clear()
+                with c.Timer() as bm:
+                    c.finish_direct_build(index)
+                for q in warm:
+                    c.forget_vectors(index)
+                    index.search(q)
+                times, cpu = [], []
+                for q in queries:
+                    c.forget_vectors(index)
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    index.search(q)
+                    times.append(time.perf_counter() - start)
+                    cpu.append(time.process_time() - start_cpu)
+                hybrid, hybrid_cpu = c.summary_ms(times), c.summary_ms(cpu)
+                keyword = index.keyword()
+                bm_times = []
+                for q in queries:
+                    start = time.perf_counter()
+                    keyword.search(q, settings.candidate_k)
+                    bm_times.append(time.perf_counter() - start)
+                bm_mem = c.summary_ms(bm_times)
+                bm_map, map_load, map_rss = bm25_mmap(index, queries)
+                load_end = os.getloadavg()[0]
+                build_rows.append(
+                    [
+                        size,
+                        up.seconds,
+                        upsert_total,
+                        bm.seconds,
+                        c.proc_status_mb(server.pid, "VmRSS"),
+                        c.proc_status_mb(server.pid, "VmHWM"),
+                        dir_mb(tmp / "chroma-server"),
+                        c.proc_status_mb(os.getpid(), "VmRSS"),
+                        c.proc_status_mb(os.getpid(), "VmHWM"),
+                        dir_mb(c.keyword_dir(index)),
+                        f"{load_start:.1f}→{load_end:.1f}",
+                    ]
+                )
+                search_rows.append(
+                    [size, hybrid["p50"], hybrid["p95"], hybrid_cpu["p50"], bm_mem["p50"], bm_mem["p95"], bm_map["p50"], bm_map["p95"], map_load, map_rss]
+                )
+                print(f"\n== {size:,} units ==", flush=True)
+                print(c.table(BUILD_HEADERS, build_rows[-1:]), flush=True)
+                print(c.table(SEARCH_HEADERS, search_rows[-1:]), flush=True)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            shutil.rmtree(tmp / "chroma-server", ignore_errors=True)
+
+    print(f"\nAll sizes ({args.backend} backend; composed vectors; Chroma server on loopback):")
+    print(c.table(BUILD_HEADERS, build_rows))
+    print()
+    print(c.table(SEARCH_HEADERS, search_rows))
+    print(f"\nLoad average at the end (1/5/15 min): {c.machine()['load average (1/5/15 min)']}")
+
+
+BUILD_HEADERS = [
+    "units", "upsert this step s", "upsert total s", "BM25 rebuild s", "server RSS MiB", "server peak MiB",
+    "server disk MiB", "client RSS MiB", "client peak MiB", "BM25 disk MiB", "load avg",
+]
+SEARCH_HEADERS = [
+    "units", "hybrid p50 ms", "hybrid p95 ms", "hybrid CPU p50 ms", "BM25 p50 ms", "BM25 p95 ms",
+    "BM25 mmap p50 ms", "BM25 mmap p95 ms", "mmap load s", "mmap RSS +MiB",
+]
+
+
+if __name__ == "__main__":
+    main()

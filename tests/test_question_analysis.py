@@ -1,0 +1,161 @@
+"""Question analysis and period extraction on real wordings (the seed request, eval cases, real FOI requests),
+and evidence items read from real corpus answers. Pure functions: no index, no model."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.documents import load_file
+from assistant.drafting.analysis import analyse, analyse_question, terms
+from assistant.drafting.evidence import items_from_answer, unit_items
+from assistant.drafting.periods import coverage, periods_in, split_year, within
+from assistant.models import Question
+from assistant.requests import split_request
+from assistant.settings import Settings
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+MAY_2025 = date(2025, 5, 14)
+
+
+def labels(text: str, ref: date | None = MAY_2025) -> list[tuple[str, str, str, str]]:
+    return [(p.label, p.kind, p.start.isoformat(), p.end.isoformat()) for p in periods_in(text, ref)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("In 2022/23, 463 CE Screening Tools were received.", [("2022/23", "financial_year", "2022-04-01", "2023-03-31")]),
+        ("How many children were referred in the last 12 months?", [("the 12 months to 14 May 2025", "rolling", "2024-05-15", "2025-05-14")]),
+        ("for each of the financial years 2018-19 to 2022-23", [("2018/19 to 2022/23", "range", "2018-04-01", "2023-03-31")]),
+        ("How many children were in care as at 13.05.2024?", [("at 13 May 2024", "point", "2024-05-13", "2024-05-13")]),
+        ("How many assessments were completed in May 2021?", [("May 2021", "month", "2021-05-01", "2021-05-31")]),
+        ("How many pupils were excluded in the academic year 2019/20?", [("2019/20", "academic_year", "2019-09-01", "2020-08-31")]),
+        ("At 31 August 2025 there were 1,606 households.", [("at 31 August 2025", "point", "2025-08-31", "2025-08-31")]),
+        ("in the 12 months to March 2024", [("the 12 months to March 2024", "rolling", "2023-04-01", "2024-03-31")]),
+        ("How many EHAs were completed in 2021?", [("2021", "calendar_year", "2021-01-01", "2021-12-31")]),
+        ("For each of the last six financial years, please provide", [("2019/20 to 2024/25", "range", "2019-04-01", "2025-03-31")]),
+        ("in each of the past five years", [("the 5 years to 14 May 2025", "rolling", "2020-05-15", "2025-05-14")]),
+        ("How many children are there now?", [("as at 14 May 2025", "current", "2025-05-14", "2025-05-14")]),
+        ("children aged 11 to 15 with a Section 47 enquiry", []),
+        ("described in answer 3 of our reply", []),
+    ],
+)
+def test_periods_on_real_wordings(text, expected):
+    assert labels(text) == expected
+
+
+def test_year_ending_and_since_are_resolved():
+    assert labels("in the year ending 31 March 2023")[0][:2] == ("2022/23", "financial_year")
+    assert labels("since 2018")[0] == ("since 2018", "range", "2018-01-01", "2025-05-14")
+
+
+def test_period_fit_same_label_range_and_point():
+    asked = periods_in("2018-19 to 2022-23", MAY_2025)[0]
+    assert within(split_year(2020), asked) and not within(split_year(2023), asked)
+    # Five yearly figures cover the range; three of them do not.
+    assert coverage([split_year(y) for y in range(2018, 2023)], asked) == pytest.approx(1.0, abs=0.01)
+    assert coverage([split_year(y) for y in range(2018, 2021)], asked) < 0.75
+    # "2022/23" asked and stated match whether the text meant a financial or an academic year.
+    assert within(split_year(2022, academic=True), split_year(2022))
+
+
+def seed_questions() -> list[Question]:
+    page = (CORPUS / "decisions" / "2025-12409004-child-exploitation.txt").read_text(encoding="utf-8")
+    return split_request(page.split("- Request\n-\n", 1)[1].split(" - Decision", 1)[0])
+
+
+def test_seed_request_analysis():
+    by_number = {q.number: analyse_question(q, MAY_2025) for q in seed_questions()}
+    assert by_number["1"].answer_type == "document" and "cse" in by_number["1"].terms
+    assert by_number["6"].answer_type == "list"
+    nine = by_number["9"]
+    assert nine.answer_type == "count" and nine.period.label == "the 12 months to 14 May 2025" and nine.period_explicit
+    # Sub-parts "a) Children identified as at risk of CSE" inherit the count asked by "Please provide the number of:".
+    assert [p.label for p in nine.parts] == ["a", "b", "c", "d"]
+    assert all(p.answer_type == "count" and p.period == nine.period for p in nine.parts)
+    # "(e.g. criminal exploitation, modern slavery …)" only gives examples: part c asks about other forms of exploitation.
+    assert "cse" in nine.parts[0].terms and "cse" not in nine.parts[2].terms and "exploitation" in nine.parts[2].terms
+    ten = by_number["10"]
+    assert ten.answer_type == "money" and ten.period.label == "2022/23 to 2024/25"
+    # "(including prevention and victim support)" widens the question; it does not name the measure.
+    assert set(ten.terms) == {"budget", "alloc", "exploitation", "work"}
+    seven = by_number["7"]
+    assert [p.label for p in seven.parts] == ["b", "c", "d"] and seven.parts[0].answer_type == "count"
+
+
+@pytest.mark.parametrize(
+    "text, answer_type, qualifiers, groups",
+    [
+        # Real wordings from requests to UK councils (WhatDoTheyKnow, council disclosure logs) and the eval cases.
+        ("How many Section 47 enquiries were started in 2022/23?", "count", (), ("s47",)),
+        ("How many boys aged 11 to 15 were made subject to a child protection plan?", "count", ("aged 11 to 15", "boys"), ("boys", "cpp")),
+        ("How many unaccompanied asylum seeking children are placed outside the county?", "count", ("outside",), ("uasc",)),
+        ("How many appeals were brought by the council against the tribunal's decisions?", "count", ("by",), ()),
+        ("What is the weekly fostering allowance for a child aged 11 to 15?", "money", ("aged 11 to 15", "weekly"), ()),
+        ("What percentage of EHC needs assessments were completed within 20 weeks?", "rate", (), ("ehcp",)),
+        ("Does the council have a standalone CSE strategy? If so, please provide a copy.", "document", (), ()),
+        ("Which organisations attend the MACE meetings?", "list", (), ()),
+        ("How does the council decide whether a child is at risk of exploitation?", "description", (), ()),
+    ],
+)
+def test_answer_type_and_qualifiers_on_real_wordings(text, answer_type, qualifiers, groups):
+    a = analyse(text, received=MAY_2025)
+    assert a.answer_type == answer_type
+    assert set(qualifiers) <= set(a.qualifiers)
+    assert set(groups) <= set(a.groups)
+
+
+def test_scope_lines_give_the_period_when_the_question_has_none():
+    a = analyse("How many foster carers were registered?", context="For each of the financial years 2018-19 to 2022-23:", received=MAY_2025)
+    assert a.period.label == "2018/19 to 2022/23" and a.period_explicit and "year" in a.breakdown
+    q = Question("1", "How many foster carers were registered?", [], ["For each of the financial years 2018-19 to 2022-23:"])
+    assert analyse_question(q, MAY_2025).period.label == "2018/19 to 2022/23"
+
+
+def test_abbreviations_and_long_forms_are_one_term():
+    assert set(terms("looked-after children placed in unregulated accommodation")) & set(terms("LAC in unregulated placements")) >= {"lac", "unregul"}
+    assert "sendneeds" not in terms("please send me a copy") and "sendneeds" in terms("pupils with SEND")
+
+
+# ---------------------------------------------------------------------------------------------- evidence items
+
+
+def units_of(name: str):
+    return load_file(CORPUS / "decisions" / name, Settings())
+
+
+def test_table_rows_are_read_with_their_headers_and_year():
+    [unit] = [u for u in units_of("2024-9123989-multi-agency-safeguarding-hub.md") if "5" in u.question_numbers]
+    rows = [i for i in unit_items(unit) if i.kind == "row"]
+    row = next(i for i in rows if i.period and i.period.label == "2022/23")
+    assert row.render().endswith("2022/23: Strategy meetings: 2,296; Children: 1,934.")
+    assert row.render().startswith("Strategy meetings held, and children who were the subject of a strategy meeting")
+    assert row.period_source == "stated" and len(rows) == 16
+
+
+def test_list_items_take_their_lead_in_and_stated_year():
+    [unit] = [u for u in units_of("2023-7510328-foster-carers-numbers.md") if "1" in u.question_numbers]
+    items = unit_items(unit)
+    item = next(i for i in items if i.kind == "list_item" and "2020/21" in i.text)
+    assert item.render() == "Registered foster carers at the end of each year: 2020/21: 276."
+    assert item.period.label == "2020/21" and item.period_source == "stated"
+
+
+def test_items_fall_back_to_the_question_period_then_the_decision_date_then_undated():
+    # "Of these, 121 …" carries on the period of the sentence before it.
+    items = items_from_answer("In 2022/23, 463 tools were received. Of these, 121 concerned CSE.", decided=date(2023, 6, 28))
+    assert [i.period.label for i in items] == ["2022/23", "2022/23"]
+    asked = items_from_answer("3,914 were completed.", question="How many EHAs were completed in 2021?", decided=date(2022, 3, 1))
+    assert (asked[0].period.label, asked[0].period_source) == ("2021", "question")
+    at_decision = items_from_answer("The council has 64 places.", decided=date(2024, 3, 19))
+    assert (at_decision[0].period.kind, at_decision[0].period_source) == ("current", "decision")
+    undated = items_from_answer("64.")
+    assert undated[0].period is None and undated[0].period_source == "undated"
+
+
+def test_items_are_stored_at_ingest_in_the_unit_metadata():
+    [unit] = [u for u in units_of("2023-7510328-foster-carers-numbers.md") if "1" in u.question_numbers]
+    assert unit.extra.get("evidence"), "items are computed once at ingest"
+    assert unit.extra.get("question_period") == ""  # "each year" names no year; the items state their own

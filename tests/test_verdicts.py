@@ -1,0 +1,153 @@
+"""Integration tests on the real index for each failure the evaluation names: the wrong year picked over the right
+one present in the corpus, a near-miss measure, a table row answer, a multi-part question, a later-dated source,
+and the same evidence copied into two questions. Real Chroma, real embeddings, the repository corpus."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.citations import strip_markers
+from assistant.drafting import Drafter
+from assistant.models import Question, Status
+
+FOSTER_2023 = "2023-7510328-foster-carers-numbers"
+AUTUMN_2023 = date(2023, 10, 20)
+
+
+def claim_lines(answer: str) -> str:
+    """The lines a requester would read as the answer (officer notes left out)."""
+    return "\n".join(line for line in strip_markers(answer).split("\n") if not line.lower().startswith("note for the officer"))
+
+
+def test_the_year_asked_is_answered_not_another_year(corpus_drafter):
+    """The 2023 reply lists six years of foster carer numbers: only the year asked is drafted, with its label."""
+    d = corpus_drafter.draft_question(
+        Question("1", "How many foster carers were registered with the council at the end of 2020/21?"), received=AUTUMN_2023
+    )
+    assert d.status is Status.PROVIDED, (d.answer, d.status_reason)
+    assert "2020/21: 276" in d.answer
+    for other in ("313", "290", "280", "268", "262"):  # 2017/18 … 2022/23
+        assert other not in claim_lines(d.answer)
+    assert FOSTER_2023 in {c.doc_id for c in d.citations}
+
+
+def test_a_year_the_corpus_does_not_hold_is_labelled_and_left_to_the_officer(corpus_drafter):
+    d = corpus_drafter.draft_question(
+        Question("1", "How many foster carers were registered with the council at the end of 2023/24?"), received=date(2024, 9, 2)
+    )
+    assert d.status is Status.NEEDS_REVIEW and "figures to update for the period asked" in d.status_reason.lower()
+    assert "The most recent figures we hold in past replies are for 2022/23:" in d.answer
+    assert "2022/23: 262" in d.answer and "313" not in d.answer
+    assert "other_period" in {f.kind for f in d.flags}
+
+
+def test_a_near_miss_group_is_not_drafted_as_the_answer(corpus_drafter):
+    """The corpus counts looked-after *boys* placed outside the area (258); a question about girls must not get it."""
+    d = corpus_drafter.draft_question(
+        Question("1", "How many of your looked-after girls were placed outside your area?"), received=date(2025, 11, 1)
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert "258" not in claim_lines(d.answer)
+    assert d.answer.startswith("Note for the officer")
+    boys = corpus_drafter.draft_question(
+        Question("1", "How many of your looked-after boys were placed outside your area?"), received=date(2025, 11, 1)
+    )
+    assert "258" in boys.answer
+
+
+def test_a_near_miss_direction_is_not_drafted_as_the_answer(corpus_drafter):
+    """'Within the area' (1 UASC) must not answer 'outside the area', and the reverse."""
+    outside = corpus_drafter.draft_question(
+        Question("1", "How many unaccompanied asylum seeking children in your care are placed outside the council's area?"),
+        received=date(2021, 12, 1),
+    )
+    assert "1 is placed within Lincolnshire" not in outside.answer
+
+
+def test_a_table_row_is_drafted_with_its_headers(corpus_drafter):
+    d = corpus_drafter.draft_question(
+        Question("1", "How many strategy meetings were held in 2021/22, and how many children were the subject of one?"),
+        received=date(2024, 4, 2),
+    )
+    assert d.status is Status.PROVIDED, (d.answer, d.status_reason)
+    assert "2021/22: Strategy meetings: 2,024; Children: 1,738." in d.answer
+    assert "2,296" not in d.answer and "1,092" not in d.answer
+
+
+def test_each_sub_part_gets_its_own_evidence(corpus_drafter):
+    q = Question(
+        "3",
+        "For 2021/22, please provide:",
+        [
+            ("a", "How many foster carers were registered at the end of the year?"),
+            ("b", "How many foster-care nights did the council pay for through independent fostering agencies?"),
+        ],
+    )
+    d = corpus_drafter.draft_question(q, received=AUTUMN_2023)
+    lines = d.answer.split("\n")
+    assert "(a)" in lines and "(b)" in lines
+    part_a = "\n".join(lines[lines.index("(a)"): lines.index("(b)")])
+    part_b = "\n".join(lines[lines.index("(b)"):])
+    assert "2021/22: 268." in part_a and "8,304" not in part_a
+    assert "2021/22: 129,310 / 121,006 / 8,304." in part_b and "268" not in part_b
+    assert d.status is Status.PROVIDED
+
+
+def test_a_source_dated_after_the_request_is_left_out_by_default(corpus_drafter, foi_settings):
+    question = Question("1", "How many foster carers were registered with the council at the end of 2020/21?")
+    early = date(2021, 6, 1)  # before the 2023 reply that holds the 2020/21 figure
+    d = corpus_drafter.draft_question(question, received=early)
+    assert FOSTER_2023 not in {p.unit.doc_id for p in d.passages}
+    assert "276" not in claim_lines(d.answer) and d.status is not Status.PROVIDED
+    later_allowed = Drafter(foi_settings.model_copy(update={"only_earlier_decisions": False}), corpus_drafter.index)
+    d2 = later_allowed.draft_question(question, received=early)
+    assert FOSTER_2023 in {p.unit.doc_id for p in d2.passages} and "276" in d2.answer
+
+
+def test_the_same_evidence_is_not_copied_into_two_questions(corpus_drafter):
+    request = (
+        "Dear FOI team,\n\n"
+        "1. How many foster carers were registered with the council at the end of 2020/21?\n"
+        "2. Please tell me the number of registered foster carers you had at the end of 2020/21.\n\n"
+        "Yours faithfully,\nA. Requester\n"
+    )
+    first, second = list(corpus_drafter.draft_request(request, received=AUTUMN_2023))
+    assert "276" in first.answer
+    assert second.answer == "Please see the answer to question 1."
+    assert second.status is Status.NEEDS_REVIEW and "repeated_evidence" in {f.kind for f in second.flags}
+
+
+def test_a_bare_figure_is_drafted_with_its_question_and_period(corpus_drafter):
+    """'£214,201.04.' on its own is no answer: it comes with the past question it answered and is flagged undated."""
+    d = corpus_drafter.draft_question(
+        Question("1", "What was the average annual cost in 2022/23 of a placement in a local authority children's home?"),
+        received=date(2024, 9, 2),
+    )
+    assert "£214,201.04" in d.answer
+    line = next(line for line in d.answer.split("\n") if "£214,201.04" in line)
+    assert "2022/23" in line and "children's home" in line.lower()
+    assert "undated_source" in {f.kind for f in d.flags}
+
+
+@pytest.mark.parametrize("question", ["How many electric vehicle charging points does the council's highways fleet have?"])
+def test_no_evidence_is_an_honest_note(corpus_drafter, question):
+    d = corpus_drafter.draft_question(Question("1", question), received=date(2025, 5, 14))
+    assert d.status is Status.NEEDS_REVIEW and d.answer.startswith("Note for the officer") and not d.citations
+
+
+def test_llm_style_figures_of_another_year_or_group_are_caught(corpus_index, corpus_drafter):
+    """Whatever the wording, a figure needs cited evidence of the measure and period asked (checks.unfit_figures)."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.checks import unfit_figures
+    from assistant.drafting.verdicts import VerdictConfig
+
+    [foster] = [u for u in corpus_index.units().values() if u.doc_id == FOSTER_2023 and "1" in u.question_numbers]
+    from assistant.models import Passage
+
+    passages = [Passage(foster, 1.0, 1, similarity=0.9)]
+    asked_2023_24 = analyse("How many foster carers were registered at the end of 2023/24?", received=date(2024, 9, 2))
+    asked_2022_23 = analyse("How many foster carers were registered at the end of 2022/23?", received=date(2024, 9, 2))
+    reworded = "The council had 262 registered foster carers. [1]"
+    assert unfit_figures(reworded, passages, asked_2023_24, VerdictConfig())  # 262 is the 2022/23 figure
+    assert not unfit_figures(reworded, passages, asked_2022_23, VerdictConfig())
