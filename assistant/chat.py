@@ -4,16 +4,16 @@ no past reply can be re-used whole.
 The drafting engines answer a *request*: they re-use a past answer only when a past question matches. An officer's
 chat question ("How does the MACE process work?", "what did we say about MACE meetings last year?") rarely reads
 like a past question, so when the drafter finds nothing to re-use, the chat quotes the retrieved passages'
-sentences closest to the question instead, each cited and checked like any draft. "Last year", "this year" and
-"in 2024" put passages dated in that period first.
+sentences closest to the question instead, each cited and checked like any draft. A period in the question ("last
+year", "in 2024"), read by drafting's period analysis, puts passages dated in it first.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, Sequence
 
 from assistant.citations import check_draft, renumber
+from assistant.drafting.periods import periods_in
 from assistant.drafting.engines.extractive import cosine, is_statement
 from assistant.models import Question
 from assistant.retrieval import retrieve
@@ -27,19 +27,15 @@ MAX_PASSAGES = 6
 
 
 def asked_period(message: str, today: date | None = None) -> tuple[date, date] | None:
-    """The calendar year a question is about: 'last year', 'this year' or a year named ('in 2024')."""
-    today = today or date.today()
-    text = message.lower()
-    if re.search(r"\blast\s+year\b|\bprevious\s+year\b", text):
-        year = today.year - 1
-    elif re.search(r"\bthis\s+year\b", text):
-        year = today.year
-    else:
-        named = re.search(r"\b(?:in|during|for)\s+((?:19|20)\d\d)\b", text)
-        if not named:
-            return None
-        year = int(named.group(1))
-    return date(year, 1, 1), date(year, 12, 31)
+    """The span a question is about, read by drafting's period analysis ('last year' is the year to today, '2023'
+    the calendar year); 'this year' (as at today) counts from 1 January."""
+    found = periods_in(message, today or date.today())
+    if not found:
+        return None
+    period = found[0]
+    if period.kind in ("current", "point"):
+        return date(period.end.year, 1, 1), period.end
+    return period.start, period.end
 
 
 def in_period(when: date | None, period: tuple[date, date]) -> bool:
@@ -95,5 +91,5 @@ def answer(drafter: Any, message: str, *, exclude: Sequence[str] = (), engine: s
         return result
     body, citations, _ = renumber(checked.answer, checked.citations, list(passages))
     if period is not None and not any(in_period(p.unit.date, period) for p in passages[:MAX_PASSAGES]):
-        body = f"Nothing found dated {period[0].year}; the closest passages from other years:\n{body}"
+        body = f"Nothing found dated {period[0]:%d %B %Y} to {period[1]:%d %B %Y}; the closest passages from other dates:\n{body}"
     return type(result)(body, citations, checked.flags)

@@ -320,18 +320,18 @@ def test_repeated_failed_sign_ins_from_one_address_are_stopped(tmp_path):
     assert codes[:5] == [400] * 5 and codes[5:] == [429, 429]
 
 
-def test_asked_period_reads_last_year_this_year_and_a_named_year():
+def test_chat_reads_last_year_this_year_and_a_named_year_with_the_drafting_period_analysis():
     from assistant.chat import asked_period
 
-    assert asked_period("what did we say about MACE meetings last year?", date(2026, 3, 1)) == (date(2025, 1, 1), date(2025, 12, 31))
-    assert asked_period("spending this year", date(2026, 3, 1)) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert asked_period("what did we say about MACE meetings last year?", date(2026, 3, 1)) == (date(2025, 3, 2), date(2026, 3, 1))
+    assert asked_period("spending this year", date(2026, 3, 1)) == (date(2026, 1, 1), date(2026, 3, 1))
     assert asked_period("How many in 2023?", date(2026, 3, 1)) == (date(2023, 1, 1), date(2023, 12, 31))
     assert asked_period("How does the MACE process work?", date(2026, 3, 1)) is None
 
 
 @pytest.mark.slow
 def test_chat_answers_its_own_examples_from_the_corpus(corpus_drafter):
-    """The Chat tab's examples: answered with checked citations, 'last year' read as the previous calendar year."""
+    """The Chat tab's examples: answered with checked citations, 'last year' read as a period (the year to today)."""
     from assistant import chat
 
     how = chat.answer(corpus_drafter, "How does the MACE process work?")
