@@ -123,7 +123,7 @@ def test_malformed_returns_are_refused_with_a_reason_and_nothing_is_stored(tmp_p
     elif data == "headerless":
         data = xlsx_bytes([(3120400,), (58.0,)])
     store = CaseStore(tmp_path / "cases.db")
-    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3))
+    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
     with pytest.raises(ReadError, match=message):
         ret = read_return_file(name, data, area=AREA, received=ON)
         store.add_service_return(case_id, area=ret.area, received=ret.received, text=ret.text, items=ret.items, user="amy")
@@ -132,7 +132,7 @@ def test_malformed_returns_are_refused_with_a_reason_and_nothing_is_stored(tmp_p
 
 def test_return_is_stored_with_the_case_and_becomes_citable_passages(tmp_path):
     store = CaseStore(tmp_path / "cases.db")
-    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3))
+    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
     ret = read_return_file("return.xlsx", xlsx_bytes(), area=AREA, received=ON)
     with pytest.raises(ValueError, match="Sign in"):
         store.add_service_return(case_id, area=ret.area, received=ret.received, text=ret.text, items=ret.items, user="")
