@@ -96,6 +96,35 @@ MIGRATIONS: list[str] = [
         version INTEGER NOT NULL DEFAULT 1
     );
     """,
+    # 4: requests sent to a service area for figures, and what the service returned (kept with the case only)
+    """
+    CREATE TABLE service_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        area TEXT NOT NULL,
+        recipient TEXT NOT NULL DEFAULT '',
+        questions_json TEXT NOT NULL,
+        sent_on TEXT NOT NULL,
+        due TEXT NOT NULL,
+        sent_by TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        answered_at TEXT
+    );
+    CREATE TABLE service_returns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        request_id INTEGER REFERENCES service_requests(id) ON DELETE SET NULL,
+        area TEXT NOT NULL,
+        received TEXT NOT NULL,
+        source_name TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        items_json TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX service_requests_by_case ON service_requests(case_id);
+    CREATE INDEX service_returns_by_case ON service_returns(case_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -201,6 +230,46 @@ class CaseSummary:
     overdue: bool
     status: str
     created_by: str
+
+
+@dataclass(frozen=True)
+class SentServiceRequest:
+    """A request for figures sent to a service area: to whom, when, by when, and whether it was answered."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    area: str
+    recipient: str
+    questions: list[dict[str, Any]]
+    sent_on: date
+    due: date
+    sent_by: str
+    sent_at: str
+    answered_at: str | None = None
+
+    @property
+    def numbers(self) -> list[str]:
+        return [str(q.get("number", "")) for q in self.questions]
+
+    def overdue(self, today: date | None = None) -> bool:
+        return self.answered_at is None and (today or date.today()) > self.due
+
+
+@dataclass(frozen=True)
+class StoredServiceReturn:
+    """What a service returned for one case: its text and its citable items (table rows with their headers)."""
+
+    id: int
+    case_id: int
+    request_id: int | None
+    area: str
+    received: date
+    source_name: str
+    text: str
+    items: list[str]
+    added_by: str
+    added_at: str
 
 
 def case_status(states: Sequence[str]) -> str:
@@ -613,6 +682,128 @@ class CaseStore:
     def update_exemptions(self, case_id: int, number: str, exemptions: Sequence[str], user: str) -> bool:
         cleaned = list(dict.fromkeys(e.strip() for e in exemptions if e and e.strip()))
         return self._edit_field(case_id, number, "exemptions_json", _dumps(cleaned), ", ".join(cleaned), user)
+
+    # -- service requests and returns --------------------------------------------------------------
+    def _service_actor(self, user: str) -> str:
+        """Asking a service and recording its return are an officer's acts: checked here, not only in screens."""
+        require = getattr(self, "_require", None)  # the store's role check, where roles are configured
+        if require is not None:
+            require(user, "open")
+        elif not (user or "").strip():
+            raise ValueError("Sign in to send or record a service request: the case records who did it.")
+        return user.strip()
+
+    def record_service_request(
+        self,
+        case_id: int,
+        *,
+        area: str,
+        questions: Sequence[dict[str, Any]],
+        sent_on: date | str,
+        due: date | str,
+        user: str,
+        recipient: str = "",
+    ) -> int:
+        """Record that the questions were sent to a service area (and to whom); returns the request's id."""
+        actor = self._service_actor(user)
+        if not (area or "").strip():
+            raise ValueError("Choose the service area the request goes to.")
+        if not questions:
+            raise ValueError("The service request has no questions.")
+        sent, due_date = as_date(sent_on, "date sent"), as_date(due, "due date")
+        if sent is None or due_date is None or due_date < sent:
+            raise ValueError("The service's due date must be on or after the date the request is sent.")
+        with self._write() as conn:
+            self._require_case(case_id, conn)
+            cur = conn.execute(
+                "INSERT INTO service_requests (case_id, area, recipient, questions_json, sent_on, due, sent_by, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_id, area.strip(), recipient.strip(), _dumps([_json_safe(q) for q in questions]),
+                 sent.isoformat(), due_date.isoformat(), actor, now_iso()),
+            )
+            request_id = int(cur.lastrowid)
+            numbers = ", ".join(str(q.get("number", "")) for q in questions)
+            self._log(conn, case_id, "", "service_request_sent", None,
+                      f"Questions {numbers} sent to {area.strip()}{f' ({recipient.strip()})' if recipient.strip() else ''}, due {due_date:%d %B %Y}", actor)
+        return request_id
+
+    def service_requests(self, case_id: int | None = None) -> list[SentServiceRequest]:
+        """The service requests of one case (or of every case), oldest first."""
+        sql = ("SELECT s.*, c.reference FROM service_requests s JOIN cases c ON c.id = s.case_id"
+               + (" WHERE s.case_id = ?" if case_id is not None else "") + " ORDER BY s.id")
+        with self._connect() as conn:
+            rows = conn.execute(sql, (case_id,) if case_id is not None else ()).fetchall()
+        return [
+            SentServiceRequest(
+                id=r["id"], case_id=r["case_id"], case_reference=r["reference"], area=r["area"], recipient=r["recipient"],
+                questions=json.loads(r["questions_json"]), sent_on=date.fromisoformat(r["sent_on"]),
+                due=date.fromisoformat(r["due"]), sent_by=r["sent_by"], sent_at=r["sent_at"], answered_at=r["answered_at"],
+            )
+            for r in rows
+        ]
+
+    def outstanding_service_requests(self) -> list[SentServiceRequest]:
+        """Requests not yet answered by their service, across every case, the earliest due first (for chasing)."""
+        return sorted((r for r in self.service_requests() if r.answered_at is None), key=lambda r: (r.due, r.id))
+
+    def add_service_return(
+        self,
+        case_id: int,
+        *,
+        area: str,
+        received: date | str,
+        text: str,
+        items: Sequence[str],
+        user: str,
+        source_name: str = "",
+        request_id: int | None = None,
+    ) -> int:
+        """Keep what a service returned with the case (never in the shared corpus); answers its request."""
+        actor = self._service_actor(user)
+        if not (area or "").strip():
+            raise ValueError("Say which service area the return is from.")
+        when = as_date(received, "date of the return")
+        if when is None:
+            raise ValueError("Give the date the service returned the figures.")
+        cleaned = [i for i in (x.strip() for x in items) if i]
+        if not cleaned or not (text or "").strip():
+            raise ValueError("The return has no text to use.")
+        with self._write() as conn:
+            self._require_case(case_id, conn)
+            if request_id is not None:
+                row = conn.execute("SELECT case_id FROM service_requests WHERE id = ?", (int(request_id),)).fetchone()
+                if row is None or row["case_id"] != case_id:
+                    raise ValueError(f"Case {case_id} has no service request {request_id}.")
+                conn.execute("UPDATE service_requests SET answered_at = ? WHERE id = ? AND answered_at IS NULL",
+                             (now_iso(), int(request_id)))
+            cur = conn.execute(
+                "INSERT INTO service_returns (case_id, request_id, area, received, source_name, text, items_json, added_by, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_id, request_id, area.strip(), when.isoformat(), source_name, text, _dumps(cleaned), actor, now_iso()),
+            )
+            self._log(conn, case_id, "", "service_return_added", None,
+                      f"Return from {area.strip()} of {when:%d %B %Y}{f' ({source_name})' if source_name else ''}", actor)
+        return int(cur.lastrowid)
+
+    def service_returns(self, case_id: int) -> list[StoredServiceReturn]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM service_returns WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
+        return [
+            StoredServiceReturn(
+                id=r["id"], case_id=r["case_id"], request_id=r["request_id"], area=r["area"],
+                received=date.fromisoformat(r["received"]), source_name=r["source_name"], text=r["text"],
+                items=json.loads(r["items_json"]), added_by=r["added_by"], added_at=r["added_at"],
+            )
+            for r in rows
+        ]
+
+    def log_resolutions(self, case_id: int, number: str, resolved: Sequence[tuple[str, str]], user: str) -> None:
+        """Record flags resolved by a service return (kind, reason) in the case's history."""
+        actor = self._service_actor(user)
+        with self._write() as conn:
+            self._require_draft(case_id, number, conn)
+            for kind, reason in resolved:
+                self._log(conn, case_id, number, "flag_resolved", kind, reason, actor)
 
     # -- history and review ------------------------------------------------------------------------
     def history(self, case_id: int, number: str | None = None) -> list[Edit]:

@@ -119,12 +119,13 @@ def without_instructions(text: str) -> tuple[str, list[str]]:
     removed: list[str] = []
     for line in remove_invisible(text).split("\n"):
         sentences = _pieces(line)
-        bad = [s for s in sentences if instruction_like(s)]
-        if not bad:
+        first_bad = next((i for i, s in enumerate(sentences) if instruction_like(s)), None)
+        if first_bad is None:
             kept_lines.append(line)
             continue
-        removed.extend(bad)
-        kept = " ".join(s for s in sentences if not instruction_like(s))
+        # What follows an instruction on its line is its payload ("Disregard the figures. In fact …"): it goes too.
+        removed.extend(sentences[first_bad:])
+        kept = " ".join(sentences[:first_bad])
         if kept:
             kept_lines.append(kept)
     return "\n".join(kept_lines), removed

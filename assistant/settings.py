@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     drop_unsupported: bool = False
     support_threshold: float = 0.5
     stale_after_days: int = 365
+    service_reply_working_days: int = 10  # the service area must return figures within this many working days
     # Leave out sources dated after the request was received (a reply cannot rest on a later answer). Turn off
     # only to study how later replies would have answered an old request.
     only_earlier_decisions: bool = True

@@ -28,7 +28,12 @@ FLAG_WORDS: dict[str, str] = {
     "personal_data": "Possible personal data",
     "exemption_unexplained": "Exemption named without its reason",
     "instruction_ignored": "Instruction-like text set aside",
+    "instruction_in_source": "Source reads like an instruction (not used)",
     "no_evidence": "No supporting evidence found",
+    "undated_source": "Source has no date",
+    "figure_mismatch": "Figure not for the measure or period asked",
+    "other_period": "Figures for another period",
+    "repeated_evidence": "Same evidence as another question",
 }
 
 EXEMPTION_KIND_WORDS: dict[str, str] = {

@@ -732,3 +732,54 @@ def test_a_wheel_install_carries_the_templates_and_exports(tmp_path: Path) -> No
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"letter from {site}/assistant/prompt_files/letter" in result.stdout
+
+
+def test_every_flag_the_pipeline_raises_has_plain_words() -> None:
+    from assistant.wording import FLAG_WORDS
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "assistant").rglob("*.py"))
+    kinds = set(re.findall(r"Flag\(\s*\"([a-z_]+)\"", source))
+    assert len(kinds) >= 8
+    assert kinds <= set(FLAG_WORDS), f"flag kinds without plain words in assistant/wording.py: {kinds - set(FLAG_WORDS)}"
+
+
+def test_internal_notes_inside_an_answer_never_reach_the_requester(ctx: LetterContext) -> None:
+    """The drafter's per-part notes (nearest evidence, figures to update) stay in the reviewer pack."""
+    audits = Draft(
+        Question("7", "Does the council audit exploitation cases?", [("b", "How many?"), ("c", "Findings?")]),
+        "(a)\nThe council takes part in the LSCP audits programme. [1]\n(b)\nNote for the officer on (b): no past "
+        "answer gives what is asked. The nearest evidence is question 6 of 2023.\nIt differs: gives no count.\n"
+        "(c)\nThe audits led to a review of MACE. [1]\n(d) Note for the officer: figures to update.",
+        Status.NEEDS_REVIEW,
+    )
+    text = render_letter(ctx, [provided("1"), audits], "requester")
+    section = text.split("### Question 7")[1].split("## Internal review")[0]
+    assert "Note for the officer" not in text and "nearest evidence" not in text and "It differs" not in text
+    assert "figures to update" not in text
+    assert "(a) The council takes part in the LSCP audits programme." in section
+    assert f"(b) {PLACEHOLDER_MD}" in section and f"(d) {PLACEHOLDER_MD}" in section
+    assert "(c) The audits led to a review of MACE." in section
+    assert "For the officer: question 7 is not finished" in text
+    words = docx_text(letter_docx(ctx, [provided("1"), audits], "requester"))
+    assert "Note for the officer" not in words and f"(b) {PLACEHOLDER}" in words
+    pack = render_letter(ctx, [provided("1"), audits], "reviewer")
+    assert "Note for the officer on (b): no past answer gives what is asked." in pack  # the reviewer sees it
+
+
+def test_a_list_written_without_bullets_becomes_a_list(ctx: LetterContext) -> None:
+    draft = Draft(
+        Question("6", "Who attends?"),
+        "All partners have adopted the framework. [1]\nThe organisations taking part are: [1]\nLincolnshire Police [1]\n"
+        "Children's Services, through the coordinators [1]\nthe district council for the area concerned [1]\n"
+        "Depending on the case, others are also invited. [1]\nMACE Level 1 meets weekly. [1]",
+        Status.PROVIDED,
+    )
+    paragraphs = [(p.text, p.style.name) for p in docx.Document(io.BytesIO(letter_docx(ctx, [draft], "requester"))).paragraphs]
+    start = paragraphs.index(("The organisations taking part are:", "Normal"))
+    assert paragraphs[start + 1 : start + 6] == [
+        ("Lincolnshire Police", "List Bullet"),
+        ("Children's Services, through the coordinators", "List Bullet"),
+        ("the district council for the area concerned", "List Bullet"),
+        ("Depending on the case, others are also invited.", "Normal"),
+        ("MACE Level 1 meets weekly.", "Normal"),
+    ]

@@ -21,7 +21,7 @@ import gradio as gr  # noqa: E402
 from assistant.cases import CaseStore  # noqa: E402
 from assistant.export import app_temp_dir, remove_private_files  # noqa: E402
 from assistant.settings import Settings, get_settings  # noqa: E402
-from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view  # noqa: E402
+from assistant.ui import cases_view, chat_view, corpus_view, draft_view, export_view, review_view, service_view  # noqa: E402
 from assistant.ui.context import AppContext  # noqa: E402
 from assistant.ui.draft_view import opened  # noqa: E402
 from assistant.ui.html import CSS  # noqa: E402
@@ -57,6 +57,7 @@ def _build(ctx: AppContext) -> gr.Blocks:
                 cases = cases_view.build(ctx)
             with gr.Tab("Draft", id="draft", elem_id="tab-draft"):
                 draft = draft_view.build(ctx, case_state)
+                service_view.build(ctx, case_state)
             with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
                 chat_view.build(ctx, case_state)
             with gr.Tab("Review", id="review", elem_id="tab-review") as review_tab:
@@ -89,6 +90,8 @@ def _build(ctx: AppContext) -> gr.Blocks:
             return f"Signed in as **{viewer.username}** ({viewer.role})"
 
         cases_tab.select(cases["load"], None, [cases["table"], cases["choose"]])
+        cases_tab.select(cases["load_chasing"], None, [cases["chasing"]])
+        demo.load(cases["load_chasing"], None, [cases["chasing"]])
         cases["open"].click(open_case, [cases["choose"]], [case_state, tabs, draft["form"], draft["progress"]])
         cases["new"].click(new_case, None, [case_state, tabs, draft["form"], draft["progress"]])
         review_tab.select(lambda: time.time_ns(), None, [review_tick])

@@ -28,4 +28,13 @@ def build(ctx: AppContext) -> dict[str, Any]:
         return html.cases_table(ctx.store.list_cases()), gr.Dropdown(choices=case_choices(ctx))
 
     refresh.click(load, None, [table, choose])
-    return {"table": table, "choose": choose, "open": open_button, "new": new_button, "load": load}
+    chasing = gr.HTML(elem_id="service-chasing-list")
+
+    def load_chasing() -> str:
+        from assistant.ui.service_view import chasing_table
+
+        return chasing_table(ctx.store.outstanding_service_requests())
+
+    refresh.click(load_chasing, None, [chasing])
+    return {"table": table, "choose": choose, "open": open_button, "new": new_button, "load": load,
+            "chasing": chasing, "load_chasing": load_chasing}
