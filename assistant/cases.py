@@ -1247,6 +1247,22 @@ class CaseStore:
             for r in rows
         ]
 
+    def add_sources(self, case_id: int, passages: Sequence[Passage]) -> int:
+        """Make passages (a service return's) citable by every answer of the case: appended to each answer's
+        sources, so existing markers keep their numbers. Not an edit: no new version. Returns answers touched."""
+        touched = 0
+        with self._write() as conn:
+            self._require_case(case_id, conn)
+            for row in conn.execute("SELECT number, passages_json FROM drafts WHERE case_id = ?", (case_id,)).fetchall():
+                current = json.loads(row["passages_json"])
+                have = {p["unit"]["id"] for p in current}
+                extra = [passage_to_dict(p) for p in passages if p.unit.id not in have]
+                if extra:
+                    conn.execute("UPDATE drafts SET passages_json = ? WHERE case_id = ? AND number = ?",
+                                 (_dumps(current + extra), case_id, row["number"]))
+                    touched += 1
+        return touched
+
     def log_resolutions(self, case_id: int, number: str, resolved: Sequence[tuple[str, str]], user: str) -> None:
         """Record flags resolved by a service return (kind, reason) in the case's history."""
         actor = self._service_actor(user)
