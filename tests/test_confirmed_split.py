@@ -123,4 +123,4 @@ def test_case_view_note_lists_what_was_left_out_escaped(store):
 
 
 def new_case_other(store: CaseStore) -> int:
-    return store.create_case("How many parks are there?", reference="FOI 2003", received=date(2025, 3, 3))
+    return store.create_case("How many parks are there?", reference="FOI 2003", received=date(2025, 3, 3), created_by="olga")

@@ -625,7 +625,7 @@ def test_exports_and_cases_database_are_private(tmp_path: Path) -> None:
     store = CaseStore(settings.cases_db)
     assert mode(settings.cases_db) == 0o600
     case_id = store.create_case("1. How many audits?", reference="FOI 5/B", received=date(2025, 5, 14),
-                                requester="Ms <i>Smith</i>")
+                                requester="Ms <i>Smith</i>", created_by="olga")
     store.save_drafts(case_id, [provided("1")], "olga")
     for suffix in ("-wal", "-shm"):  # SQLite gives its side files the database's mode
         side = settings.cases_db.with_name(settings.cases_db.name + suffix)
@@ -675,7 +675,7 @@ def test_app_removes_exports_and_its_temp_folder_when_it_stops(tmp_path: Path) -
         assert not leftover.exists()
         settings = Settings(data_dir=data)
         store = CaseStore(settings.cases_db)
-        case_id = store.create_case("1. How many audits?", reference="FOI 9", received=date(2025, 5, 14))
+        case_id = store.create_case("1. How many audits?", reference="FOI 9", received=date(2025, 5, 14), created_by="olga")
         store.save_drafts(case_id, [provided("1")], "olga")
         files = export_case(store.get_case(case_id), settings)
         assert files.letter_docx.exists()

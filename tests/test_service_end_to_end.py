@@ -39,7 +39,7 @@ def returned_workbook() -> bytes:
 @pytest.fixture
 def case(tmp_path, corpus_drafter):
     store = CaseStore(tmp_path / "cases.db")
-    case_id = store.create_case(REQUEST, reference="12500001", received=RECEIVED, today=date(2025, 5, 15))
+    case_id = store.create_case(REQUEST, reference="12500001", received=RECEIVED, today=date(2025, 5, 15), created_by="amy")
     drafts = list(corpus_drafter.draft_request(REQUEST, received=RECEIVED))
     store.save_drafts(case_id, drafts, user="amy")
     return store, case_id, drafts
@@ -70,8 +70,7 @@ def test_older_period_to_service_request_to_return_to_checked_redraft(case, corp
     current = store.get_case(case_id).draft("1")
     rechecked = corpus_drafter.recheck(current, typed, received=RECEIVED)
     assert {"unsupported", "figure_not_in_source"} <= {f.kind for f in rechecked.flags}
-    store.update_answer(case_id, "1", typed, "amy")
-    store.update_checks(case_id, "1", rechecked.citations, rechecked.flags)
+    store.update_answer(case_id, "1", typed, "amy", expected_version=1, citations=rechecked.citations, flags=rechecked.flags)
 
     # 3. a damaged spreadsheet is refused and nothing is stored; the real one is kept with the case and answers
     #    the request

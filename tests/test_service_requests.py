@@ -107,7 +107,7 @@ def test_requests_grouped_by_area_with_due_date_and_last_answer(tmp_path):
 
 def test_the_case_records_what_was_sent_and_to_whom(tmp_path):
     store = CaseStore(tmp_path / "cases.db")
-    case_id = store.create_case("1. How much was spent in 2023/24?", reference="12500001", received=RECEIVED, today=date(2025, 5, 15))
+    case_id = store.create_case("1. How much was spent in 2023/24?", reference="12500001", received=RECEIVED, today=date(2025, 5, 15), created_by="amy")
     [req] = build_service_requests("12500001", case_drafts()[:1], sent_on=date(2025, 5, 15))
     questions = [vars(q) for q in req.questions]
     with pytest.raises(ValueError, match="Sign in"):

@@ -123,7 +123,7 @@ def test_malformed_returns_are_refused_with_a_reason_and_nothing_is_stored(tmp_p
     elif data == "headerless":
         data = xlsx_bytes([(3120400,), (58.0,)])
     store = CaseStore(tmp_path / "cases.db")
-    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3))
+    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
     with pytest.raises(ReadError, match=message):
         ret = read_return_file(name, data, area=AREA, received=ON)
         store.add_service_return(case_id, area=ret.area, received=ret.received, text=ret.text, items=ret.items, user="amy")
@@ -132,7 +132,7 @@ def test_malformed_returns_are_refused_with_a_reason_and_nothing_is_stored(tmp_p
 
 def test_return_is_stored_with_the_case_and_becomes_citable_passages(tmp_path):
     store = CaseStore(tmp_path / "cases.db")
-    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3))
+    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
     ret = read_return_file("return.xlsx", xlsx_bytes(), area=AREA, received=ON)
     with pytest.raises(ValueError, match="Sign in"):
         store.add_service_return(case_id, area=ret.area, received=ret.received, text=ret.text, items=ret.items, user="")
@@ -147,3 +147,22 @@ def test_return_is_stored_with_the_case_and_becomes_citable_passages(tmp_path):
     assert unit.title == "Service return — Children's Services, 2 June 2025"
     assert "3,120,400" in unit.text and unit.date == ON
     assert any(e.field == "service_return_added" and e.user == "amy" for e in reopened.history(case_id))
+
+
+def test_an_attached_return_becomes_a_source_of_every_answer_without_a_new_version(tmp_path, foi_settings):
+    from assistant.models import Draft, Question, Status
+    from assistant.service import casework
+
+    store = CaseStore(tmp_path / "cases.db")
+    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?\n2. And in 2024/25?", reference="12500001",
+                                received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
+    store.save_drafts(case_id, [Draft(Question("1", "How much in 2023/24?"), "a", Status.NEEDS_REVIEW),
+                                Draft(Question("2", "And in 2024/25?"), "b", Status.NEEDS_REVIEW)], user="amy")
+    with pytest.raises(ReadError):
+        casework.attach_return(store, foi_settings, case_id, area=AREA, received=ON, user="amy", name="r.xlsx", data=b"PK\x03\x04junk")
+    assert all(not d.passages for d in store.get_case(case_id).drafts)  # refused: nothing stored, no sources added
+    casework.attach_return(store, foi_settings, case_id, area=AREA, received=ON, user="amy", name="r.xlsx", data=xlsx_bytes())
+    case = store.get_case(case_id)
+    for d in case.drafts:
+        assert [p.unit.title for p in d.passages] == ["Service return — Children's Services, 2 June 2025"] * 2
+        assert case.meta[d.question.number].version == 1

@@ -10,8 +10,8 @@ from assistant.ui.service_view import case_service_html, chasing_table, parse_ar
 
 def store_with_requests(tmp_path):
     store = CaseStore(tmp_path / "cases.db")
-    a = store.create_case("1. How many <b>foster</b> carers in 2024/25?", reference="FOI <1>", received=date(2025, 5, 1), today=date(2025, 5, 2))
-    b = store.create_case("1. Spend on agency staff 2023/24?", reference="FOI 2", received=date(2025, 5, 1), today=date(2025, 5, 2))
+    a = store.create_case("1. How many <b>foster</b> carers in 2024/25?", reference="FOI <1>", received=date(2025, 5, 1), today=date(2025, 5, 2), created_by="amy")
+    b = store.create_case("1. Spend on agency staff 2023/24?", reference="FOI 2", received=date(2025, 5, 1), today=date(2025, 5, 2), created_by="amy")
     q = [{"number": "1", "text": "x", "period": "2024/25"}]
     store.record_service_request(a, area="Children's <Services>", questions=q, sent_on=date(2025, 5, 2), due=date(2025, 5, 16), user="amy", recipient="<cs@x>")
     store.record_service_request(b, area="Finance", questions=q, sent_on=date(2025, 5, 12), due=date(2025, 5, 27), user="amy")

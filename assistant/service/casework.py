@@ -96,6 +96,9 @@ def attach_return(
         case_id, area=ret.area, received=ret.received, text=ret.text, items=ret.items, user=user,
         source_name=ret.source_name, request_id=request_id,
     )
+    # the return's passages become sources of every answer of the case, so an officer's edit can cite them
+    stored = [r for r in store.service_returns(case_id) if r.id == return_id]
+    store.add_sources(case_id, return_passages(stored, case_id))
     return return_id, ret
 
 

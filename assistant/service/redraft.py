@@ -181,6 +181,7 @@ def resolved_flags(old: Sequence[Flag], new: Sequence[Flag], title: str) -> list
 
 def accept(store: Any, case_id: int, proposal: RedraftProposal, user: str) -> None:
     """The officer accepts the redraft: a new version of the answer, and the resolved flags recorded with why."""
-    store.replace_draft(case_id, proposal.draft, user, reason="redrafted from service return")
+    # The officer chose this redraft, so it may replace their own earlier edit (which stays in the history).
+    store.replace_draft(case_id, proposal.draft, user, reason="redrafted from service return", replace_edit=True)
     if proposal.resolved:
         store.log_resolutions(case_id, proposal.number, [(r.kind, r.reason) for r in proposal.resolved], user)
