@@ -420,6 +420,9 @@ def test_near_miss_figure_is_an_error_unless_labelled_as_the_other_measure() -> 
     assert m.grade(answer="4 refusal-to-issue appeals were registered in 2022. [1]", status="provided", **miss)[0] == "correct"
     told = "13 refusal-to-assess appeals were registered in 2022. [1]"
     assert m.grade(answer=told, status="needs_review", **miss)[0] == "abstained"
+    # Labelled as the other measure, the figure does not make the period wrong either.
+    assert m.period_accurate(told, ["2022"], [], ["13"], ["refusal-to-assess"]) is True
+    assert m.period_accurate("13 appeals were registered in 2022. [1]", ["2022"], [], ["13"], ["refusal-to-assess"]) is False
 
 
 def test_sub_parts_each_need_their_facts_or_a_note() -> None:

@@ -415,14 +415,17 @@ def grade(
     return "confident_error", f"status {status} without the key facts ({found})"
 
 
-def period_accurate(answer: str, period: Sequence[str], other_periods: Sequence[str], wrong_facts: Sequence[str]) -> bool | None:
+def period_accurate(
+    answer: str, period: Sequence[str], other_periods: Sequence[str], wrong_facts: Sequence[str], wrong_labels: Sequence[str] = ()
+) -> bool | None:
     """The period the answer states is the one asked, or the answer labels its figures as another period.
 
-    None when the question names no period or the draft makes no claim (a note only).
+    A wrong fact labelled as another measure or group (`wrong_labels`) does not make the period wrong, as in
+    `grade`. None when the question names no period or the draft makes no claim (a note only).
     """
     if not period or is_note_only(answer):
         return None
-    if unlabelled_wrong_facts(wrong_facts, answer, other_periods):
+    if unlabelled_wrong_facts(wrong_facts, answer, [*other_periods, *wrong_labels]):
         return False
     return any(period_present(p, answer) for p in [*period, *other_periods])
 

@@ -138,7 +138,9 @@ def score_question(
         "outcome": outcome,
         "outcome_why": why,
         "period": list(question.period),
-        "period_accurate": m.period_accurate(answer, question.period, question.other_periods, question.wrong_facts),
+        "period_accurate": m.period_accurate(
+            answer, question.period, question.other_periods, question.wrong_facts, question.wrong_labels
+        ),
         "wrong_facts_found": m.unlabelled_wrong_facts(question.wrong_facts, answer, [*question.other_periods, *question.wrong_labels]),
         "sub_parts_total": len(covered),
         "sub_parts_covered": sum(covered),
