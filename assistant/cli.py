@@ -304,6 +304,19 @@ def serve(
     launch(host=host, port=port)
 
 
+@app.command("hash-password")
+def hash_password_command() -> None:
+    """Print a bcrypt hash of a password typed at the prompt, for a user's password_hash in the settings."""
+    from assistant.signin import hash_password
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        typer.echo(hash_password(password))
+    except ValueError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(2) from None
+
+
 @app.command("eval")
 def eval_(
     cases: Optional[Path] = typer.Option(None, "--cases", help="Folder (or file) of evaluation cases; default evals/cases."),

@@ -174,7 +174,7 @@ def load_file(path: Path, settings: Settings) -> list[Unit]:
 
 
 def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Unit]:
-    extra = {k: parsed.meta[k] for k in ("outcome", "exemptions", "illustrative", "source_url", "personal_data_test") if k in parsed.meta}
+    extra = {k: parsed.meta[k] for k in ("outcome", "exemptions", "illustrative", "source_url", "personal_data_test", "service_area") if k in parsed.meta}
     common = dict(
         doc_id=doc_id,
         doc_type=DocType.DECISION,

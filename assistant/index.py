@@ -459,7 +459,7 @@ class Index:
             problems = self.check()
             base_ok = not rebuild and not problems and not self.backend_mismatch()
             registry: dict[str, dict[str, Any]] = dict(state.get("documents") or {})
-            if not registry and state["generation"] == 0 and not problems:
+            if not registry and state["generation"] == 0:
                 registry = self._registry_from_units()
             owners = {doc: info["source"] for doc, info in registry.items() if info.get("source")}
             loaded: LoadReport = load_paths(roots, self.settings, owners)
@@ -497,7 +497,11 @@ class Index:
         """Owners of document ids in an index written before provenance was kept. Where two files claim one id,
         the one outside an uploads folder is taken as the original."""
         registry: dict[str, dict[str, Any]] = {}
-        for uid, meta in zip(*(lambda g: (g["ids"], g["metadatas"]))(self._all(include=("metadatas",)))):
+        try:
+            got = self._all(include=("metadatas",))
+        except Exception:  # an unreadable old index: no owners to keep, the rebuild starts afresh
+            return {}
+        for meta in got["metadatas"]:
             meta = meta or {}
             doc, source = meta.get("doc_id", ""), meta.get("source_path", "")
             info = registry.get(doc)

@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.exemptions import ExemptionLibrary
 from assistant.exemptions import load as load_exemptions
-from assistant.markup import escape_inline, escape_markdown, markdown_tokens, parse_inline
+from assistant.markup import LABEL_LINE_RE, escape_inline, escape_markdown, markdown_tokens, parse_inline
 from assistant.models import Citation, Draft, Status
 from assistant.settings import default_prompts_dir
 from assistant.wording import EXEMPTION_KIND_WORDS, flag_words, status_words, without_scores
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 Copy = Literal["requester", "reviewer"]
 
 DEFAULT_TEMPLATES = default_prompts_dir() / "letter"
-NOTE_PREFIX = "note for the officer"
 PLACEHOLDER_RE = re.compile(r"\[[^\]\n]{0,80}\bto be (?:completed|written|confirmed)\b[^\]\n]{0,80}\]", re.IGNORECASE)
 # Statuses under which an answer gives the requester information (or says where it is published).
 RELEASED = frozenset({Status.PROVIDED, Status.PARTLY_PROVIDED, Status.PUBLISHED_ELSEWHERE})
@@ -50,6 +49,9 @@ _SPACE_BEFORE_PUNCT_RE = re.compile(r"[ \t]+([.,;:!?)])")
 _TEMPLATE_SYNTAX_RE = re.compile(r"[ \t]*(?:\{\{|\}\}|\{%|%\}|\{#|#\})[ \t]*")
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"\]\[()]+", re.IGNORECASE)
 _INLINE_SPACE_RE = re.compile(r"[ \t]{2,}")
+_NOTE_LINE_RE = re.compile(
+    r"^[\W_]*?(?P<label>\(?\s*(?:\d{1,3}[a-z]?|[a-z]|[ivx]{1,5})\s*\))?[\W_]*note for the officer\b", re.IGNORECASE
+)
 
 
 @dataclass
@@ -174,10 +176,33 @@ def strip_markers(text: str) -> str:
     return re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", text).strip()  # keeps "  " hard breaks at line ends
 
 
+def _note_line(line: str) -> re.Match[str] | None:
+    return _NOTE_LINE_RE.match(line)
+
+
 def is_unfinished(answer: str) -> bool:
-    """An empty answer, one that is still an internal note, or one holding a "[… to be completed …]" gap."""
+    """An empty answer, one holding an internal note (anywhere), or one holding a "[… to be completed …]" gap."""
     stripped = re.sub(r"^[\W_]+", "", answer or "")
-    return not stripped or stripped.lower().startswith(NOTE_PREFIX) or bool(PLACEHOLDER_RE.search(answer or ""))
+    lines = (answer or "").splitlines()
+    return not stripped or any(_note_line(line) for line in lines) or bool(PLACEHOLDER_RE.search(answer or ""))
+
+
+def without_notes(answer: str, placeholder: str) -> str:
+    """The requester's text: every internal note, from its line to the next sub-part label ("(c)"), becomes the
+    placeholder, so nothing meant for the officer (nearest evidence, reasons, figures to update) is ever sent."""
+    out: list[str] = []
+    in_note = False
+    for line in (answer or "").splitlines():
+        note = _note_line(line)
+        if note:
+            out.append(f"{note['label']} {placeholder}" if note["label"] else placeholder)
+            in_note = True
+        elif LABEL_LINE_RE.match(line):
+            out.append(line)
+            in_note = False
+        elif not in_note:
+            out.append(line)
+    return "\n".join(out)
 
 
 def needs_officer(draft: Draft) -> bool:
@@ -291,7 +316,9 @@ def _question_section(draft: Draft, copy: Copy, labels: dict[str, Any], library:
     raw_answer = defang(draft.answer).strip()
     unfinished = is_unfinished(raw_answer)
     if copy == "requester":
-        answer = labels["placeholder"] if unfinished else escape_markdown(strip_markers(raw_answer))
+        placeholder = _plain(labels["placeholder"])
+        answer = escape_markdown(strip_markers(without_notes(raw_answer, placeholder))) if raw_answer else ""
+        answer = answer or labels["placeholder"]
     else:
         answer = escape_markdown(raw_answer) if raw_answer else labels["placeholder"]
     lead = _implied_first_label(q.parts)
@@ -435,7 +462,7 @@ def build_letter(
         closing=_fill(wording["closing"], **variables),
         signature=[line for line in signature if line],
         labels=labels,
-        author=_fill(wording["author"], **{k: _plain(v) if isinstance(v, str) else v for k, v in variables.items()}),
+        author=_fill(wording["author"], **{k: _plain(v) if isinstance(v, str) else v for k, v in variables.items()}).strip(" ,"),
         plain_title=_plain(_fill(wording["title"], **variables)),
     )
 
@@ -658,10 +685,10 @@ def letter_docx(
     for q in letter.questions:
         _add_heading(doc, q.heading, 3)
         _add_markdown(doc, (f"{q.lead_label}) " if q.lead_label else "") + q.text, italic=True, indent=1)
-        for label, text in q.parts:
+        for i, (label, text) in enumerate(q.parts):
             part = doc.add_paragraph()
             part.paragraph_format.left_indent = _INDENT
-            part.paragraph_format.space_after = Pt(2)
+            part.paragraph_format.space_after = Pt(2 if i < len(q.parts) - 1 else 8)
             _add_inline(part, f"{label}) {text}", italic=True)
         _add_markdown(doc, q.answer)
         if letter.copy == "reviewer":

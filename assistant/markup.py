@@ -26,7 +26,10 @@ _LINE_START_BULLET_RE = re.compile(r"^([-+])")
 _LINE_START_NUMBER_RE = re.compile(r"^(\d{1,9})([.)])")
 _BULLET_CHAR_RE = re.compile(r"^(\s{0,3})[•·▪‣◦]\s+")
 _TRAILING_MARKERS_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\])+\s*$")
-_SENTENCE_END = (".", "?", "!", ":", ";", ")", '"', "”", "’", "'")
+_SENTENCE_END = (".", "?", "!", ":", ";", ")", "]", '"', "”", "’", "'")
+_FULL_STOP = (".", "?", "!")
+# A line that is only a sub-part label: "(a)", "b)", "7c)", "(ii)".
+LABEL_LINE_RE = re.compile(r"^\s*\(?\s*(?:\d{1,3}[a-z]?|[a-z]|[ivx]{1,5})\s*\)\s*$", re.IGNORECASE)
 
 
 def _escape_pieces(text: str, pattern: re.Pattern[str]) -> str:
@@ -71,27 +74,58 @@ def _ends_sentence(line: str) -> bool:
     return _TRAILING_MARKERS_RE.sub("", line).rstrip().endswith(_SENTENCE_END)
 
 
+def _bare(line: str) -> str:
+    return _TRAILING_MARKERS_RE.sub("", line).rstrip()
+
+
+def _implicit_lists(lines: list[str]) -> list[str]:
+    """Lines under an introduction ending in ":" that are not sentences ("Lincolnshire Police", "Health …") are
+    the items of a list written without bullets: they become "- " items, and the first full sentence after them
+    ends the list."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        if _bare(out[i]).endswith(":") and not _is_item(out[i]):
+            j = i + 1
+            while j < len(out) and out[j].strip() and not _is_item(out[j]) and not LABEL_LINE_RE.match(out[j]) \
+                    and not _bare(out[j]).endswith(_FULL_STOP) and not _bare(out[j]).endswith(":"):
+                j += 1
+            if j - i - 1 >= 2:
+                for k in range(i + 1, j):
+                    out[k] = "- " + out[k].strip()
+            i = j
+        else:
+            i += 1
+    return out
+
+
 def paragraph_breaks(text: str) -> str:
     """Line breaks as an officer means them: a line after a finished sentence starts a new paragraph, a list ends
-    at the first line that is not an item or indented under one, and a hard-wrapped sentence stays one paragraph.
+    at the first line that is not an item or indented under one, a label line ("(b)") starts the paragraph it
+    labels, and a hard-wrapped sentence stays one paragraph.
     """
     out: list[str] = []
     previous = ""
     in_list = False
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = _BULLET_CHAR_RE.sub(r"\1- ", line)
+    lines = [_BULLET_CHAR_RE.sub(r"\1- ", line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    for line in _implicit_lists(lines):
         if not line.strip():
             out.append("")
             previous, in_list = "", False
             continue
         item = _is_item(line)
+        label = bool(LABEL_LINE_RE.match(line))
+        if previous and LABEL_LINE_RE.match(previous) and not item:
+            out[-1] = f"{previous.strip()} {line.strip()}"  # "(b)" then its text: one paragraph
+            previous = out[-1]
+            continue
         if previous:
             if item and not in_list:
                 out.append("")
             elif not item and in_list and not line.startswith((" ", "\t")):
                 out.append("")
                 in_list = False
-            elif not item and not in_list and _ends_sentence(previous) and not previous.endswith("  "):
+            elif not item and not in_list and (label or _ends_sentence(previous)) and not previous.endswith("  "):
                 out.append("")
         in_list = in_list or item
         out.append(line)

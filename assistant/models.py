@@ -10,6 +10,7 @@ from typing import Any
 class DocType(str, Enum):
     DECISION = "decision"
     POLICY = "policy"
+    SERVICE_RETURN = "service_return"  # figures a service area returned for one case; never indexed
 
 
 class Status(str, Enum):

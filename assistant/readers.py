@@ -21,6 +21,8 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+# "[label]: url (title)" lines define link targets and render as nothing ("[//]: # (…)" is a common comment).
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$", re.M)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -141,7 +143,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 def read_markdown(text: str) -> ReadResult:
     meta, body = split_front_matter(text)
     # An HTML comment is invisible when the Markdown is rendered: nobody reviewing the file sees it.
-    body = _HTML_COMMENT.sub("", body)
+    body = _LINK_DEFINITION.sub("", _HTML_COMMENT.sub("", body))
     blocks: list[Block] = []
     paragraph: list[str] = []
 
@@ -294,6 +296,15 @@ def check_zip(data: bytes, limits: Limits, kind: str = "DOCX") -> None:
             )
 
 
+def _visible_text(para) -> str:  # noqa: ANN001 - a python-docx Paragraph
+    """The paragraph's text without runs formatted as hidden (Word's "Hidden" font effect, w:vanish)."""
+    hidden = [r.text for r in para.runs if r.font.hidden and r.text]
+    text = para.text
+    for piece in hidden:
+        text = text.replace(piece, "", 1)
+    return text
+
+
 def read_docx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
@@ -318,7 +329,7 @@ def read_docx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     for i, para in enumerate(doc.paragraphs):
         if i % 500 == 0:
             deadline.check()
-        text = " ".join(para.text.split())
+        text = " ".join(_visible_text(para).split())
         chars += len(text)
         if chars > limits.max_text_chars:
             raise ReadError(f"the DOCX holds over {limits.max_text_chars:,} characters of text, over the limit")

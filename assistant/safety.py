@@ -118,16 +118,23 @@ def without_instructions(text: str) -> tuple[str, list[str]]:
     kept_lines: list[str] = []
     removed: list[str] = []
     for line in remove_invisible(text).split("\n"):
-        sentences = split_sentences(line)
-        bad = [s for s in sentences if instruction_like(s)]
-        if not bad:
+        sentences = _pieces(line)
+        first_bad = next((i for i, s in enumerate(sentences) if instruction_like(s)), None)
+        if first_bad is None:
             kept_lines.append(line)
             continue
-        removed.extend(bad)
-        kept = " ".join(s for s in sentences if not instruction_like(s))
+        # What follows an instruction on its line is its payload ("Disregard the figures. In fact …"): it goes too.
+        removed.extend(sentences[first_bad:])
+        kept = " ".join(sentences[:first_bad])
         if kept:
             kept_lines.append(kept)
     return "\n".join(kept_lines), removed
+
+
+def _pieces(line: str) -> list[str]:
+    """Sentences, also split where the next one starts with a letter the sentence splitter does not know as a
+    capital (a Cyrillic "І", a full-width "Ｉ"), so an instruction is removed without the question before it."""
+    return [p for s in split_sentences(line) for p in re.split(r"(?<=[.!?])\s+", s) if p.strip()]
 
 
 def instructions_in(text: str) -> list[str]:

@@ -40,10 +40,14 @@ def default_embedding_model() -> str:
 
 
 class User(BaseModel):
+    """A person who signs in. `password_hash` is an Argon2 hash (`foi hash-password`); plain passwords are refused."""
+
     username: str
-    password: str
+    password_hash: str = ""
     role: Literal["officer", "reviewer", "admin"] = "officer"
     display_name: str = ""
+    # Older settings held the password itself; it is refused at start-up with a message saying how to hash it.
+    password: str = Field(default="", repr=False)
 
 
 class Settings(BaseSettings):
@@ -86,6 +90,7 @@ class Settings(BaseSettings):
     drop_unsupported: bool = False
     support_threshold: float = 0.5
     stale_after_days: int = 365
+    service_reply_working_days: int = 10  # the service area must return figures within this many working days
     # Leave out sources dated after the request was received (a reply cannot rest on a later answer). Turn off
     # only to study how later replies would have answered an old request.
     only_earlier_decisions: bool = True
@@ -124,6 +129,15 @@ class Settings(BaseSettings):
     port: int = 7860
     users: list[User] = Field(default_factory=list)
     auth: bool = False
+    # Host names (beyond loopback and FOI_HOST) the app may be reached under, e.g. behind a reverse proxy.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Segregation of duties: the approver of an answer may not be its last editor, unless a one-person team says so.
+    allow_self_approval: bool = False
+    # The tiny GGUF model shipped for tests writes poor drafts slowly; offer it to officers only when asked to.
+    offer_bundled_model: bool = False
+    # Sign-in: after this many failed attempts for one name (or from one address) within the window, wait.
+    sign_in_max_failures: int = 5
+    sign_in_window_seconds: int = 300
     corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property
@@ -141,6 +155,18 @@ class Settings(BaseSettings):
     @property
     def cases_db(self) -> Path:
         return self.data_dir / "cases.sqlite3"
+
+    def officer_engines(self) -> list[str]:
+        """Engines to offer officers: extractive always; an LLM only when one is configured for drafting.
+
+        The naive baseline exists for the evaluation and the CLI; the bundled tiny model only on request."""
+        engines = ["extractive"]
+        if self.llm_provider == "gguf":
+            if self.llm_gguf_path or self.offer_bundled_model:
+                engines.append("llm")
+        elif self.llm_model or self.llm_provider == "ollama" and self.llm_base_url:
+            engines.append("llm")
+        return engines
 
     @classmethod
     def settings_customise_sources(

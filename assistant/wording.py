@@ -3,6 +3,7 @@ pack and the app, so no officer or reviewer ever reads `not_held` or `stale_sour
 """
 from __future__ import annotations
 
+from typing import Any
 import re
 
 from assistant.models import Status
@@ -28,7 +29,14 @@ FLAG_WORDS: dict[str, str] = {
     "personal_data": "Possible personal data",
     "exemption_unexplained": "Exemption named without its reason",
     "instruction_ignored": "Instruction-like text set aside",
+    "instruction_in_source": "Source reads like an instruction (not used)",
     "no_evidence": "No supporting evidence found",
+    "needs_review": "Needs the officer to decide",
+    "passage_instruction": "Instruction-like text in a source",
+    "undated_source": "Source has no date",
+    "figure_mismatch": "Figure not for the measure or period asked",
+    "other_period": "Figures for another period",
+    "repeated_evidence": "Same evidence as another question",
 }
 
 EXEMPTION_KIND_WORDS: dict[str, str] = {
@@ -54,6 +62,49 @@ def flag_words(kind: str) -> str:
     return FLAG_WORDS.get(kind) or humanise(kind)
 
 
+#: The case lifecycle (assistant.cases.STATES) in words.
+CASE_STATE_WORDS: dict[str, str] = {
+    "new": "New",
+    "drafting": "Drafting",
+    "in_review": "In review",
+    "returned": "Returned to the officer",
+    "approved": "Approved",
+    "sent": "Sent",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+    "cancelled": "Cancelled",
+}
+
+#: How a version of an answer came about (assistant.cases.VERSION_KINDS), as a verb phrase: "<who> drafted again".
+VERSION_KIND_WORDS: dict[str, str] = {
+    "drafted": "drafted",
+    "edited": "edited",
+    "regenerated": "drafted again",
+    "revised": "revised on instruction",
+    "restored": "restored an earlier version",
+    "status": "changed the status",
+    "exemptions": "changed the exemptions",
+    "redrafted": "redrafted from the service's figures",
+}
+
+
+def state_words(state: str) -> str:
+    return CASE_STATE_WORDS.get(state) or humanise(state)
+
+
+def version_kind_words(kind: str) -> str:
+    return VERSION_KIND_WORDS.get(kind) or humanise(kind).lower()
+
+
+def flags_to_show(draft: Any) -> list[Any]:
+    """A draft's flags as a reviewer should read them: a needs-review answer's reason first, never an empty list."""
+    from assistant.models import Flag
+
+    flags = list(draft.flags)
+    if draft.status is Status.NEEDS_REVIEW:
+        reason = (draft.status_reason or "").strip() or "The draft could not settle this question from the sources."
+        flags.insert(0, Flag("needs_review", reason))
+    return flags
 def without_scores(text: str) -> str:
     """Officer-facing text without the raw numbers of the matching ("…, match 0.79." → "….")."""
     cleaned = _SCORE_RE.sub("", str(text or ""))

@@ -46,6 +46,12 @@ def main() -> None:
 
     c.print_machine()
     rows: list[list[object]] = []
+    headers = ["backend", "measure", "seconds", "peak RSS MiB", "load avg 1/5/15 (before → after)"]
+
+    def add(row: list[object]) -> None:
+        """Each figure is printed as soon as it is measured, so a run stopped early keeps what it measured."""
+        rows.append(row)
+        print("  " + " | ".join(c.table(headers, [row]).splitlines()[-1].strip("| ").split(" | ")), file=sys.stderr, flush=True)
     with c.temp_data_dir() as tmp:
         corpus = c.corpus_snapshot(tmp)
         request = tmp / "seed-request.txt"
@@ -56,7 +62,7 @@ def main() -> None:
                 data = tmp / f"{backend}-{run}"
                 before = load()
                 seconds, out = command(["ingest", str(corpus)], {**env, "FOI_DATA_DIR": str(data)})
-                rows.append([backend, f"`foi ingest corpus/` into an empty folder: {label}", seconds, "", f"{before} → {load()}"])
+                add([backend, f"`foi ingest corpus/` into an empty folder: {label}", seconds, "", f"{before} → {load()}"])
             data = tmp / f"{backend}-1"
             for run in range(1, args.draft_runs + 1):
                 before = load()
@@ -64,8 +70,8 @@ def main() -> None:
                     ["draft", str(request), "--received", "2025-05-14", "--format", "json"],
                     {**env, "FOI_DATA_DIR": str(data)},
                 )
-                drafts = len(json.loads(out).get("drafts", json.loads(out).get("questions", []))) if out.strip().startswith("{") else "?"
-                rows.append([backend, f"`foi draft` seed request, new process, run {run} ({drafts} drafts)", seconds, "", f"{before} → {load()}"])
+                drafts = len(json.loads(out).get("questions", [])) if out.strip().startswith("{") else "?"
+                add([backend, f"`foi draft` seed request, new process, run {run} ({drafts} drafts)", seconds, "", f"{before} → {load()}"])
             saved = dict(os.environ)
             os.environ.update(env)
             try:
@@ -74,11 +80,11 @@ def main() -> None:
             finally:
                 os.environ.clear()
                 os.environ.update(saved)
-            rows.append([backend, "`python app.py` (indexed folder) until the page answers HTTP 200", r["ready"], r["hwm_ready"], f"{before} → {load()}"])
-            rows.append([backend, "… until memory settles (model warm-up done)", r["settled"], r["hwm"], ""])
+            add([backend, "`python app.py` (indexed folder) until the page answers HTTP 200", r["ready"], r["hwm_ready"], f"{before} → {load()}"])
+            add([backend, "… until memory settles (model warm-up done)", r["settled"], r["hwm"], ""])
             print(f"{backend}: done", file=sys.stderr, flush=True)
 
-    print(c.table(["backend", "measure", "seconds", "peak RSS MiB", "load avg 1/5/15 (before → after)"], rows))
+    print(c.table(headers, rows))
     print("`make run` = `foi ingest corpus/` then `python app.py`: add the two rows (the Makefile's set-up step is skipped once installed).")
     print(f"Load average at the end (1/5/15 min): {load()}")
 

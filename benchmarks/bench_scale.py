@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--backend", default="onnx-int8", choices=("torch", "onnx-int8"))
     parser.add_argument("--threads", type=int, default=0, help="Embedding threads (ONNX Runtime / torch); 0: default.")
     parser.add_argument("--seed", type=int, default=20250514)
+    parser.add_argument("--chunk", type=int, default=50_000, help="Units generated and written per chunk.")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     if args.threads and args.backend == "torch":
@@ -135,21 +136,25 @@ def main() -> None:
                 embedding_threads=args.threads,
             )
             index = Index(settings)
-            with c.Timer() as t:
-                corpus = synthetic.build(max(sizes), seed=args.seed)
-            print(f"{len(corpus.units)} synthetic units generated in {t.seconds:.0f} s", file=sys.stderr, flush=True)
-            with c.Timer() as t:
-                pool = np.asarray(index.embeddings.embed_uncached(corpus.pool), dtype=np.float32)
-                vectors = synthetic.composed_vectors(corpus, lambda _texts: pool)
-                qrows, qvectors = synthetic.question_vectors(corpus, pool)
-            print(f"composed vectors in {t.seconds:.0f} s (pool of {len(corpus.pool)} embedded)", file=sys.stderr, flush=True)
-            done, upsert_total = 0, 0.0
+            pool = np.asarray(index.embeddings.embed_uncached(synthetic.pool_sentences()), dtype=np.float32)
+            done, upsert_total, chunk_no = 0, 0.0, 0
             for size in sizes:
                 load_start = os.getloadavg()[0]
-                with c.Timer() as up:
-                    upsert_range(index, corpus, vectors, qrows, qvectors, done, size)
-                upsert_total += up.seconds
-                done = size
+                up_seconds = 0.0
+                # Units are made and written in chunks (each its own seeded synthetic corpus), so the client's memory
+                # is what the index holds, not a pre-built million-unit corpus.
+                while done < size:
+                    n = min(args.chunk, size - done)
+                    chunk = synthetic.build(n, seed=args.seed + chunk_no, policy_share=0.15)
+                    chunk_no += 1
+                    vectors = synthetic.composed_vectors(chunk, lambda _texts: pool)
+                    qrows, qvectors = synthetic.question_vectors(chunk, pool)
+                    with c.Timer() as up:
+                        upsert_range(index, chunk, vectors, qrows, qvectors, 0, len(chunk.units))
+                    up_seconds += up.seconds
+                    done += n
+                    print(f"{done:,} units written", file=sys.stderr, flush=True)
+                upsert_total += up_seconds
                 index._counts.clear()
                 with c.Timer() as bm:
                     c.finish_direct_build(index)
@@ -176,7 +181,7 @@ def main() -> None:
                 build_rows.append(
                     [
                         size,
-                        up.seconds,
+                        up_seconds,
                         upsert_total,
                         bm.seconds,
                         c.proc_status_mb(server.pid, "VmRSS"),

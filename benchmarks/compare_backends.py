@@ -20,7 +20,12 @@ import _common as c  # noqa: E402
 
 BACKENDS = ("torch", "onnx-int8")
 SHOWN = (
+    "correct_rate",
+    "abstained_rate",
+    "confident_error_rate",
+    "truthfulness",
     "retrieval_recall_at_k",
+    "unit_recall_at_k",
     "key_fact_recall",
     "citation_recall",
     "citation_precision",
@@ -59,9 +64,16 @@ def cosine_agreement(settings: Any) -> list[list[object]]:
 
 def select_cases(split: str) -> tuple[list[Any], str]:
     from assistant.evaluation.cases import load_cases
-    from assistant.evaluation.runner import CASES_DIR
 
-    cases = load_cases(CASES_DIR)
+    try:
+        from assistant.evaluation.cases import with_splits
+        from assistant.evaluation.runner import CASES_DIR, SPLITS_PATH
+
+        cases = with_splits(load_cases(CASES_DIR), SPLITS_PATH)
+    except ImportError:  # cases without a dev/test split
+        from assistant.evaluation.runner import CASES_DIR
+
+        cases = load_cases(CASES_DIR)
     if any(getattr(case, "split", None) for case in cases):
         chosen = [case for case in cases if getattr(case, "split", None) == split]
         return chosen, f"the `{split}` split: {len(chosen)} of {len(cases)} cases"
@@ -69,7 +81,7 @@ def select_cases(split: str) -> tuple[list[Any], str]:
 
 
 def outcome(q: dict[str, Any]) -> tuple[Any, ...]:
-    return (q.get("status"), q.get("abstained"), q.get("retrieval_hit"), q.get("key_fact_recall"))
+    return (q.get("outcome"), q.get("status"), q.get("retrieval_hit"), q.get("key_fact_recall"))
 
 
 def main() -> None:
@@ -117,7 +129,7 @@ def main() -> None:
             for b in BACKENDS
         }
         differ = [key for key in per["torch"] if outcome(per["torch"][key]) != outcome(per["onnx-int8"].get(key, {}))]
-        print(f"\n{engine}: {len(per['torch'])} questions; outcome (status, abstained, retrieval hit, key-fact recall) differs on {len(differ)}")
+        print(f"\n{engine}: {len(per['torch'])} questions; (outcome, status, retrieval hit, key-fact recall) differs on {len(differ)}")
         for key in differ:
             print(f"  {key[0]} Q{key[1]}: fp32 {outcome(per['torch'][key])} / int8 {outcome(per['onnx-int8'][key])}")
     print(f"\nLoad average at the end (1/5/15 min): {c.machine()['load average (1/5/15 min)']}")

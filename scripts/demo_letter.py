@@ -39,7 +39,8 @@ def main() -> int:
     received = date(2025, 5, 14)
     drafts = list(Drafter(settings, index).draft_request(request, received=received, exclude=[SEED]))
     store = CaseStore(settings.cases_db)
-    case_id = store.create_case(request, reference="FOI 12409004", received=received, requester="Ms A Example")
+    case_id = store.create_case(request, reference="FOI 12409004", received=received, requester="Ms A Example",
+                                created_by="demo")
     store.save_drafts(case_id, drafts, "demo")
     files = export_case(store.get_case(case_id), settings, date(2025, 6, 9))
     with tempfile.TemporaryDirectory() as tmp:

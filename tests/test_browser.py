@@ -34,10 +34,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SEED_DOC = "2025-12409004-child-exploitation"
-USERS = [
-    {"username": "officer", "password": "officer-pass-1", "role": "officer"},
-    {"username": "reviewer", "password": "reviewer-pass-1", "role": "reviewer"},
-]
+PASSWORDS = {"officer": "officer-pass-1", "reviewer": "reviewer-pass-1", "reviewer2": "reviewer-pass-2"}
+ROLES = {"officer": "officer", "reviewer": "reviewer", "reviewer2": "reviewer"}
+
+
+def users_setting() -> str:
+    from assistant.signin import hash_password
+
+    return json.dumps(
+        [{"username": name, "password_hash": hash_password(pw, rounds=4), "role": ROLES[name]} for name, pw in PASSWORDS.items()]
+    )
+
+
 EDITED = "EDITED: The council has not evaluated a child exploitation strategy of its own in the past three years [1]."
 
 
@@ -67,7 +75,7 @@ class AppProcess:
             "FOI_CORPUS_DIR": str(root / "corpus"),
             "FOI_HOST": "127.0.0.1",
             "FOI_PORT": str(self.port),
-            "FOI_USERS": json.dumps(USERS),
+            "FOI_USERS": users_setting(),
             "GRADIO_ANALYTICS_ENABLED": "False",
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
@@ -140,7 +148,7 @@ def sign_in(browser, app: AppProcess, username: str):
         else None,
     )
     page.goto(app.url)
-    password = next(u["password"] for u in USERS if u["username"] == username)
+    password = PASSWORDS[username]
     page.get_by_label("username").fill(username)
     page.get_by_label("password").fill(password)
     page.get_by_role("button", name="Login").click()
@@ -153,25 +161,46 @@ def cards(page) -> int:
 
 
 def open_case(page, reference: str) -> None:
+    """Open a case the way an officer does: click its row in the case list."""
     page.get_by_role("tab", name="Cases").click()
-    page.locator("#cases-table").get_by_text(reference).wait_for(timeout=120_000)
-    choice = page.locator("#case-choice").get_by_role("combobox")
-    choice.click()
-    page.get_by_role("option", name=re.compile(re.escape(reference))).first.click()
-    page.locator("#open-case").click()
+    row = page.locator("#cases-table tr[data-case]").filter(has_text=reference).first
+    row.wait_for(timeout=120_000)
+    row.click()
     page.locator(".case-header").get_by_text(reference).first.wait_for(timeout=120_000)
 
 
-def test_draft_edit_restart_review_export(app, browser):
+def case_state(page) -> str:
+    return page.locator(".case-header .case-state").first.inner_text().strip()
+
+
+def wait_state(page, label: str) -> None:
+    page.locator(".case-header .case-state").get_by_text(label, exact=True).first.wait_for(timeout=120_000)
+
+
+def shot(page, name: str, docs: str | None = None, element=None) -> None:
+    """A full-page screenshot in test-artifacts/; with FOI_SCREENSHOT_DOCS=1 also docs/<docs> (of `element` if given)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    if docs and os.environ.get("FOI_SCREENSHOT_DOCS"):
+        if element is not None:
+            element.screenshot(path=str(REPO / "docs" / docs))
+        else:
+            page.screenshot(path=str(REPO / "docs" / docs))
+
+
+def test_one_case_through_every_state(app, browser):
+    """Draft → edit → resolve a flag → review (returned, comment seen by the officer) → edit → approve by a
+    different reviewer (the reviewer who edited cannot approve) → export → mark sent → close; history and activity."""
     reference = "FOI BROWSER-1"
 
     # Sign in and draft the seed request, leaving its own published reply out of the search.
     page = sign_in(browser, app, "officer")
+    assert page.locator("#sign-in-off").count() == 0
     page.get_by_role("tab", name="Draft").click()
     page.locator("#request-text").get_by_role("textbox").fill(seed_request())
     page.locator("#case-reference").get_by_role("textbox").fill(reference)
     page.locator("#case-requester").get_by_role("textbox").fill("Ms Requester")
+    assert page.locator("#case-engine").count() == 0 or "naive" not in page.locator("#case-engine").inner_text()
     exclude = page.locator("#case-exclude").get_by_role("combobox")
     exclude.fill(SEED_DOC)
     exclude.press("Enter")
@@ -184,7 +213,10 @@ def test_draft_edit_restart_review_export(app, browser):
     assert cards(page) == 10
     header = page.locator(".case-header").first.inner_text()
     assert "working days left" in header and f"Left out of the search: {SEED_DOC}" in header
-    assert page.locator("#card-1").get_by_text("Flags").count() + page.locator("#card-1").get_by_text("No flags").count() > 0
+    wait_state(page, "Drafting")
+    body = page.locator("body").inner_text()
+    for raw in ("stale_source", "figure_not_in_source", "needs_review", "not_held", "sim 0.", "match 0."):
+        assert raw not in body, f"a raw code or score is shown to the officer: {raw}"
 
     # The sources panel shows the quote highlighted inside its passage.
     card1 = page.locator("#card-1").first
@@ -192,18 +224,27 @@ def test_draft_edit_restart_review_export(app, browser):
     quote = card1.locator(".source mark").first
     quote.wait_for(timeout=180_000)
     assert quote.inner_text().strip()
-    page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)
+    shot(page, "draft.png")
     page.screenshot(path=str(ARTIFACTS / "draft-top.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 1500}, full_page=True)
     if os.environ.get("FOI_SCREENSHOT_DOCS"):
         shutil.copy(ARTIFACTS / "draft-top.png", REPO / "docs" / "screenshot-draft.png")
 
-    # Edit one answer; leaving the box saves it.
+    # Edit one answer; leaving the box saves it as version 2.
     card3 = page.locator("#card-3").first
     answer = card3.locator(".answer-box textarea").first
     answer.fill(EDITED)
     answer.blur()
     card3.locator(".saved-note").get_by_text("Version 2").wait_for(timeout=120_000)
     assert "by officer" in card3.locator(".saved-note").inner_text()
+
+    # Resolve a flag: it stays listed, greyed, with who and why.
+    flagged = page.locator(".question-card").filter(has=page.locator(".resolve-flag")).first
+    flagged.locator(".resolve-flag").get_by_text("Resolve a flag").click()
+    flagged.locator(".resolve-reason textarea").fill("Figures confirmed by Children's Services on 2 June")
+    flagged.locator(".resolve-button").click()
+    resolved = page.locator(".flag.resolved").first
+    resolved.wait_for(timeout=120_000)
+    assert "resolved by officer" in resolved.inner_text() and "confirmed by Children's Services" in resolved.inner_text()
 
     # Kill the server without warning and start it again: the edit is still there.
     app.kill()
@@ -213,7 +254,6 @@ def test_draft_edit_restart_review_export(app, browser):
     open_case(page, reference)
     page.wait_for_function("document.querySelectorAll('.question h4').length >= 10", timeout=180_000)
     assert page.locator("#card-3").first.locator(".answer-box textarea").first.input_value() == EDITED
-    page.screenshot(path=str(ARTIFACTS / "after-restart.png"), full_page=True)
 
     # A public interest extension moves the due date and is written to the case.
     due_before = page.locator(".case-header").first.inner_text()
@@ -222,25 +262,81 @@ def test_draft_edit_restart_review_export(app, browser):
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator(".case-header").get_by_text("5-working-day public interest extension").first.wait_for(timeout=120_000)
     assert page.locator(".case-header").first.inner_text() != due_before
+
+    # The officer sends the case for review.
+    page.locator("#submit-review").click()
+    wait_state(page, "In review")
     outside = list(page.outside)  # type: ignore[attr-defined]
     page.context.close()
 
-    # A reviewer sees each sentence beside its cited quote, and approves an answer.
+    # A reviewer edits answer 1 in the Draft tab, then may not approve their own text; returns answer 3.
     page = sign_in(browser, app, "reviewer")
     open_case(page, reference)
+    shot(page, "cases-open.png")
+    first = page.locator("#card-1").first.locator(".answer-box textarea").first
+    first.fill(first.input_value() + " (Reviewer's wording.)")
+    first.blur()
+    page.locator("#card-1").first.locator(".saved-note").get_by_text("by reviewer").wait_for(timeout=120_000)
     page.get_by_role("tab", name="Review").click()
     review1 = page.locator("#review-1").first
     cited = review1.locator(".cited-quote mark").first
     cited.wait_for(timeout=180_000)
     assert cited.inner_text().strip()
     assert review1.locator(".check").count() >= 1
-    assert "Opened and drafted by officer" in page.locator(".activity").first.inner_text()
-    assert "changed question 3 answer" in page.locator(".activity").first.inner_text()
     review1.get_by_role("button", name="Approve").click()
-    review1.get_by_text("Approved by reviewer").wait_for(timeout=120_000)
-    page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+    page.get_by_text("another reviewer must approve it").first.wait_for(timeout=60_000)
+    assert "Approved by" not in review1.inner_text()
+    review3 = page.locator("#review-3").first
+    review3.locator("textarea").first.fill("Please give the 2024 figures, not the 2023 ones.")
+    review3.get_by_role("button", name="Return").click()
+    review3.get_by_text("Returned by reviewer").wait_for(timeout=120_000)
+    activity = page.locator(".activity").first.inner_text()
+    assert "opened the case" in activity and "edited question 3 (version 2)" in activity
+    shot(page, "review.png", "screenshot-review.png", review3)
+    outside += list(page.outside)  # type: ignore[attr-defined]
+    page.context.close()
 
-    # The requester letter downloads as Word with the answers and without citation markers.
+    # The officer sees the comment on the card, edits, the case stays "returned" until sent for review again.
+    page = sign_in(browser, app, "officer")
+    open_case(page, reference)
+    wait_state(page, "Returned to the officer")
+    card3 = page.locator("#card-3").first
+    note = card3.locator(".returned-comment")
+    assert "Please give the 2024 figures" in note.inner_text() and "Returned by reviewer" in note.inner_text()
+    shot(page, "returned.png", "screenshot-returned.png", card3)
+    answer = card3.locator(".answer-box textarea").first
+    answer.fill(EDITED + " Figures for 2024 follow.")
+    answer.blur()
+    card3.locator(".saved-note").get_by_text("Version 3").wait_for(timeout=120_000)
+    assert case_state(page) == "Returned to the officer"
+    # The history lists every version with a diff against the one before.
+    card3.get_by_text(re.compile(r"^History \(")).click()
+    versions = card3.locator(".version-table tr.version")
+    versions.first.wait_for(timeout=60_000)
+    assert versions.count() == 3
+    assert "Figures for 2024 follow." in card3.locator(".version-table ins").first.inner_text()
+    shot(page, "history.png", "screenshot-history.png", card3)
+    page.locator("#submit-review").click()
+    wait_state(page, "In review")
+    outside += list(page.outside)  # type: ignore[attr-defined]
+    page.context.close()
+
+    # A different reviewer approves every answer, including the one the first reviewer wrote.
+    page = sign_in(browser, app, "reviewer2")
+    open_case(page, reference)
+    page.get_by_role("tab", name="Review").click()
+    page.locator("#review-10").first.wait_for(timeout=180_000)
+    for n in range(1, 11):
+        card = page.locator(f"#review-{n}").first
+        card.get_by_role("button", name="Approve").click()
+        card.get_by_text("Approved by reviewer2").wait_for(timeout=120_000)
+    outside += list(page.outside)  # type: ignore[attr-defined]
+    page.context.close()
+
+    # The officer exports the letter and marks the case sent, on time; then closes it.
+    page = sign_in(browser, app, "officer")
+    open_case(page, reference)
+    wait_state(page, "Approved")
     page.get_by_role("tab", name="Export").click()
     page.locator("#export-button").click()
     page.locator("#export-note").get_by_text("Files written to").wait_for(timeout=180_000)
@@ -248,7 +344,16 @@ def test_draft_edit_restart_review_export(app, browser):
         page.locator("#download-letter").click()
     letter_path = ARTIFACTS / "requester-letter.docx"
     download_info.value.save_as(letter_path)
-    page.screenshot(path=str(ARTIFACTS / "export.png"), full_page=True)
+    page.get_by_role("tab", name="Draft").click()
+    page.locator("#mark-sent").click()
+    wait_state(page, "Sent")
+    assert "on time" in page.locator(".case-header").first.inner_text()
+    page.locator("#close-case").click()
+    wait_state(page, "Closed")
+    page.get_by_role("tab", name="Cases").click()
+    row = page.locator("#cases-table tr[data-case]").filter(has_text=reference).first
+    row.locator(".case-state").get_by_text("Closed").wait_for(timeout=60_000)
+    shot(page, "cases.png", "screenshot-cases.png")
     outside += list(page.outside)  # type: ignore[attr-defined]
     page.context.close()
 

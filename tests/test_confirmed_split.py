@@ -105,3 +105,22 @@ def test_drafting_uses_the_confirmed_questions(store, tmp_path):
     missing = jobs.missing_questions(case_id)
     assert [q.number for q in missing] == ["0.1", "1", "3"]
     assert missing[1].text == "How many foster carers does the council have?\nHow many were approved in 2024?"
+
+
+def test_case_view_note_lists_what_was_left_out_escaped(store):
+    from assistant.ui.context import AppContext
+    from assistant.ui.questions_view import confirmed_note
+
+    case_id = new_case(store)
+    split = parse_request(REQUEST.replace("How many foster carers left", "How many <b>foster</b> carers left"))
+    store.confirm_split(case_id, split, "amy")
+    ctx = AppContext(settings=Settings(), drafter=None, store=store, jobs=object())
+    note = confirmed_note(ctx, case_id)
+    assert "3 question(s) confirmed by amy" in note
+    assert "How many &lt;b&gt;foster&lt;/b&gt; carers left the council in 2023?" in note and "<b>foster" not in note
+    assert "For each of the last three financial years:" in note
+    assert confirmed_note(ctx, new_case_other(store)) == ""
+
+
+def new_case_other(store: CaseStore) -> int:
+    return store.create_case("How many parks are there?", reference="FOI 2003", received=date(2025, 3, 3), created_by="olga")

@@ -625,7 +625,7 @@ def test_exports_and_cases_database_are_private(tmp_path: Path) -> None:
     store = CaseStore(settings.cases_db)
     assert mode(settings.cases_db) == 0o600
     case_id = store.create_case("1. How many audits?", reference="FOI 5/B", received=date(2025, 5, 14),
-                                requester="Ms <i>Smith</i>")
+                                requester="Ms <i>Smith</i>", created_by="olga")
     store.save_drafts(case_id, [provided("1")], "olga")
     for suffix in ("-wal", "-shm"):  # SQLite gives its side files the database's mode
         side = settings.cases_db.with_name(settings.cases_db.name + suffix)
@@ -654,6 +654,9 @@ def test_app_removes_exports_and_its_temp_folder_when_it_stops(tmp_path: Path) -
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("FOI_", "GRADIO_TEMP"))},
            "FOI_DATA_DIR": str(data), "FOI_HOST": "127.0.0.1", "FOI_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    leftover = data / "exports" / "case-1" / "left-by-a-killed-run.docx"  # a killed run could not clean up
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"old letter")
     log = (tmp_path / "app.log").open("w")
     proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=tmp_path, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -669,9 +672,10 @@ def test_app_removes_exports_and_its_temp_folder_when_it_stops(tmp_path: Path) -
         else:
             pytest.fail("the app did not start: " + (tmp_path / "app.log").read_text()[-3000:])
         assert mode(data / "app-temp") == 0o700
+        assert not leftover.exists()
         settings = Settings(data_dir=data)
         store = CaseStore(settings.cases_db)
-        case_id = store.create_case("1. How many audits?", reference="FOI 9", received=date(2025, 5, 14))
+        case_id = store.create_case("1. How many audits?", reference="FOI 9", received=date(2025, 5, 14), created_by="olga")
         store.save_drafts(case_id, [provided("1")], "olga")
         files = export_case(store.get_case(case_id), settings)
         assert files.letter_docx.exists()
@@ -728,3 +732,54 @@ def test_a_wheel_install_carries_the_templates_and_exports(tmp_path: Path) -> No
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"letter from {site}/assistant/prompt_files/letter" in result.stdout
+
+
+def test_every_flag_the_pipeline_raises_has_plain_words() -> None:
+    from assistant.wording import FLAG_WORDS
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "assistant").rglob("*.py"))
+    kinds = set(re.findall(r"Flag\(\s*\"([a-z_]+)\"", source))
+    assert len(kinds) >= 8
+    assert kinds <= set(FLAG_WORDS), f"flag kinds without plain words in assistant/wording.py: {kinds - set(FLAG_WORDS)}"
+
+
+def test_internal_notes_inside_an_answer_never_reach_the_requester(ctx: LetterContext) -> None:
+    """The drafter's per-part notes (nearest evidence, figures to update) stay in the reviewer pack."""
+    audits = Draft(
+        Question("7", "Does the council audit exploitation cases?", [("b", "How many?"), ("c", "Findings?")]),
+        "(a)\nThe council takes part in the LSCP audits programme. [1]\n(b)\nNote for the officer on (b): no past "
+        "answer gives what is asked. The nearest evidence is question 6 of 2023.\nIt differs: gives no count.\n"
+        "(c)\nThe audits led to a review of MACE. [1]\n(d) Note for the officer: figures to update.",
+        Status.NEEDS_REVIEW,
+    )
+    text = render_letter(ctx, [provided("1"), audits], "requester")
+    section = text.split("### Question 7")[1].split("## Internal review")[0]
+    assert "Note for the officer" not in text and "nearest evidence" not in text and "It differs" not in text
+    assert "figures to update" not in text
+    assert "(a) The council takes part in the LSCP audits programme." in section
+    assert f"(b) {PLACEHOLDER_MD}" in section and f"(d) {PLACEHOLDER_MD}" in section
+    assert "(c) The audits led to a review of MACE." in section
+    assert "For the officer: question 7 is not finished" in text
+    words = docx_text(letter_docx(ctx, [provided("1"), audits], "requester"))
+    assert "Note for the officer" not in words and f"(b) {PLACEHOLDER}" in words
+    pack = render_letter(ctx, [provided("1"), audits], "reviewer")
+    assert "Note for the officer on (b): no past answer gives what is asked." in pack  # the reviewer sees it
+
+
+def test_a_list_written_without_bullets_becomes_a_list(ctx: LetterContext) -> None:
+    draft = Draft(
+        Question("6", "Who attends?"),
+        "All partners have adopted the framework. [1]\nThe organisations taking part are: [1]\nLincolnshire Police [1]\n"
+        "Children's Services, through the coordinators [1]\nthe district council for the area concerned [1]\n"
+        "Depending on the case, others are also invited. [1]\nMACE Level 1 meets weekly. [1]",
+        Status.PROVIDED,
+    )
+    paragraphs = [(p.text, p.style.name) for p in docx.Document(io.BytesIO(letter_docx(ctx, [draft], "requester"))).paragraphs]
+    start = paragraphs.index(("The organisations taking part are:", "Normal"))
+    assert paragraphs[start + 1 : start + 6] == [
+        ("Lincolnshire Police", "List Bullet"),
+        ("Children's Services, through the coordinators", "List Bullet"),
+        ("the district council for the area concerned", "List Bullet"),
+        ("Depending on the case, others are also invited.", "Normal"),
+        ("MACE Level 1 meets weekly.", "Normal"),
+    ]

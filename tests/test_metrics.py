@@ -511,3 +511,18 @@ def test_report_shows_outcomes_confident_errors_and_moves(tmp_path) -> None:
     assert "Confident errors: extractive (1)" in md and "How many UASC were placed in 2021?" in md and "states '41'" in md
     assert "| abstained | confident_error | 1 |" in md  # how the outcome moved since the earlier run
     assert (tmp_path / "outcomes_by_engine.png").stat().st_size > 1000
+
+
+def test_results_for_split_keeps_one_split_and_recomputes() -> None:
+    from assistant.evaluation.runner import results_for_split
+
+    base = {"answer": "A. [1]", "markers_valid": 1, "markers_total": 1, "claims": 1, "claims_supported": 1, "claims_unsupported": 0,
+            "citation_recall": 1.0, "citation_precision": 1.0, "rouge_l": 0.4, "seconds": 0.2, "flags": []}
+    good = {**_question_record(), **base, "outcome": "correct"}
+    bad = {**_question_record(), **base, "outcome": "confident_error"}
+    cases = [{"id": "d1", "split": "dev", "questions": [bad]}, {"id": "t1", "split": "test", "questions": [good]}]
+    results = {"cases": ["d1", "t1"], "engines": {"extractive": {"summary": m.summarise([good, bad]), "cases": cases}}}
+    test = results_for_split(results, "test")
+    assert test["cases"] == ["t1"] and [c["id"] for c in test["engines"]["extractive"]["cases"]] == ["t1"]
+    assert test["engines"]["extractive"]["summary"]["correct_rate"] == 1.0
+    assert set(test["engines"]["extractive"]["splits"]) == {"test"}

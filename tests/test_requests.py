@@ -1,7 +1,6 @@
 """Splitting incoming FOI requests into questions."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -466,7 +465,8 @@ def test_windows_line_endings_and_non_breaking_spaces() -> None:
 # --- size and speed -----------------------------------------------------------------------------------------
 
 
-def test_two_hundred_numbered_questions_are_fast() -> None:
+def test_two_hundred_numbered_questions() -> None:
+    """Speed is measured in benchmarks/bench_split.py (no timed asserts here); this checks the result."""
     text = (
         "Dear FOI team,\n\n"
         + "\n".join(
@@ -475,12 +475,10 @@ def test_two_hundred_numbered_questions_are_fast() -> None:
         )
         + "\n\nKind regards\nBob"
     )
-    started = time.perf_counter()
-    questions = split_request(text)
-    elapsed = time.perf_counter() - started
-    assert numbers(questions) == [str(n) for n in range(1, 201)]
-    assert questions[199].text == "How many widgets were bought in month 200 of the last 12 months, at what cost?"
-    assert elapsed < 1.0
+    parsed = parse_request(text)
+    assert numbers(parsed.questions) == [str(n) for n in range(1, 201)]
+    assert parsed.questions[199].text == "How many widgets were bought in month 200 of the last 12 months, at what cost?"
+    assert parsed.left_out == [] and parsed.closing == ""
 
 
 def test_too_many_questions() -> None:

@@ -178,7 +178,8 @@ def _representative(scored: list[Scored], analysis: Analysis) -> list[Scored]:
 def _reuse_reason(passage: Passage, match: float) -> str:
     u = passage.unit
     ref = f" (ref {u.reference})" if u.reference else ""
-    return f"Re-uses the answer to question {', '.join(u.question_numbers)} of {when(u)}{ref}, match {match:.2f}."
+    likeness = "the same question" if match >= 0.85 else "a very similar question" if match >= 0.72 else "a similar question"
+    return f"Re-uses the answer to {likeness} (question {', '.join(u.question_numbers)} of {when(u)}{ref})."
 
 
 def period_phrase(p: Period | None) -> str:

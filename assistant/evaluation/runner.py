@@ -316,6 +316,26 @@ def run_eval(
     return results
 
 
+def results_for_split(results: dict[str, Any], split: str) -> dict[str, Any]:
+    """A run cut down to one split's cases, summaries recomputed (the baseline keeps test only)."""
+    keep = {c["id"] for e in results["engines"].values() for c in e["cases"] if c.get("split") == split}
+    out = {**results, "cases": [c for c in results["cases"] if c in keep], "engines": {}, "subset": f"the {split} split ({len(keep)} cases)"}
+    for name, data in results["engines"].items():
+        cases = [c for c in data["cases"] if c["id"] in keep]
+        out["engines"][name] = {
+            "summary": m.summarise([q for c in cases for q in c["questions"]]),
+            "splits": split_summaries(cases),
+            "cases": cases,
+        }
+    if results.get("search"):
+        rows = [r for r in results["search"]["questions"] if r["case"] in keep]
+        hits = [r["hit"] for r in rows]
+        out["search"] = {**results["search"], "questions": rows, "hit_rate": sum(hits) / len(hits) if hits else None}
+    out.pop("comparison", None)
+    out.pop("gate", None)
+    return out
+
+
 def questions_of(results: dict[str, Any], engine: str) -> list[tuple[str, dict[str, Any]]]:
     """(case id, question record) pairs of one engine, for reports and breakdowns."""
     return [(c["id"], q) for c in results["engines"][engine]["cases"] for q in c["questions"]]

@@ -85,8 +85,12 @@ def find_left_out(
     found: list[LeftOut] = []
     seen: set[str] = set()
     position_text = ""
+    whole = set(covered)
     for paragraph, where in paragraphs:
         body = " ".join(paragraph.split())
+        if _norm(_LABEL.sub("", body)) in whole:  # the line is a question or a part as it stands
+            position_text += " " + body
+            continue
         for match in ASK_CUE.finditer(body):
             window = _norm(_window(body, match)).strip(" ,;:-")
             if not window or window in covered_all:

@@ -53,6 +53,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u3000]+")
 #: Share of non-printable characters above which the text is taken to be a binary file read as text.
 _BINARY_SHARE = 0.1
+#: Text made only of printable ASCII, common punctuation and line breaks: no need to count odd characters.
+_PLAIN = re.compile(r"[\x20-\x7e\n\t£€’‘“”–—…•·]*")
 
 
 def _checked_lines(text: str, max_chars: int) -> list[str]:
@@ -69,9 +71,9 @@ def _checked_lines(text: str, max_chars: int) -> list[str]:
     text = _LINE_BREAKS.sub("\n", text).translate(_INVISIBLE)
     if not text.strip():
         raise RequestError("The request is empty: paste the text of the FOI request.")
-    visible = [ch for ch in text if not ch.isspace()]
+    visible = [ch for ch in text if not ch.isspace()] if not _PLAIN.fullmatch(text) else []
     odd = sum(1 for ch in visible if not ch.isprintable() or ch == "\ufffd")
-    if odd > _BINARY_SHARE * len(visible):
+    if visible and odd > _BINARY_SHARE * len(visible):
         raise RequestError(
             "The request looks like binary data (for example a PDF or Word file read as text), "
             "not plain text: paste the text itself."
@@ -249,8 +251,13 @@ _INLINE_SUB = re.compile(r"(?<=\s)\(?([a-z]|[ivx]{1,4})\)(?=\s)")
 _LIST_INTRO = re.compile(r"[:;?.!\-–—]\s*$")
 
 
+_MAYBE_INLINE = re.compile(r"(?<=[^\d(])\(?\d{1,3}[a-z]?[.)]|.[*•▪●]|.\(?(?:[a-z]|[ivx]{1,4})\)\s")
+
+
 def _inline_splits(line: str) -> list[str]:
     """Cut a line at labels written mid-line; the pieces after the first are marked inline."""
+    if not _MAYBE_INLINE.search(line):  # nothing label-like after the first character: the usual case
+        return [line] if line.strip() else []
     pieces: list[str] = []
     start = 0
     for match in _INLINE_NUM.finditer(line):
@@ -859,7 +866,7 @@ def _attach_scope(questions: list[Question], scope: list[tuple[str, int]]) -> li
         for k in targets:
             if line not in context[k]:
                 context[k].append(line)
-    return [replace(q, context=c) for q, c in zip(questions, context)]
+    return [replace(q, context=c) if c != q.context else q for q, c in zip(questions, context)]
 
 
 def _letter_lines(raw_lines: list[str]) -> list[tuple[str, str]]:

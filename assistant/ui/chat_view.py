@@ -1,9 +1,12 @@
 """The Chat tab: questions about the corpus answered with checked citations, and LLM revision of a drafted answer."""
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import gradio as gr
+
+from assistant import chat as corpus_chat
 
 from assistant.models import Draft
 from assistant.ui import html
@@ -19,7 +22,11 @@ def revision_problems(revised: Draft) -> list[str]:
 
 
 def build(ctx: AppContext, case_state: gr.State) -> None:
-    engine = gr.Radio(["extractive", "llm"], value="llm" if ctx.settings.engine == "llm" else "extractive", label="Engine")
+    engines = ctx.settings.officer_engines()
+    engine = gr.Radio(
+        engines, value="llm" if ctx.settings.engine == "llm" and "llm" in engines else "extractive", label="Engine",
+        visible=len(engines) > 1,
+    )
     chatbot = gr.Chatbot(label="Ask about past decisions and policies", height=420, elem_id="chatbot")
     with gr.Row():
         message = gr.Textbox(
@@ -35,19 +42,24 @@ def build(ctx: AppContext, case_state: gr.State) -> None:
         case_id = (state or {}).get("id")
         if case_id:
             exclude = ctx.store.get_case(case_id).exclude
+        if engine_name not in ctx.settings.officer_engines():
+            raise gr.Error(f"The engine '{escape(str(engine_name))}' is not offered here.")
         try:
-            answer = ctx.drafter.chat(text, exclude=exclude, engine=engine_name)
+            answer = corpus_chat.answer(ctx.drafter, text, exclude=exclude, engine=engine_name)
         except Exception as exc:
-            raise gr.Error(f"No answer: {exc}") from exc
+            raise gr.Error(f"No answer: {escape(str(exc))}") from exc
         reply = html.chat_markdown(answer.text, answer.citations, answer.flags)
-        history = list(history or []) + [{"role": "user", "content": text}, {"role": "assistant", "content": reply}]
+        history = list(history or []) + [
+            {"role": "user", "content": html.md_escape(text)},
+            {"role": "assistant", "content": reply},
+        ]
         return history, ""
 
     send.click(respond, [message, chatbot, engine, case_state], [chatbot, message])
     message.submit(respond, [message, chatbot, engine, case_state], [chatbot, message])
     clear.click(lambda: [], None, [chatbot])
 
-    with gr.Group(visible=ctx.settings.engine == "llm") as revise_box:
+    with gr.Group(visible=ctx.settings.engine == "llm" and "llm" in engines) as revise_box:
         gr.Markdown("### Revise an answer of the open case\nThe revised answer is checked against the same sources; "
                     "it replaces the draft only if every sentence passes, and the previous answer stays in the history.")
         with gr.Row():
@@ -72,16 +84,21 @@ def build(ctx: AppContext, case_state: gr.State) -> None:
         if not case_id or not chosen:
             raise gr.Error("Open a case and choose a question to revise.")
         case = ctx.store.get_case(case_id)
+        seen = case.meta[chosen].version
         try:
             revised = ctx.drafter.revise(case.draft(chosen), text, received=case.received)
         except Exception as exc:
-            raise gr.Error(f"The revision failed: {exc}") from exc
+            raise gr.Error(f"The revision failed: {escape(str(exc))}") from exc
         problems = revision_problems(revised)
-        quoted = "\n".join(f"> {line}" for line in revised.answer.splitlines())
+        quoted = "\n".join(f"> {html.md_escape(line)}" for line in revised.answer.splitlines())
         if problems:
-            listed = "\n".join(f"- {p}" for p in problems)
+            listed = "\n".join(f"- {html.md_escape(p)}" for p in problems)
             return f"**Not applied**: the revision failed the source check.\n\n{quoted}\n\n{listed}", gr.update()
-        ctx.store.replace_draft(case_id, revised, ctx.viewer(request).username, reason="revised")
-        return f"**Applied** to question {chosen}; the previous answer is in the history.\n\n{quoted}", opened(case_id)
+        try:  # the officer asked for this revision, so it may replace their own edit; never someone's newer one
+            ctx.store.replace_draft(case_id, revised, ctx.viewer(request).username, reason="revised",
+                                    expected_version=seen, replace_edit=True)
+        except ValueError as exc:
+            raise gr.Error(escape(str(exc))) from exc
+        return f"**Applied** to question {html.md_escape(chosen)}; the previous answer is in its History.\n\n{quoted}", opened(case_id)
 
     revise.click(run_revise, [case_state, number, instruction], [outcome, case_state])

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import getpass
-import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.cases import CaseStore
+from assistant.cases import PERMISSIONS, CaseStore
 from assistant.settings import Settings, User
+from assistant.signin import SignInGuard, make_checker
 
-REVIEW_ROLES = ("reviewer", "admin")
+REVIEW_ROLES = PERMISSIONS["review"]
 
 
 @dataclass
@@ -22,6 +22,10 @@ class Viewer:
     def can_review(self) -> bool:
         return self.role in REVIEW_ROLES
 
+    @property
+    def can_open(self) -> bool:
+        return self.role in PERMISSIONS["open"]
+
 
 @dataclass
 class AppContext:
@@ -29,8 +33,12 @@ class AppContext:
     drafter: Any  # assistant.drafting.Drafter; typed loosely so tests can pass a stand-in
     store: CaseStore
     jobs: Any = None  # assistant.ui.jobs.DraftJobs, made in __post_init__
+    guard: SignInGuard = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.guard is None:
+            self.guard = SignInGuard(self.settings.sign_in_max_failures, self.settings.sign_in_window_seconds)
+        self._check = make_checker(self.settings.users, self.guard)
         if self.jobs is None:
             from assistant.ui.jobs import DraftJobs
 
@@ -58,7 +66,7 @@ class AppContext:
         return next((u for u in self.settings.users if u.username == username), None)
 
     def viewer(self, request: Any) -> Viewer:
-        """The signed-in user; without sign-in (a single-user install) the local account with every right."""
+        """The signed-in user; without sign-in (a loopback-only, one-person install) the local account with every right."""
         username = getattr(request, "username", None) if request is not None else None
         if not self.auth_enabled:
             return Viewer(username or _local_user(), "admin")
@@ -68,11 +76,8 @@ class AppContext:
         return Viewer(record.username, record.role)
 
     def check_password(self, username: str, password: str) -> bool:
-        record = self.user_record(username)
-        if record is None:
-            hmac.compare_digest(password.encode(), b"-")  # same work whether or not the name exists
-            return False
-        return hmac.compare_digest(password.encode(), record.password.encode())
+        """bcrypt check of the password, refused without checking while the name has too many recent failures."""
+        return self._check(username, password)
 
 
 def _local_user() -> str:
@@ -97,7 +102,7 @@ def open_case(ctx: AppContext, state: dict | None, empty_message: str) -> Any:
     try:
         case = ctx.store.get_case(case_id)
     except ValueError as exc:
-        gr.Markdown(f"⚠️ {exc}")
+        gr.Markdown(f"⚠️ {html.md_escape(str(exc))}")
         return None
     gr.HTML(html.case_header(case))
     return case

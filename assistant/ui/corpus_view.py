@@ -56,6 +56,14 @@ def add_to_corpus(ctx: AppContext, uploaded: list[str], progress: Any = None, us
 
 
 def build(ctx: AppContext) -> dict[str, Any]:
+    from assistant.uploads import recover
+
+    try:
+        recover(ctx.index)  # an upload interrupted by a crash is undone before anyone uses the corpus
+    except Exception as exc:  # the Corpus tab still opens; the next upload or ingest tries again
+        import logging
+
+        logging.getLogger(__name__).warning("Could not undo an interrupted corpus upload: %s", exc)
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0)
         counts = gr.Markdown(elem_id="corpus-counts")

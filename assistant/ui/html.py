@@ -4,24 +4,21 @@ Everything from the corpus or the officer is escaped; the only markup added is o
 """
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 from html import escape
 from typing import Sequence
 
-from assistant.cases import Case, CaseSummary, Edit
+from assistant.cases import Activity, Case, CaseSummary, Version
 from assistant.citations import SentenceCheck
-from assistant.models import Citation, Draft, Flag, Passage, Status
+from assistant.wording import STATUS_WORDS as STATUS_LABELS
+from assistant.wording import flag_words as flag_label
+from assistant.wording import flags_to_show, version_kind_words, without_scores
+from assistant.wording import state_words as state_label
+from assistant.wording import status_words as status_label
+from assistant.models import Citation, Draft, Flag, Passage
 
-STATUS_LABELS: dict[str, str] = {
-    Status.PROVIDED.value: "Provided",
-    Status.PARTLY_PROVIDED.value: "Partly provided",
-    Status.NOT_HELD.value: "Not held",
-    Status.EXEMPT.value: "Exempt (refused)",
-    Status.PUBLISHED_ELSEWHERE.value: "Published elsewhere (s21)",
-    Status.REDIRECTED.value: "Redirected to another body",
-    Status.NEEDS_REVIEW.value: "Needs review",
-}
 RED = "#b00020"
 GREEN = "#1b6e20"
 AMBER = "#8a5a00"
@@ -45,18 +42,25 @@ def days_html(days_remaining: int, overdue: bool) -> str:
 
 
 def cases_table(rows: Sequence[CaseSummary]) -> str:
+    """The case list; each row carries its case id so a click on it opens the case."""
     if not rows:
-        return '<p class="empty">No cases yet: start one in the Draft tab.</p>'
+        return '<p class="empty">No cases match: start one with "New case".</p>'
     head = "".join(
-        f"<th>{h}</th>" for h in ("Reference", "Requester", "Received", "Due", "Working days left", "Questions", "Status", "Opened by")
+        f"<th>{h}</th>" for h in ("Reference", "Requester", "Received", "Due", "Working days left", "Questions", "State", "Owner")
     )
     body = []
     for r in rows:
+        if r.sent_on is not None:
+            days = f"sent {r.sent_on:%d %b %Y}" + (" (late)" if r.sent_on > r.due else " (on time)")
+        elif r.state in ("closed", "withdrawn", "cancelled"):
+            days = "—"
+        else:
+            days = days_html(r.days_remaining, r.overdue)
         body.append(
-            f'<tr class="case-row{" overdue-row" if r.overdue else ""}" data-case="{r.id}">'
+            f'<tr class="case-row{" overdue-row" if r.overdue else ""}" data-case="{r.id}" tabindex="0" title="Open this case">'
             f"<td>{escape(r.reference)}</td><td>{escape(r.requester)}</td><td>{r.received:%d %b %Y}</td>"
-            f"<td>{r.due:%d %b %Y}</td><td>{days_html(r.days_remaining, r.overdue)}</td><td>{r.questions}</td>"
-            f"<td>{escape(r.status)}</td><td>{escape(r.created_by)}</td></tr>"
+            f"<td>{r.due:%d %b %Y}</td><td>{days}</td><td>{r.questions}</td>"
+            f"<td class='case-state'>{escape(state_label(r.state))}</td><td>{escape(r.created_by)}</td></tr>"
         )
     return f'<table class="foi-table" id="cases-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -75,29 +79,120 @@ def case_header(case: Case, today: date | None = None) -> str:
         f"<h3>{escape(case.reference)}{' — ' + escape(case.requester) if case.requester else ''}</h3>"
         f"<div>Received {case.received:%d %b %Y} · due <strong>{deadline.due:%d %b %Y}</strong>{note} · working days left: "
         f'<strong class="days-remaining">{days_html(deadline.days_remaining, deadline.overdue)}</strong></div>'
-        f"<div>Engine: {escape(case.engine)} · questions: {len(case.drafts)} · status: {escape(case.status)}"
+        f"<div>Engine: {escape(case.engine)} · questions: {len(case.drafts)} · state: <strong class='case-state'>{escape(state_label(case.state))}</strong>"
+        f"{sent_note(case)}"
         f" · opened by {escape(case.created_by or 'unknown')} on {escape(case.created_at[:16].replace('T', ' '))}</div>"
         f"{excluded}</div>"
     )
+
+
+def sent_note(case: Case) -> str:
+    if case.sent_on is None:
+        return f" ({escape(case.state_reason)})" if case.state_reason and case.state in ("withdrawn", "cancelled") else ""
+    late = case.sent_late_by() or 0
+    return f" on {case.sent_on:%d %b %Y}, " + (f"<span style='color:{RED}'>{late} working day(s) late</span>" if late else "on time")
 
 
 def question_html(draft: Draft) -> str:
     q = draft.question
     parts = "".join(f"<li><strong>{escape(label)})</strong> {escape(text)}</li>" for label, text in q.parts)
     parts_html = f"<ul class='parts'>{parts}</ul>" if parts else ""
-    reason = f"<div class='status-reason'>Suggested: {escape(STATUS_LABELS.get(draft.status.value, draft.status.value))}" + (
-        f" — {escape(draft.status_reason)}</div>" if draft.status_reason else "</div>"
+    reason_text = without_scores(draft.status_reason)
+    reason = f"<div class='status-reason'>Suggested: {escape(status_label(draft.status))}" + (
+        f" — {escape(reason_text)}</div>" if reason_text else "</div>"
     )
     return (
         f"<div class='question'><h4>Question {escape(q.number)}</h4><p>{escape(q.text)}</p>{parts_html}</div>{reason}"
     )
 
 
-def flags_html(flags: Sequence[Flag]) -> str:
+def flags_html(flags: Sequence[Flag], case: Case | None = None, number: str = "") -> str:
+    """Flags in plain words; a resolved one stays listed, greyed, with who resolved it, when and why."""
     if not flags:
         return f'<div class="flags none" style="color:{GREEN}">No flags.</div>'
-    items = "".join(f'<li><span class="flag-kind">{escape(f.kind)}</span>: {escape(f.message)}</li>' for f in flags)
-    return f'<div class="flags"><strong>Flags ({len(flags)})</strong><ul>{items}</ul></div>'
+    items, open_count = [], 0
+    for f in flags:
+        resolved = case.resolution(number, f) if case is not None else None
+        text = f'<span class="flag-kind">{escape(flag_label(f.kind))}</span>: {escape(f.message)}'
+        if resolved is None:
+            open_count += 1
+            items.append(f'<li class="flag open">{text}</li>')
+        else:
+            when = resolved.at[:16].replace("T", " ")
+            items.append(
+                f'<li class="flag resolved" style="color:#888"><s>{text}</s> — resolved by {escape(resolved.user)} on '
+                f"{escape(when)} UTC: {escape(resolved.reason)}</li>"
+            )
+    title = f"Flags ({open_count} open)" if open_count != len(flags) else f"Flags ({len(flags)})"
+    return f'<div class="flags"><strong>{title}</strong><ul>{"".join(items)}</ul></div>'
+
+
+def draft_flags_html(draft: Draft, case: Case | None = None) -> str:
+    """A draft's flags as shown on its cards: a needs-review answer's reason comes first."""
+    return flags_html(flags_to_show(draft), case, draft.question.number)
+
+
+def returned_html(case: Case, number: str) -> str:
+    """The reviewer's comment where the officer edits: shown until a later decision replaces it."""
+    review = case.returned_comment(number)
+    if review is None:
+        return ""
+    when = review.at[:16].replace("T", " ")
+    since = (
+        " You have changed the answer since; send the case for review again when it is ready."
+        if case.meta[number].version != review.version
+        else ""
+    )
+    return (
+        f"<div class='returned-comment' style='border-left:4px solid {RED};padding:4px 8px;background:#fff4f4'>"
+        f"<strong>Returned by {escape(review.user)}</strong> on {escape(when)} UTC (version {review.version}): "
+        f"“{escape(review.comment)}”{since}</div>"
+    )
+
+
+def diff_html(old: str, new: str) -> str:
+    """Word-level changes from one version to the next: removed words struck through, added ones underlined."""
+    a, b = old.split(), new.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(escape(" ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(f"<del style='color:{RED}'>{escape(' '.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins style='color:{GREEN}'>{escape(' '.join(b[j1:j2]))}</ins>")
+    return " ".join(out)
+
+
+def versions_html(versions: Sequence[Version]) -> str:
+    """Every version of one answer, newest first, each with who, when, how and its changes from the one before."""
+    if not versions:
+        return "<p>No versions yet.</p>"
+    rows = []
+    for i in range(len(versions) - 1, -1, -1):
+        v = versions[i]
+        previous = versions[i - 1] if i else None
+        changes = []
+        if previous is None:
+            changes.append(escape(v.answer))
+        else:
+            if previous.answer != v.answer:
+                changes.append(diff_html(previous.answer, v.answer))
+            if previous.status != v.status:
+                changes.append(f"Status: {escape(status_label(previous.status))} → {escape(status_label(v.status))}")
+            if previous.exemptions != v.exemptions:
+                changes.append(f"Exemptions: {escape(', '.join(previous.exemptions) or 'none')} → {escape(', '.join(v.exemptions) or 'none')}")
+        when = v.at[:16].replace("T", " ")
+        rows.append(
+            f"<tr class='version' data-version='{v.version}'><td>Version {v.version}</td><td>{escape(version_kind_words(v.kind))}"
+            f" by {escape(v.user or 'the drafting service')}<br><small>{escape(when)} UTC</small></td>"
+            f"<td class='version-diff'>{'<br>'.join(changes) or 'no change'}</td></tr>"
+        )
+    return (
+        "<table class='foi-table version-table'><thead><tr><th>Version</th><th>What, who, when</th><th>Changes from the"
+        f" version before</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _quote_pattern(piece: str) -> re.Pattern[str] | None:
@@ -186,7 +281,7 @@ def check_table(draft: Draft, checks: Sequence[SentenceCheck]) -> str:
         if check.boilerplate:
             verdict = "<span class='check neutral'>no claim to check</span>"
         elif check.supported:
-            verdict = f"<span class='check ok' style='color:{GREEN}'>✓ supported ({check.score:.2f})</span>"
+            verdict = f"<span class='check ok' style='color:{GREEN}'>✓ backed by the quote</span>"
         else:
             verdict = f"<span class='check bad' style='color:{RED}'>✗ {escape('; '.join(check.reasons))}</span>"
         rows.append(
@@ -219,18 +314,22 @@ def review_state_html(case: Case, number: str) -> str:
     )
 
 
-def activity_html(case: Case, edits: Sequence[Edit]) -> str:
-    """Who drafted, edited, approved and returned, and when: the audit line a reviewer signs off against."""
-    lines = [f"<li>Opened and drafted by <strong>{escape(case.created_by or 'unknown')}</strong> on {escape(case.created_at[:16].replace('T', ' '))} UTC</li>"]
-    for e in edits:
-        what = f"question {escape(e.number)} {escape(e.field)}" if e.number else escape(e.field)
-        lines.append(f"<li>{escape(e.at[:16].replace('T', ' '))} UTC — <strong>{escape(e.user or 'system')}</strong> changed {what}</li>")
-    for r in case.reviews:
-        lines.append(
-            f"<li>{escape(r.at[:16].replace('T', ' '))} UTC — <strong>{escape(r.user)}</strong> {escape(r.decision)} question "
-            f"{escape(r.number)}{': “' + escape(r.comment) + '”' if r.comment else ''}</li>"
-        )
+def activity_html(activity: Sequence[Activity]) -> str:
+    """Who opened, drafted, edited, approved, returned and sent, and when, in time order."""
+    lines = [
+        f"<li>{escape(a.at[:16].replace('T', ' '))} UTC — <strong>{escape(a.user or 'the drafting service')}</strong> {escape(a.what)}</li>"
+        for a in activity
+    ]
     return f"<div class='activity'><strong>Activity</strong><ul>{''.join(lines)}</ul></div>"
+
+
+def match_words(similarity: float) -> str:
+    """How close a passage is to the search, in words rather than a score."""
+    if similarity >= 0.6:
+        return "close match"
+    if similarity >= 0.45:
+        return "related"
+    return "loosely related"
 
 
 def search_results_html(passages: Sequence[Passage]) -> str:
@@ -245,25 +344,33 @@ def search_results_html(passages: Sequence[Passage]) -> str:
         rows.append(
             f"<tr><td>{p.rank}</td><td><strong>{escape(u.title)}</strong><br><code>{escape(u.doc_id)}</code> {escape(where)}</td>"
             f"<td>{escape(u.reference)}</td><td>{u.date.isoformat() if u.date else ''}</td>"
-            f"<td>{p.score:.4f}<br><small>sim {p.similarity:.2f}</small></td><td class='excerpt'>{escape(excerpt)}</td></tr>"
+            f"<td>{match_words(p.similarity)}</td><td class='excerpt'>{escape(excerpt)}</td></tr>"
         )
     return (
         "<table class='foi-table' id='search-results'><thead><tr><th>#</th><th>Document</th><th>Reference</th><th>Date</th>"
-        f"<th>Score</th><th>Passage</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<th>Match</th><th>Passage</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_escape(text: str) -> str:
+    """Text from a requester, the corpus or a user made inert for a Markdown renderer: no HTML, links or images."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(text or "", quote=True))
+
+
 def chat_markdown(text: str, citations: Sequence[Citation], flags: Sequence[Flag]) -> str:
-    """A chat reply as Markdown: the answer, then its sources and any flags under it."""
-    out = [text.strip() or "_No answer could be drafted from the corpus._"]
+    """A chat reply as Markdown: the answer, then its sources and any flags under it, every piece of text escaped."""
+    out = [md_escape(text.strip()) if text.strip() else "_No answer could be drafted from the corpus._"]
     if citations:
         out.append("\n**Sources**")
         for c in citations:
             details = ", ".join(x for x in (c.title, c.reference, c.date) if x)
-            out.append(f"- [{c.marker}] {details}: “{c.quote}”")
+            out.append(f"- \\[{c.marker}\\] {md_escape(details)}: “{md_escape(c.quote)}”")
     if flags:
         out.append("\n**Flags**")
-        out.extend(f"- {f.kind}: {f.message}" for f in flags)
+        out.extend(f"- {md_escape(flag_label(f.kind))}: {md_escape(f.message)}" for f in flags)
     return "\n".join(out)
 
 
@@ -280,4 +387,24 @@ mark { background: #ffe066; padding: 0 1px; }
 .flags ul { margin: 2px 0 0 18px; }
 .flag-kind { font-weight: 600; }
 .saved-note { font-size: 0.8em; color: #666; }
+.case-row { cursor: pointer; }
+.case-row:hover { background: #eef3ff; }
+.offscreen { position: absolute !important; left: -10000px !important; width: 1px; height: 1px; overflow: hidden; }
+.flag.resolved { color: #888; }
+ins { text-decoration: underline; }
+"""
+
+#: Opens a case when a row of the case list is clicked (or Enter is pressed on it): the row's id goes into a
+#: hidden box and a hidden button runs the same "open" handler as everywhere else.
+CASES_TABLE_JS = """
+function openRow(row) {
+  const box = document.querySelector('#open-case-id textarea, #open-case-id input');
+  const go = document.querySelector('#open-case-go');
+  if (!row || !box || !go) return;
+  box.value = row.dataset.case;
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+  setTimeout(() => go.click(), 50);
+}
+element.addEventListener('click', (e) => openRow(e.target.closest('tr[data-case]')));
+element.addEventListener('keydown', (e) => { if (e.key === 'Enter') openRow(e.target.closest('tr[data-case]')); });
 """

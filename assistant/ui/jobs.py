@@ -22,10 +22,28 @@ class Job:
     finished: bool = False
     started: float = field(default_factory=time.perf_counter)
     ended: float = 0.0
+    changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
     def seconds(self) -> float:
         return (self.ended or time.perf_counter()) - self.started
+
+    def advance(self, done: int | None = None, finished: bool = False, error: str = "") -> None:
+        """Record progress and wake whoever is watching (no polling delay between an answer and its card)."""
+        with self.changed:
+            if done is not None:
+                self.done = done
+            if error:
+                self.error = error
+            if finished:
+                self.ended = time.perf_counter()
+                self.finished = True
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Block until more answers than `seen` are stored, the job ends, or the timeout passes."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.done != seen or self.finished, timeout=timeout)
 
 
 class DraftJobs:
@@ -83,10 +101,9 @@ class DraftJobs:
                 drafts = (self.drafter.draft_question(q, **options) for q in missing)
             for draft in drafts:
                 self.store.save_drafts(job.case_id, [draft], user)
-                job.done += 1
+                job.advance(job.done + 1)
             job.total = max(job.total, job.done)
         except Exception as exc:  # shown to the officer; the answers already drafted stay saved
-            job.error = str(exc) or type(exc).__name__
+            job.advance(error=str(exc) or type(exc).__name__)
         finally:
-            job.ended = time.perf_counter()
-            job.finished = True
+            job.advance(finished=True)

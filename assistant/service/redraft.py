@@ -1,0 +1,187 @@
+"""Redraft an answer from the service's return, re-check it, and show the change for the officer to accept.
+
+The past answer's sentence frame is re-used with the new figure only when the mapping is unambiguous: the past
+answer states one figure in one sentence, the return gives one figure for the question, and any period in the frame
+can be replaced by the one period the return's row states. Otherwise the return's figures are stated as they stand.
+Every sentence cites the return and goes through the same checks as any draft; a frame sentence that fails them
+falls back to the figures as they stand. Flags the return answers (stale source, unsupported, figure not in source,
+other period) resolve themselves with the reason; nothing is stored until the officer accepts.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Sequence
+
+from assistant.citations import content_words, lexical_support, strip_markers
+from assistant.models import DocType, Draft, Flag, Passage, Status
+from assistant.service.requests import template_for
+from assistant.status import suggest_status
+from assistant.text import figures, split_sentences
+
+#: Flags a service return can answer, and so resolve.
+RESOLVABLE = ("stale_source", "undated_source", "unsupported", "figure_not_in_source", "other_period", "figure_mismatch")
+#: Flags that mean the redrafted answer does not pass its checks.
+FAILING = ("unsupported", "figure_not_in_source", "invalid_citation", "stale_source", "other_period", "figure_mismatch")
+
+_PERIOD = re.compile(
+    r"\b20\d\d\s*[/-]\s*\d\d(?:\d\d)?\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+\d{4}\b|\b(?:19|20)\d\d\b",
+    re.I,
+)
+
+
+@dataclass
+class Resolution:
+    kind: str
+    message: str
+    reason: str
+
+
+@dataclass
+class RedraftProposal:
+    """A redrafted answer, checked, with its diff against the current one; stored only when accepted."""
+
+    number: str
+    old_answer: str
+    draft: Draft
+    mode: str  # "frame": past sentence with the new figure; "as_stated": the return's figures as they stand
+    items: list[str] = field(default_factory=list)
+    resolved: list[Resolution] = field(default_factory=list)
+
+    @property
+    def new_answer(self) -> str:
+        return self.draft.answer
+
+    @property
+    def diff(self) -> str:
+        return answer_diff(self.old_answer, self.new_answer)
+
+    @property
+    def passes_checks(self) -> bool:
+        return not any(f.kind in FAILING for f in self.draft.flags)
+
+
+def answer_diff(old: str, new: str) -> str:
+    """A line diff of two answers, sentence per line, for the officer to read before accepting."""
+    a = [s for s in split_sentences(old)] or [""]
+    b = [s for s in split_sentences(new)] or [""]
+    return "\n".join(difflib.unified_diff(a, b, "current answer", "redrafted from the return", lineterm="", n=1))
+
+
+# -- which rows of the return answer the question --------------------------------------------------------------------
+def _periods(text: str) -> list[str]:
+    return [re.sub(r"\s+", " ", m.group(0)).replace("-", "/") for m in _PERIOD.finditer(text)]
+
+
+def _value_figures(text: str) -> list[str]:
+    """Figures that are values, not periods or dates."""
+    spans = [m.span() for m in _PERIOD.finditer(text)]
+    out = []
+    for m in re.finditer(r"(?<![A-Za-z0-9/])(?:£\s?)?\d[\d,]*(?:\.\d+)?%?(?![/\d])", text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        out.append(m.group(0))
+    return out
+
+
+def relevant_items(question_text: str, passages: Sequence[Passage], period: str = "") -> list[Passage]:
+    """The return's items that answer the question: the closest in words, and those naming the period asked."""
+    scored = [(lexical_support(question_text, p.unit.text), p) for p in passages]
+    scored = [(s, p) for s, p in scored if _value_figures(p.unit.answer or p.unit.text) or s > 0]
+    if not scored:
+        return []
+    asked = {x.replace(" ", "") for x in _periods(period) + _periods(question_text)}
+    in_period = [(s, p) for s, p in scored if asked & {x.replace(" ", "") for x in _periods(p.unit.answer)}]
+    pool = in_period or scored
+    best = max(s for s, _ in pool)
+    return [p for s, p in pool if s >= max(0.1, best * 0.6)]
+
+
+# -- drafting ---------------------------------------------------------------------------------------------------------
+def frame_sentence(past_answer: str, item: str) -> str | None:
+    """The past sentence with the return's figure (and period) in it, or None when the mapping is ambiguous."""
+    figured = [s for s in split_sentences(strip_markers(past_answer)) if _value_figures(s)]
+    if len(figured) != 1:
+        return None
+    sentence = figured[0].strip()
+    old_values, new_values = _value_figures(sentence), _value_figures(item)
+    if len(old_values) != 1 or len(new_values) != 1:
+        return None
+    old_periods, new_periods = _periods(sentence), _periods(item)
+    if len(set(old_periods)) > 1 or (old_periods and len(set(new_periods)) != 1):
+        return None
+    out = sentence.replace(old_values[0], new_values[0], 1)
+    if old_periods:
+        out = re.sub(re.escape(_PERIOD.search(sentence).group(0)), new_periods[0].replace("/", "/"), out, count=1)
+    if out == sentence:
+        return None
+    return out
+
+
+def as_stated(item: str, area: str) -> str:
+    return f"Figures from {area}: {item.rstrip('.')}."
+
+
+def redraft(
+    drafter: Any,
+    draft: Draft,
+    return_passages: Sequence[Passage],
+    *,
+    received: date | None = None,
+    period: str = "",
+) -> RedraftProposal | None:
+    """A checked redraft of one answer from the return, or None when the return has nothing for this question."""
+    own = [p for p in return_passages]
+    chosen = relevant_items(draft.question.query_text, own, period)
+    if not chosen:
+        return None
+    base_passages = [p for p in draft.passages if p.unit.doc_type is not DocType.SERVICE_RETURN]
+    passages = [*chosen, *base_passages]
+    template = template_for(replace(draft, passages=base_passages))
+    area = str(chosen[0].unit.extra.get("service_area") or chosen[0].unit.title)
+    attempts: list[tuple[str, str]] = []
+    if template is not None and len(chosen) == 1:
+        framed = frame_sentence(template.unit.answer or template.unit.text, chosen[0].unit.answer)
+        if framed:
+            attempts.append(("frame", f"{framed.rstrip('.')}. [1]"))
+    attempts.append(("as_stated", "\n".join(f"{as_stated(p.unit.answer, area)} [{i}]" for i, p in enumerate(chosen, start=1))))
+    checked, mode = None, ""
+    for mode, answer in attempts:
+        checked = drafter.recheck(replace(draft, passages=passages), answer, received=received)
+        if not any(f.kind in FAILING for f in checked.flags):
+            break
+    assert checked is not None
+    status, exemptions, reason = suggest_status(strip_markers(checked.answer))
+    title = chosen[0].unit.title
+    checked = replace(
+        checked,
+        status=status if not any(f.kind in FAILING for f in checked.flags) else Status.NEEDS_REVIEW,
+        exemptions=exemptions,
+        status_reason=f"Redrafted from the {title}. {reason}".strip(),
+    )
+    return RedraftProposal(
+        number=draft.question.number,
+        old_answer=draft.answer,
+        draft=checked,
+        mode=mode,
+        items=[p.unit.answer for p in chosen],
+        resolved=resolved_flags(draft.flags, checked.flags, title),
+    )
+
+
+def resolved_flags(old: Sequence[Flag], new: Sequence[Flag], title: str) -> list[Resolution]:
+    """Old flags the return answers: of a resolvable kind, and gone from the redrafted answer's checks."""
+    still = {f.kind for f in new}
+    reason = f"Answered by the {title}: the answer now states the service's figures and cites its return."
+    return [Resolution(f.kind, f.message, reason) for f in old if f.kind in RESOLVABLE and f.kind not in still]
+
+
+def accept(store: Any, case_id: int, proposal: RedraftProposal, user: str) -> None:
+    """The officer accepts the redraft: a new version of the answer, and the resolved flags recorded with why."""
+    # The officer chose this redraft, so it may replace their own earlier edit (which stays in the history).
+    store.replace_draft(case_id, proposal.draft, user, reason="redrafted from service return", replace_edit=True)
+    if proposal.resolved:
+        store.log_resolutions(case_id, proposal.number, [(r.kind, r.reason) for r in proposal.resolved], user)
