@@ -47,6 +47,7 @@ class ParsedDecision:
     pairs: list[QAPair]
     general: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
+    scope: str = ""  # the request's text before its numbered questions ("please give figures for 2024")
 
 
 def is_page_copy(text: str) -> bool:
@@ -134,7 +135,7 @@ def parse_structured(text: str) -> ParsedDecision:
         parts[sections[i].lower()] = sections[i + 1]
     if "request" not in parts or "response" not in parts:
         raise ReadError("a structured decision needs '## Request' and '## Response' sections")
-    questions, _ = _labelled_sections(parts["request"])
+    questions, request_preamble = _labelled_sections(parts["request"])
     answers, preamble = _labelled_sections(parts["response"])
     if not questions:
         raise ReadError("no numbered questions ('### 1') under '## Request'")
@@ -148,6 +149,7 @@ def parse_structured(text: str) -> ParsedDecision:
         pairs=pairs,
         general=([preamble] if preamble else []) + general,
         meta=meta,
+        scope=request_preamble,
     )
 
 

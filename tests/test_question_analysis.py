@@ -158,4 +158,14 @@ def test_items_fall_back_to_the_question_period_then_the_decision_date_then_unda
 def test_items_are_stored_at_ingest_in_the_unit_metadata():
     [unit] = [u for u in units_of("2023-7510328-foster-carers-numbers.md") if "1" in u.question_numbers]
     assert unit.extra.get("evidence"), "items are computed once at ingest"
-    assert unit.extra.get("question_period") == ""  # "each year" names no year; the items state their own
+    # The question names no year; the request's scope line "for each of the last six financial years" does.
+    assert unit.extra.get("question_period") == "range|2017-04-01|2023-03-31|2017/18 to 2022/23"
+
+
+def test_the_past_requests_scope_line_dates_answers_whose_question_names_no_period():
+    """'Please give figures for the calendar year 2024' above the questions: '592' is a 2024 figure, not 'as at' the reply."""
+    from assistant.drafting.evidence import unit_items as read
+
+    [unit] = [u for u in units_of("2025-11582306-ehc-needs-assessment-requests-2024.md") if "2" in u.question_numbers]
+    figures = [i for i in read(unit) if any(ch.isdigit() for ch in i.text)]
+    assert figures and all(i.period.label == "2024" and i.period_source in ("question", "stated", "lead_in") for i in figures)

@@ -155,7 +155,7 @@ def test_an_attached_return_becomes_a_source_of_every_answer_without_a_new_versi
 
     store = CaseStore(tmp_path / "cases.db")
     case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?\n2. And in 2024/25?", reference="12500001",
-                                received=date(2025, 5, 14), today=date(2025, 6, 3))
+                                received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
     store.save_drafts(case_id, [Draft(Question("1", "How much in 2023/24?"), "a", Status.NEEDS_REVIEW),
                                 Draft(Question("2", "And in 2024/25?"), "b", Status.NEEDS_REVIEW)], user="amy")
     with pytest.raises(ReadError):

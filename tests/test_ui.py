@@ -357,3 +357,11 @@ def test_the_progress_note_shows_a_hostile_reference_as_text(tmp_path):
     rendered = MarkdownIt().render(note)
     assert "<img" not in rendered and "<form" not in rendered and "<a " not in rendered
     assert "evil.example" in rendered  # still shown, as text
+
+
+def test_status_reasons_are_shown_without_raw_scores():
+    """Plain words: an engine's 'match 0.79' never reaches the officer's card."""
+    shown = draft()
+    shown.status_reason = "Re-uses the answer to question 1 of 28 June 2023 (ref FOI 6981442), match 0.79."
+    out = html.question_html(shown)
+    assert "0.79" not in out and "Re-uses the answer to question 1 of 28 June 2023 (ref FOI 6981442)." in out

@@ -73,11 +73,12 @@ def _period_of(text: str, ref: date | None) -> Period | None:
 
 
 def items_from_answer(
-    answer: str, *, question: str = "", received: date | None = None, decided: date | None = None
+    answer: str, *, question: str = "", scope: str = "", received: date | None = None, decided: date | None = None
 ) -> list[Item]:
-    """Split a past answer into items and give each the period it states (see the module docstring)."""
+    """Split a past answer into items and give each the period it states (see the module docstring); the past
+    request's scope lines ("please give figures for 2024") count as part of what its question asked."""
     ref = received or decided
-    asked = periods_in(question, ref) if question else []
+    asked = (periods_in(question, ref) if question else []) or (periods_in(scope, ref) if scope else [])
     question_period = (max(asked, key=lambda p: p.days) if len(asked) > 1 else asked[0]) if asked else None
     fallback, fallback_source = (
         (question_period, "question") if question_period else (current(decided), "decision") if decided else (None, "undated")

@@ -73,7 +73,8 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
     for s in scored:
         if not has_figure(s, analysis):
             continue
-        if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance):
+        guessed = s.item.period_source == "decision"  # the reply's date says when it was written, not the figures' period
+        if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance) and not (guessed and analysis.period_explicit):
             fit.append(s)
         else:
             other.append(s)
@@ -155,8 +156,13 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
 
 
 def _newest(items: list[Scored]) -> list[Scored]:
-    """The items of the most recent period found (the whole newest table row set when a year is broken down)."""
-    dated = [s for s in items if s.item.period]
+    """The items of the most recent period found (the whole newest table row set when a year is broken down).
+
+    A period an item states (or its lead-in states) outranks one guessed from the reply's date: "2023/24: 7"
+    is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
+    """
+    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in")]
+    dated = stated or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage
         return [s for s in items if s.passage == first]
@@ -172,7 +178,8 @@ def _representative(scored: list[Scored], analysis: Analysis) -> list[Scored]:
 def _reuse_reason(passage: Passage, match: float) -> str:
     u = passage.unit
     ref = f" (ref {u.reference})" if u.reference else ""
-    return f"Re-uses the answer to question {', '.join(u.question_numbers)} of {when(u)}{ref}, match {match:.2f}."
+    likeness = "the same question" if match >= 0.85 else "a very similar question" if match >= 0.72 else "a similar question"
+    return f"Re-uses the answer to {likeness} (question {', '.join(u.question_numbers)} of {when(u)}{ref})."
 
 
 def period_phrase(p: Period | None) -> str:

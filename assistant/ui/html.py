@@ -14,7 +14,7 @@ from assistant.cases import Activity, Case, CaseSummary, Version
 from assistant.citations import SentenceCheck
 from assistant.wording import STATUS_WORDS as STATUS_LABELS
 from assistant.wording import flag_words as flag_label
-from assistant.wording import flags_to_show, version_kind_words
+from assistant.wording import flags_to_show, version_kind_words, without_scores
 from assistant.wording import state_words as state_label
 from assistant.wording import status_words as status_label
 from assistant.models import Citation, Draft, Flag, Passage
@@ -97,8 +97,9 @@ def question_html(draft: Draft) -> str:
     q = draft.question
     parts = "".join(f"<li><strong>{escape(label)})</strong> {escape(text)}</li>" for label, text in q.parts)
     parts_html = f"<ul class='parts'>{parts}</ul>" if parts else ""
+    reason_text = without_scores(draft.status_reason)
     reason = f"<div class='status-reason'>Suggested: {escape(status_label(draft.status))}" + (
-        f" — {escape(draft.status_reason)}</div>" if draft.status_reason else "</div>"
+        f" — {escape(reason_text)}</div>" if reason_text else "</div>"
     )
     return (
         f"<div class='question'><h4>Question {escape(q.number)}</h4><p>{escape(q.text)}</p>{parts_html}</div>{reason}"
