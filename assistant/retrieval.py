@@ -28,13 +28,21 @@ def retrieve(
     """
     query = question.query_text if isinstance(question, Question) else question  # scope lines included
     k = k or settings.retrieval_k
-    found = index.search(query, k=k * 3, exclude=exclude)
+    # Later sources are left out of the search itself, so every candidate comes from the corpus of the time.
+    found = index.search(query, k=k * 3, exclude=[*exclude, *sources_after(index, as_of)])
     kept = [
         p
         for p in dedupe(found)
         if p.similarity >= settings.relevance_floor and not (as_of and p.unit.date and p.unit.date > as_of)
     ]
     return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(kept[:k])]
+
+
+def sources_after(index: Index, as_of: date | None) -> list[str]:
+    """Documents dated after `as_of` (the request's received date): they did not exist when it arrived."""
+    if as_of is None:
+        return []
+    return sorted({u.doc_id for u in index.units().values() if u.date and u.date > as_of})
 
 
 def dedupe(passages: list[Passage], *, threshold: float = 95.0) -> list[Passage]:

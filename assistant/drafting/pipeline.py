@@ -19,7 +19,7 @@ from assistant.flags import review_flags
 from assistant.index import Index
 from assistant.models import Citation, Draft, Flag, Passage, Question, Status
 from assistant.requests import split_request
-from assistant.retrieval import retrieve
+from assistant.retrieval import retrieve, sources_after
 from assistant.safety import passage_flags, screen_passages, without_instructions
 from assistant.settings import Settings
 from assistant.status import suggest_status
@@ -132,7 +132,8 @@ class Drafter:
         """Yields one checked Draft per question, in order, as each is ready (the UI shows progress)."""
         name = engine or self.settings.engine
         if name == "naive":
-            yield self._naive(text, exclude)
+            as_of = received if self.settings.only_earlier_decisions else None
+            yield self._naive(text, [*exclude, *sources_after(self.index, as_of)])
             return
         answered: list[tuple[str, set[str]]] = []  # (question number, evidence keys) drafted so far
         for question in self.split(text):
@@ -164,7 +165,7 @@ class Drafter:
         )
 
     def _naive(self, text: str, exclude: Sequence[str]) -> Draft:
-        """No splitting, no floor, no checks: the whole request is one query."""
+        """No splitting, no floor, no checks: the whole request is one query, over the same corpus of the time."""
         if not text.strip():
             raise ValueError("The request is empty.")
         passages = self.index.search(text[:5000], k=self.settings.retrieval_k, exclude=exclude)

@@ -1,10 +1,10 @@
 """Evaluation cases from `evals/cases/*.yaml` (format in docs/formats.md), and the subsets a quick run uses."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -109,6 +109,37 @@ def parse_case(data: Any, path: str = "") -> EvalCase:
         raise CaseError(f"{path}: missing or malformed field {exc}") from exc
 
 
+def as_received(case: EvalCase, doc_dates: Mapping[str, date | None]) -> EvalCase:
+    """The case as it stood on its received date: evidence dated after it did not exist yet.
+
+    A case simulates a request received on `received`, and the drafter sees only sources dated on or before it
+    (`only_earlier_decisions`). A document dated later cannot be evidence for that case: it leaves the question's
+    evidence (and evidence units), and a question left with none is graded as one the corpus cannot answer
+    (kind no_evidence, expected needs_review). Undated documents stay evidence, as they stay retrievable.
+    """
+    if case.received is None:
+        return case
+
+    def existed(doc: str) -> bool:
+        when = doc_dates.get(doc)
+        return when is None or when <= case.received
+
+    questions = []
+    for q in case.questions:
+        kept = tuple(d for d in q.evidence if existed(d))
+        if kept == q.evidence:
+            questions.append(q)
+            continue
+        units = tuple(u for u in q.evidence_units if existed(u.split("#", 1)[0]))
+        if kept:
+            questions.append(replace(q, evidence=kept, evidence_units=units))
+        else:
+            questions.append(
+                replace(q, evidence=(), evidence_units=(), kind="no_evidence", expected_status="needs_review", expected_exemptions=())
+            )
+    return replace(case, questions=tuple(questions))
+
+
 def load_case(path: Path) -> EvalCase:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -119,8 +150,6 @@ def load_case(path: Path) -> EvalCase:
 
 def with_splits(cases: Sequence[EvalCase], splits_path: Path | None) -> list[EvalCase]:
     """The cases with their dev/test split from the split file; an unlisted case is an error."""
-    from dataclasses import replace
-
     from assistant.evaluation.splits import load_splits, split_of
 
     if splits_path is None or not Path(splits_path).is_file():

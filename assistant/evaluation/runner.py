@@ -17,7 +17,7 @@ import yaml
 
 from assistant.drafting import Drafter
 from assistant.evaluation import metrics as m
-from assistant.evaluation.cases import EvalCase, EvalQuestion
+from assistant.evaluation.cases import EvalCase, EvalQuestion, as_received
 from assistant.evaluation.judge import CheckerJudge, Judge
 from assistant.index import Index
 from assistant.models import Draft, Passage
@@ -264,6 +264,11 @@ def search_hits(drafter: Drafter, cases: Iterable[EvalCase], *, k: int = 5) -> d
     return {"k": k, "hit_rate": sum(hits) / len(hits) if hits else None, "questions": rows}
 
 
+def doc_dates(index: Index) -> dict[str, Any]:
+    """Each indexed document's date (decision or publication), None when undated."""
+    return {u.doc_id: u.date for u in index.units().values()}
+
+
 def run_eval(
     settings: Settings,
     cases: Sequence[EvalCase],
@@ -283,6 +288,9 @@ def run_eval(
         if name not in Drafter.ENGINES:
             raise ValueError(f"Unknown engine '{name}': choose from {', '.join(Drafter.ENGINES)}")
     judge = judge or CheckerJudge(settings.support_threshold, index.embeddings.embed_documents)
+    if settings.only_earlier_decisions:  # each case sees the corpus of its received date, so is graded on it
+        dates = doc_dates(index)
+        cases = [as_received(c, dates) for c in cases]
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "judge": judge.name,
