@@ -33,10 +33,12 @@ _TYPE_CUES: dict[str, re.Pattern] = {
 
 # Abbreviations and their long forms read as one term, so "LAC" and "children in care" are the same measure.
 _LONG_FORMS = [
-    (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b", " lac "),
+    (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b"
+     r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     (r"\bunaccompanied\s+asylum[\s-]+seeking\s+(?:children|child|young\s+people|minors)\b", " uasc "),
+    (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
     (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
     (r"\bindependent\s+fostering\s+agenc(?:y|ies)\b", " ifa "),
@@ -94,6 +96,31 @@ OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
     (frozenset({"started", "began", "new", "starting", "opened"}), frozenset({"ended", "ceased", "closed", "leaving", "left"})),
     (frozenset({"cse"}), frozenset({"cce"})),
 ]
+# Opposing qualifiers that are phrases rather than single words (the one table of them; word pairs are above).
+# A question on one side is not answered by evidence that speaks only of the other: refusals to assess are not
+# refusals to issue a plan, refused requests are not requests received, a figure from one source (schools) is not
+# the figure from all sources.
+OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], tuple[str, re.Pattern]]] = [
+    (
+        ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*", re.I)),
+        ("refusal to issue", re.compile(r"\brefus\w*\s+to\s+issue\b|\bdecided?\s+not\s+to\s+issue\b|\brefusal[\s-]+to[\s-]+issue\b", re.I)),
+    ),
+    (
+        ("refused", re.compile(r"\brefus\w*|\bdeclined\b|\brejected\b|\bdecided?\s+not\s+to\b|\bturned\s+down\b", re.I)),
+        ("received", re.compile(r"\breceiv\w*", re.I)),
+    ),
+    (
+        ("all sources", re.compile(r"\ball\s+(?:sources|referrers|agencies|settings|organisations)\b|\bany\s+source\b|\bwhatever\s+(?:the\s+)?source\b", re.I)),
+        ("a single source", re.compile(r"\bfrom\s+(?:schools?|education\s+settings?|(?:the\s+)?police|health(?:\s+services)?|parents?|families|hospitals?|GPs?)\b", re.I)),
+    ),
+]
+
+
+def phrase_sides(text: str) -> set[str]:
+    """The sides of OPPOSING_PHRASES a text speaks of, by name."""
+    return {name for pair in OPPOSING_PHRASES for name, pattern in pair if pattern.search(text)}
+
+
 # Groups narrower than "children": evidence about one of these does not answer a question about all children.
 GROUPS = frozenset(
     "uasc lac boys girls male female disabled disability sendneeds ehcp sgo leavers leaver unaccompanied "
@@ -259,7 +286,7 @@ def analyse(
         analyse(part_text, context=f"{text}\n{context}".strip(), received=received, label=part_label, inherit=types)
         for part_label, part_text in (parts or [])
     )
-    groups = tuple(sorted(words_of(text) & GROUPS))
+    groups = tuple(sorted((words_of(text) | words_of(context)) & GROUPS))
     return Analysis(
         label=label,
         text=text,
@@ -303,13 +330,35 @@ def question_context(question: object) -> str:
     return str(ctx)
 
 
-def analyse_question(question: object, received: date | None) -> Analysis:
-    """Analysis of a `Question` (number, text, parts, optional context)."""
+# A question that leans on the one before it: its subject elided ("How many were missing for longer than a
+# month?") or pointed back to ("for each of those years", "of these", "through the scheme").
+_FOLLOW_ON = re.compile(
+    r"^\s*(?:and\b|also\b|how\s+many\s+(?:were|was|are|is|have|has|had|did|do)\b|how\s+(?:much|often)\s+(?:was|were|did|has|have)\s+(?:this|that|it|these|those|they)\b)"
+    r"|\b(?:of|for|from|to|among|in)\s+(?:each\s+of\s+)?(?:these|those|them)\b|\b(?:these|those)\s+(?:years?|periods?|children|young|cases|requests|referrals|pupils|people|families|placements|meetings|plans|carers|staff|posts)\b"
+    r"|\bthe\s+(?:same\s+(?:period|years?)|scheme|above)\b",
+    re.I,
+)
+
+
+def is_follow_on(text: str) -> bool:
+    """The question reads on from the one before it (its subject or period is there, not in its own words)."""
+    return bool(_FOLLOW_ON.search(text))
+
+
+def analyse_question(question: object, received: date | None, follows: object | None = None) -> Analysis:
+    """Analysis of a `Question` (number, text, parts, optional context).
+
+    `follows` is the request's previous question: a follow-on question reads its group and, when it states none
+    of its own or in its scope lines, its period from there (after its own scope lines)."""
     text = getattr(question, "text", "") or ""
     parts = list(getattr(question, "parts", []) or [])
     if not text and parts:
         text, parts = parts[0][1], parts[1:]
-    return analyse(text, context=question_context(question), received=received, label=str(getattr(question, "number", "")), parts=parts)
+    context = question_context(question)
+    before = (getattr(follows, "text", "") or "") if follows is not None else ""
+    if before and is_follow_on(text):
+        context = f"{context}\n{before}".strip()
+    return analyse(text, context=context, received=received, label=str(getattr(question, "number", "")), parts=parts)
 
 
 def periods_stated(text: str, ref: date | None) -> list[Period]:

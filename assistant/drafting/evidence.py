@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import date
 from typing import Sequence
 
-from assistant.drafting.analysis import GROUPS, OPPOSITES, Analysis, terms, words_of
+from assistant.drafting.analysis import GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, phrase_sides, terms, words_of
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
 from assistant.models import DocType, Passage, Unit
 from assistant.text import split_sentences
@@ -221,10 +221,17 @@ def is_none_statement(text: str) -> bool:
     return bool(_NONE_WORDS.search(text))
 
 
-def conflicts(question: Analysis, frame_words: set[str]) -> list[str]:
-    """Qualifiers of the question whose opposite, and not they, is what the evidence speaks of."""
+def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -> list[str]:
+    """Qualifiers of the question whose opposite, and not they, is what the evidence speaks of (word pairs in
+    OPPOSITES, phrase pairs in OPPOSING_PHRASES: one table each, in the analysis module)."""
     asked = words_of(question.text)
     out = []
+    if frame_text:
+        asked_sides, found_sides = phrase_sides(question.text), phrase_sides(frame_text)
+        for (a, _), (b, _) in OPPOSING_PHRASES:
+            for mine, other in ((a, b), (b, a)):
+                if mine in asked_sides and other not in asked_sides and other in found_sides and mine not in found_sides:
+                    out.append(f"asks about {mine}, the evidence about {other}")
     for a, b in OPPOSITES:
         for mine, other in ((a, b), (b, a)):
             if asked & mine and not asked & other and frame_words & other and not frame_words & mine:
@@ -257,7 +264,8 @@ def score_items(
         past = set(terms(unit.question)) if unit.question else set()
         unit_items_ = items_of(unit)
         unit_words = frame_words | words_of(" ".join(f"{i.context} {i.text}" for i in unit_items_))
-        unit_conflicts = tuple(conflicts(question, unit_words))
+        unit_text = f"{frame_text}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
+        unit_conflicts = tuple(conflicts(question, unit_words, unit_text))
         reverse = len(past & asked_terms) / len(past) if past else 1.0
         for item in items_of(unit):
             own = set(terms(f"{item.context}\n{item.text}"))
@@ -275,7 +283,7 @@ def score_items(
                     item=item,
                     coverage=cov,
                     own_coverage=own_cov,
-                    conflicts=conflicts(question, words),
+                    conflicts=conflicts(question, words, f"{frame_text}\n{item.context} {item.text}"),
                     extra_groups=extra,
                     type_fit=has_answer_type(item.text, question.answer_type),
                     period_fit=period_fit,

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence
 from langchain_core.runnables import Runnable
 
 from assistant.citations import check_draft, make_citation, renumber, strip_markers
-from assistant.drafting.analysis import Analysis, analyse_question
+from assistant.drafting.analysis import Analysis, analyse_question, is_follow_on
 from assistant.drafting.checks import figure_periods_cited, unfit_figures
 from assistant.drafting.engines import EngineInput, EngineOutput
 from assistant.drafting.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
@@ -86,19 +86,26 @@ class Drafter:
 
     # -- drafting --------------------------------------------------------------------------------
     def draft_question(
-        self, question: Question, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
+        self,
+        question: Question,
+        *,
+        engine: str | None = None,
+        exclude: Sequence[str] = (),
+        received: date | None = None,
+        follows: Question | None = None,
     ) -> Draft:
-        return self._draft_question(question, engine=engine, exclude=exclude, received=received)[0]
+        """`follows`: the request's previous question, which a follow-on question ("How many were …?") leans on."""
+        return self._draft_question(question, engine=engine, exclude=exclude, received=received, follows=follows)[0]
 
     def _draft_question(
-        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None
+        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None, follows: Question | None = None
     ) -> tuple[Draft, EngineOutput]:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
         clean_context = [without_instructions(line)[0] for line in question.context]  # scope lines: data too
         query = replace(question, text=clean_text, parts=clean_parts, context=clean_context)
-        analysis = analyse_question(query, received)
+        analysis = analyse_question(query, received, follows=follows)
         as_of = received if self.settings.only_earlier_decisions else None
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
@@ -136,8 +143,11 @@ class Drafter:
             yield self._naive(text, [*exclude, *sources_after(self.index, as_of)])
             return
         answered: list[tuple[str, set[str]]] = []  # (question number, evidence keys) drafted so far
+        chain = ""  # what a follow-on question reads on from: the last question that stood alone, and any since
         for question in self.split(text):
-            draft, output = self._draft_question(question, engine=name, exclude=exclude, received=received)
+            follows = Question(question.number, chain) if chain else None
+            draft, output = self._draft_question(question, engine=name, exclude=exclude, received=received, follows=follows)
+            chain = f"{chain}\n{question.text}".strip() if is_follow_on(question.text) else question.text
             keys = set(output.evidence)
             earlier = next((n for n, used in answered if keys and keys <= used), None)
             if earlier is not None:
