@@ -97,13 +97,14 @@ OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
     (frozenset({"cse"}), frozenset({"cce"})),
 ]
 # Opposing qualifiers that are phrases rather than single words (the one table of them; word pairs are above).
-# A question on one side is not answered by evidence that speaks only of the other: refusals to assess are not
-# refusals to issue a plan, refused requests are not requests received, a figure from one source (schools) is not
-# the figure from all sources.
-OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], tuple[str, re.Pattern]]] = [
+# Each row is a set of mutually exclusive sides: a question on one side is not answered by evidence that speaks only
+# of another. Refusals to assess are not refusals to issue a plan nor appeals about a plan's contents; refused
+# requests are not requests received; a figure from one source (schools) is not the figure from all sources.
+OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
         ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*", re.I)),
         ("refusal to issue", re.compile(r"\brefus\w*\s+to\s+issue\b|\bdecided?\s+not\s+to\s+issue\b|\brefusal[\s-]+to[\s-]+issue\b", re.I)),
+        ("the contents of a plan", re.compile(r"\bcontents?\s+of\s+(?:an?\s+|the\s+)?(?:ehc\w*\s+)?plans?\b|\bplacement\s+named\b", re.I)),
     ),
     (
         ("refused", re.compile(r"\brefus\w*|\bdeclined\b|\brejected\b|\bdecided?\s+not\s+to\b|\bturned\s+down\b", re.I)),
@@ -197,6 +198,7 @@ class Analysis:
     breakdown: tuple[str, ...]
     parts: tuple["Analysis", ...] = field(default=())
     context: str = ""  # the scope lines and, for a sub-part, its question
+    counted: str = ""  # for a count: the stemmed head noun of what is counted ("request", "appeal")
 
     @property
     def period_bound(self) -> bool:
@@ -245,6 +247,30 @@ def qualifiers_of(text: str) -> tuple[str, ...]:
     else:
         found = [q for q in found if q not in ("by", "against")]
     return tuple(dict.fromkeys(found))
+
+
+_COUNTED = re.compile(r"\b(?:how\s+many|(?:the\s+)?numbers?\s+of|count\s+of)\s+(?:(?:of\s+)?(?:these|those|them|the|your|our|its)\s+)?([^?.;:]+)", re.I)
+_NOUN_PHRASE_END = frozenset(
+    """did do does were was are is be been have has had will would can could in from of for to with by that which who whom
+    against on at during within outside inside under over between before after since per you your the council where when
+    while whose and or than""".split()
+)
+# Words that all name children: a count of children is answered by a count of pupils, young people or a group of them.
+CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "young", "minor", "boy", "girl"})
+
+
+def counted_of(text: str) -> str:
+    """The stemmed head noun of what a count question counts ('how many EHC needs assessment requests …' → request)."""
+    m = _COUNTED.search(text)
+    if not m:
+        return ""
+    phrase: list[str] = []
+    for w in _WORD.findall(normalise(m.group(1))):
+        if w in _NOUN_PHRASE_END or (phrase and w.endswith("ing")):
+            break
+        phrase.append(w)
+    heads = [w for w in phrase if w not in _FRAME and not re.fullmatch(r"[\d/-]+", w)]
+    return stem(heads[-1]) if heads else ""
 
 
 def breakdown_of(text: str) -> tuple[str, ...]:
@@ -300,6 +326,7 @@ def analyse(
         breakdown=breakdown_of(f"{text}\n{context}"),
         parts=sub,
         context=context,
+        counted=counted_of(measure_text(text)) if types[0] == "count" else "",
     )
 
 

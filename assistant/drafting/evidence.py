@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import date
 from typing import Sequence
 
-from assistant.drafting.analysis import GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, phrase_sides, terms, words_of
+from assistant.drafting.analysis import CHILD_WORDS, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, phrase_sides, stem, terms, words_of
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
 from assistant.models import DocType, Passage, Unit
 from assistant.text import split_sentences
@@ -180,6 +180,7 @@ class Scored:
     reverse_coverage: float = 1.0  # share of the past question's terms the question shares
     unit_conflicts: tuple[str, ...] = ()  # qualifiers the whole past answer contradicts
     same_question: float = 0.0  # likeness of the question to the past question alone
+    counts_asked: bool = True  # the passage names what a count question counts (its head noun)
 
     @property
     def key(self) -> str:
@@ -228,10 +229,12 @@ def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -
     out = []
     if frame_text:
         asked_sides, found_sides = phrase_sides(question.text), phrase_sides(frame_text)
-        for (a, _), (b, _) in OPPOSING_PHRASES:
-            for mine, other in ((a, b), (b, a)):
-                if mine in asked_sides and other not in asked_sides and other in found_sides and mine not in found_sides:
-                    out.append(f"asks about {mine}, the evidence about {other}")
+        for row in OPPOSING_PHRASES:
+            sides = [name for name, _ in row]
+            mine = [n for n in sides if n in asked_sides]
+            other = [n for n in sides if n in found_sides and n not in asked_sides]
+            if mine and other and not any(n in found_sides for n in mine):
+                out.append(f"asks about {' and '.join(mine)}, the evidence about {' and '.join(other)}")
     for a, b in OPPOSITES:
         for mine, other in ((a, b), (b, a)):
             if asked & mine and not asked & other and frame_words & other and not frame_words & mine:
@@ -242,6 +245,16 @@ def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -
         if not all(n in frame for n in nums):
             out.append(f"asks about those {age}")
     return out
+
+
+def names_counted(counted: str, found: set[str]) -> bool:
+    """Evidence names what is counted: the head noun itself, or for children any word naming children or a group."""
+    if not counted:
+        return True
+    if counted in found:
+        return True
+    child_like = CHILD_WORDS | {stem(g) for g in GROUPS}
+    return counted in child_like and bool(found & child_like)
 
 
 def score_items(
@@ -264,8 +277,12 @@ def score_items(
         past = set(terms(unit.question)) if unit.question else set()
         unit_items_ = items_of(unit)
         unit_words = frame_words | words_of(" ".join(f"{i.context} {i.text}" for i in unit_items_))
-        unit_text = f"{frame_text}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
+        # Qualifier phrases are read from the past question and its answer when there is one: a document title
+        # ("Refusal to assess appeals and …") speaks for every answer in it, not for this one.
+        own_frame = unit.question if unit.question else frame_text
+        unit_text = f"{own_frame}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
         unit_conflicts = tuple(conflicts(question, unit_words, unit_text))
+        counts_asked = names_counted(question.counted, set(terms(unit_text)) | frame_terms)
         reverse = len(past & asked_terms) / len(past) if past else 1.0
         for item in items_of(unit):
             own = set(terms(f"{item.context}\n{item.text}"))
@@ -283,7 +300,7 @@ def score_items(
                     item=item,
                     coverage=cov,
                     own_coverage=own_cov,
-                    conflicts=conflicts(question, words, f"{frame_text}\n{item.context} {item.text}"),
+                    conflicts=conflicts(question, words, f"{own_frame}\n{item.context} {item.text}"),
                     extra_groups=extra,
                     type_fit=has_answer_type(item.text, question.answer_type),
                     period_fit=period_fit,
@@ -291,6 +308,7 @@ def score_items(
                     unit_id=unit.id,
                     reverse_coverage=reverse,
                     unit_conflicts=unit_conflicts,
+                    counts_asked=counts_asked,
                     same_question=(same_question or {}).get(i, 0.0),
                 )
             )

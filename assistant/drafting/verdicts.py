@@ -60,6 +60,8 @@ def _unit_fit(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) -> t
         differs.append("it covers too little of what is asked")
     elif scored[0].reverse_coverage < cfg.reverse_floor and scored[0].same_question < cfg.paraphrase_match:
         differs.append("the past question asked about something else")
+    if not scored[0].counts_asked:
+        differs.append(f"it does not count {analysis.counted}s")
     if analysis.period_bound and not any(s.type_fit for s in scored):
         differs.append(f"gives no {analysis.answer_type} figure")
     return not differs, differs
