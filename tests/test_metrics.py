@@ -529,3 +529,24 @@ def test_results_for_split_keeps_one_split_and_recomputes() -> None:
     assert test["cases"] == ["t1"] and [c["id"] for c in test["engines"]["extractive"]["cases"]] == ["t1"]
     assert test["engines"]["extractive"]["summary"]["correct_rate"] == 1.0
     assert set(test["engines"]["extractive"]["splits"]) == {"test"}
+
+
+def test_a_case_sees_the_corpus_of_its_received_date() -> None:
+    """Evidence dated after the request did not exist when it arrived: it leaves the question's evidence, and a
+    question left with none is graded as one the corpus cannot answer (abstaining is then right)."""
+    from assistant.evaluation.cases import as_received
+
+    later = EvalQuestion("1", "ref", key_facts=("2019: 21",), evidence=("2025-uasc",), evidence_units=("2025-uasc#2",))
+    mixed = EvalQuestion(
+        "2", "ref", key_facts=("7",), evidence=("2021-missing", "2025-uasc", "undated-policy"),
+        evidence_units=("2021-missing#2", "2025-uasc#6"), expected_status="partly_provided",
+    )
+    case = EvalCase("c", "1. a?\n2. b?", (later, mixed), received=date(2023, 7, 10))
+    dates = {"2025-uasc": date(2025, 10, 8), "2021-missing": date(2021, 2, 1), "undated-policy": None}
+    seen = as_received(case, dates)
+    q1, q2 = seen.questions
+    assert q1.evidence == () and q1.kind == "no_evidence" and q1.expected_status == "needs_review"
+    assert not seen.has_evidence(q1)
+    assert q2.evidence == ("2021-missing", "undated-policy") and q2.evidence_units == ("2021-missing#2",)
+    assert q2.kind == later.kind and q2.expected_status == "partly_provided" and seen.has_evidence(q2)
+    assert as_received(EvalCase("d", "x", (later,)), dates).questions[0] is later  # no received date: as written

@@ -169,3 +169,72 @@ def test_the_past_requests_scope_line_dates_answers_whose_question_names_no_peri
     [unit] = [u for u in units_of("2025-11582306-ehc-needs-assessment-requests-2024.md") if "2" in u.question_numbers]
     figures = [i for i in read(unit) if any(ch.isdigit() for ch in i.text)]
     assert figures and all(i.period.label == "2024" and i.period_source in ("question", "stated", "lead_in") for i in figures)
+
+
+@pytest.mark.parametrize(
+    "text, follows",
+    [
+        ("How many were missing for longer than a month?", True),  # p1-missing-lac-2024: subject elided
+        ("For each of those years, how many arrived through the National Transfer Scheme?", True),
+        ("How many have you transferred out to other authorities through the scheme?", True),
+        ("How many of these requests were refused?", True),
+        ("How many foster carers were registered with the council at 31 March 2024?", False),
+        ("Please send me a copy of your child exploitation strategy.", False),
+    ],
+)
+def test_follow_on_questions_are_recognised(text, follows):
+    from assistant.drafting.analysis import is_follow_on
+
+    assert is_follow_on(text) is follows
+
+
+def test_a_follow_on_question_takes_its_group_and_period_from_the_one_it_follows():
+    before = Question("2", "How many unaccompanied children did you place in each calendar year from 2018 to 2025?")
+    follow = Question("3", "For each of those years, how many arrived through the National Transfer Scheme?")
+    alone = analyse_question(follow, date(2025, 9, 15))
+    assert alone.period.kind == "current" and alone.groups == ()
+    read_on = analyse_question(follow, date(2025, 9, 15), follows=before)
+    assert read_on.period.label == "2018 to 2025" and read_on.period_explicit
+    assert "uasc" in read_on.groups
+    standalone = Question("3", "How many foster carers were registered in 2022?")
+    assert analyse_question(standalone, date(2025, 9, 15), follows=before).groups == ()
+
+
+def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
+    assert "uasc" in terms("How many unaccompanied children did you place?")
+    assert "uasc" in terms("unaccompanied migrant children")
+    assert "lac" in terms("How many children in your care were missing?")
+    assert "lac" in terms("children in the council's care")
+
+
+@pytest.mark.parametrize(
+    "text, sides",
+    [
+        ("How many refusal-to-assess appeals were registered?", {"refusal to assess", "refused"}),
+        ("Requests the council decided not to assess: 592", {"refusal to assess", "refused"}),
+        ("How many appeals against refusals to issue an EHC plan?", {"refusal to issue", "refused"}),
+        ("57 appeals about the contents of a plan and the placement named", {"the contents of a plan"}),
+        ("How many referrals did the LADO receive from all sources?", {"all sources", "received"}),
+        ("Referrals to the LADO from schools: 2018/19: 312.", {"a single source"}),
+    ],
+)
+def test_qualifier_phrases_come_from_one_table(text, sides):
+    from assistant.drafting.analysis import phrase_sides
+
+    assert phrase_sides(text) == sides
+
+
+@pytest.mark.parametrize(
+    "text, counted",
+    [
+        ("How many appeals did the council receive against refusals to issue an EHC plan in 2022?", "appeal"),
+        ("In 2023, how many EHC needs assessment requests from parent carers did the council refuse?", "request"),
+        ("How many of these requests were refused?", "request"),
+        ("How many missing incidents involving unaccompanied children were there?", "incid"),
+        ("Please give the number of strategy meetings held in 2022/23.", "meet"),
+        ("How many were missing for longer than a month?", ""),
+        ("What is your policy on home education?", ""),
+    ],
+)
+def test_a_count_question_knows_what_it_counts(text, counted):
+    assert analyse(text, received=MAY_2025).counted == counted

@@ -151,3 +151,63 @@ def test_llm_style_figures_of_another_year_or_group_are_caught(corpus_index, cor
     reworded = "The council had 262 registered foster carers. [1]"
     assert unfit_figures(reworded, passages, asked_2023_24, VerdictConfig())  # 262 is the 2022/23 figure
     assert not unfit_figures(reworded, passages, asked_2022_23, VerdictConfig())
+
+
+def test_refusal_to_issue_is_not_answered_by_other_appeals(corpus_drafter):
+    """The 2023 SEND reply counts refusal-to-assess (13), refusal-to-issue (4) and plan-contents (57) appeals: a
+    question on one kind is never given another kind's figure."""
+    d = corpus_drafter.draft_question(
+        Question("1", "How many appeals did the council receive against refusals to issue an EHC plan in 2022?"), received=date(2023, 6, 1)
+    )
+    for other in ("57", "13"):
+        assert other not in claim_lines(d.answer), d.answer
+    assert d.status is Status.NEEDS_REVIEW or "4 refusal-to-issue appeals" in d.answer
+
+
+def test_refused_requests_are_not_answered_by_requests_received(corpus_drafter):
+    """2023 holds requests received by group (parents 544) and refusals in total; 2024 holds refusals by group."""
+    d = corpus_drafter.draft_question(
+        Question("1", "In 2023, how many EHC needs assessment requests from parent carers or guardians did the council refuse?"),
+        received=date(2025, 3, 3),
+    )
+    assert "544" not in claim_lines(d.answer), d.answer
+    assert d.status is Status.NEEDS_REVIEW
+
+
+def test_all_sources_is_not_answered_by_one_source(corpus_drafter):
+    d = corpus_drafter.draft_question(
+        Question("1", "How many referrals did the LADO receive from all sources in 2023/24?"), received=date(2024, 6, 10)
+    )
+    assert d.status is Status.NEEDS_REVIEW and "312" not in claim_lines(d.answer)
+    assert "all sources" in d.status_reason
+
+
+def test_a_count_needs_evidence_that_counts_the_same_thing(corpus_drafter):
+    """'How many appeals …' is not answered by counts of requests received and plans issued."""
+    d = corpus_drafter.draft_question(
+        Question("1", "How many appeals did the council receive against refusals to assess for an EHC plan in 2022?"),
+        received=date(2023, 6, 1),
+    )
+    for figure in ("1,252", "577"):
+        assert figure not in claim_lines(d.answer), d.answer
+
+
+def test_a_follow_on_question_is_drafted_with_the_question_it_follows(corpus_drafter):
+    """'How many were missing for longer than a month?' after a question about children in care is about them."""
+    request = (
+        "1. How many children in your care were missing for a week or longer in 2020?\n\n"
+        "2. How many were missing for longer than a month?\n"
+    )
+    _, second = list(corpus_drafter.draft_request(request, received=date(2021, 6, 1)))
+    assert "lac" not in second.status_reason, second.status_reason  # no longer "the past question is about lac"
+    assert "missing for longer than a month" in second.answer.lower(), second.answer
+
+
+def test_a_search_as_at_a_date_draws_every_candidate_from_the_corpus_of_that_date(corpus_index, foi_settings):
+    from assistant.retrieval import retrieve, sources_after
+
+    early = date(2021, 6, 1)
+    later = set(sources_after(corpus_index, early))
+    assert FOSTER_2023 in later and "2021-1571785-uasc" not in later
+    found = retrieve(corpus_index, Question("1", "How many foster carers were registered?"), foi_settings, as_of=early)
+    assert found and not {p.unit.doc_id for p in found} & later
