@@ -238,3 +238,11 @@ def test_qualifier_phrases_come_from_one_table(text, sides):
 )
 def test_a_count_question_knows_what_it_counts(text, counted):
     assert analyse(text, received=MAY_2025).counted == counted
+
+
+def test_narrowing_sides_of_a_past_question():
+    from assistant.drafting.analysis import narrower_sides
+
+    assert narrower_sides("How many SEND Tribunal appeals were registered?", "How many refusal-to-assess appeals were registered?") == ["refusal to assess"]
+    assert narrower_sides("How many refusal to assess appeals?", "How many refusal-to-assess appeals were registered?") == []
+    assert narrower_sides("How many LAC boys are there?", "How many looked-after boys were placed in your area by other local authorities?") == ["into the area"]

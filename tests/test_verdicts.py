@@ -211,3 +211,23 @@ def test_a_search_as_at_a_date_draws_every_candidate_from_the_corpus_of_that_dat
     assert FOSTER_2023 in later and "2021-1571785-uasc" not in later
     found = retrieve(corpus_index, Question("1", "How many foster carers were registered?"), foi_settings, as_of=early)
     assert found and not {p.unit.doc_id for p in found} & later
+
+
+def test_a_narrower_past_question_does_not_answer_the_wider_one(corpus_drafter):
+    """All SEND Tribunal appeals are not the 13 refusal-to-assess appeals; boys in care placed into the area by
+    other councils (435) are not the boys placed outside it (258)."""
+    d = corpus_drafter.draft_question(Question("1", "How many SEND Tribunal appeals were registered in 2022?"), received=date(2023, 6, 1))
+    assert d.status is Status.NEEDS_REVIEW and "13" not in claim_lines(d.answer)
+    assert "only about refusal to assess" in d.status_reason
+    into = corpus_drafter.draft_question(
+        Question("1", "How many Looked After Boys were placed into your area from another area?"), received=date(2025, 11, 1)
+    )
+    assert "258" not in claim_lines(into.answer)
+
+
+def test_a_group_the_question_names_must_be_named_by_the_evidence(corpus_drafter):
+    """Children in care in each year (all children) do not answer a question about boys in care."""
+    d = corpus_drafter.draft_question(Question("1", "How many boys were a Looked After Child?"), received=date(2025, 11, 1))
+    assert d.status is Status.NEEDS_REVIEW
+    for figure in ("936", "1,117"):
+        assert figure not in claim_lines(d.answer), d.answer

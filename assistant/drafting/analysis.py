@@ -111,10 +111,30 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
         ("received", re.compile(r"\breceiv\w*", re.I)),
     ),
     (
+        ("into the area", re.compile(r"\b(?:into|in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
+        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b", re.I)),
+    ),
+    (
         ("all sources", re.compile(r"\ball\s+(?:sources|referrers|agencies|settings|organisations)\b|\bany\s+source\b|\bwhatever\s+(?:the\s+)?source\b", re.I)),
         ("a single source", re.compile(r"\bfrom\s+(?:schools?|education\s+settings?|(?:the\s+)?police|health(?:\s+services)?|parents?|families|hospitals?|GPs?)\b", re.I)),
     ),
 ]
+
+
+# Sides that make a measure narrower than the same words without them: a past question on one of these answers only
+# that side, so it does not answer a question that names no side of its row (all appeals, referrals from anyone).
+NARROWING_SIDES = frozenset({"refusal to assess", "refusal to issue", "the contents of a plan", "a single source", "into the area", "out of the area"})
+
+
+def narrower_sides(question_text: str, past_question: str) -> list[str]:
+    """Narrowing sides the past question names where the question names no side of the same row."""
+    asked, past = phrase_sides(question_text), phrase_sides(past_question)
+    out = []
+    for row in OPPOSING_PHRASES:
+        names = {n for n, _ in row}
+        if not names & asked:
+            out += [n for n, _ in row if n in past and n in NARROWING_SIDES]
+    return out
 
 
 def phrase_sides(text: str) -> set[str]:
@@ -127,6 +147,21 @@ GROUPS = frozenset(
     "uasc lac boys girls male female disabled disability sendneeds ehcp sgo leavers leaver unaccompanied "
     "adopted cpp s47 s17 ehe cme excluded ethnic ethnicity traveller asylum".split()
 )
+# Other words that name a group when its folded term is not used ("boys who were looked after by the council").
+GROUP_ALTERNATES: dict[str, frozenset[str]] = {
+    "lac": frozenset({"looked", "care", "cla", "cic"}),
+    "uasc": frozenset({"unaccompanied", "asylum", "uasc"}),
+    "ehcp": frozenset({"ehc", "ehcp", "ehcps"}),
+    "sendneeds": frozenset({"sen", "send", "special"}),
+    "disabled": frozenset({"disability", "disabilities"}),
+    "disability": frozenset({"disabled", "disabilities"}),
+    "boys": frozenset({"boy", "male", "males"}),
+    "girls": frozenset({"girl", "female", "females"}),
+    "male": frozenset({"boy", "boys", "males"}),
+    "female": frozenset({"girl", "girls", "females"}),
+    "leavers": frozenset({"leaver", "leaving"}),
+    "leaver": frozenset({"leavers", "leaving"}),
+}
 _AGE = re.compile(r"\baged?\s+(?:between\s+)?\d{1,2}\s*(?:to|-|–|and)\s*\d{1,2}\b|\b(?:under|over|aged)\s+\d{1,2}s?\b|\b\d{1,2}\s*(?:-|–|to)\s*\d{1,2}[\s-]+year[\s-]+olds?\b", re.I)
 _BREAKDOWN = [
     ("year", re.compile(r"\b(?:by|each|per|every)\s+(?:financial\s+|academic\s+|calendar\s+)?year\b|\beach\s+of\s+the\b|\bannually\b|\byear\s+by\s+year\b|\bfor\s+each\b.*\byears?\b", re.I)),

@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import date
 from typing import Sequence
 
-from assistant.drafting.analysis import CHILD_WORDS, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, phrase_sides, stem, terms, words_of
+from assistant.drafting.analysis import CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, narrower_sides, phrase_sides, stem, terms, words_of
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
 from assistant.models import DocType, Passage, Unit
 from assistant.text import split_sentences
@@ -281,8 +281,18 @@ def score_items(
         # ("Refusal to assess appeals and …") speaks for every answer in it, not for this one.
         own_frame = unit.question if unit.question else frame_text
         unit_text = f"{own_frame}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
-        unit_conflicts = tuple(conflicts(question, unit_words, unit_text))
+        narrower = [f"the past question is only about {n}" for n in narrower_sides(question.text, unit.question)] if unit.question else []
+        unit_conflicts = tuple(conflicts(question, unit_words, unit_text) + narrower)
         counts_asked = names_counted(question.counted, set(terms(unit_text)) | frame_terms)
+        # A group the question itself names (boys, disabled, UASC) must be named by the evidence: figures for all
+        # children do not answer a question about boys.
+        unit_terms = set(terms(unit_text)) | frame_terms
+        missing = [
+            g for g in sorted(words_of(question.text) & GROUPS)
+            if stem(g) not in unit_terms and g not in unit_words and not GROUP_ALTERNATES.get(g, frozenset()) & unit_words
+        ]
+        if missing:
+            unit_conflicts = (*unit_conflicts, f"asks about {', '.join(missing)}, which the evidence does not name")
         reverse = len(past & asked_terms) / len(past) if past else 1.0
         for item in items_of(unit):
             own = set(terms(f"{item.context}\n{item.text}"))
