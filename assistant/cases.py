@@ -1263,14 +1263,6 @@ class CaseStore:
                     touched += 1
         return touched
 
-    def log_resolutions(self, case_id: int, number: str, resolved: Sequence[tuple[str, str]], user: str) -> None:
-        """Record flags resolved by a service return (kind, reason) in the case's history."""
-        actor = self._service_actor(user)
-        with self._write() as conn:
-            self._require_draft(case_id, number, conn)
-            for kind, reason in resolved:
-                self._log(conn, case_id, number, "flag_resolved", kind, reason, actor)
-
     # -- history and review ------------------------------------------------------------------------
     def history(self, case_id: int, number: str | None = None) -> list[Edit]:
         self._require_case(case_id)

@@ -49,7 +49,7 @@ def test_service_request_return_and_redraft_in_the_browser(app, browser, tmp_pat
     email = page.locator("#service-email").get_by_role("textbox")
     page.wait_for_function("document.querySelector('#service-email textarea').value.includes('Period asked: 2023/24')", timeout=120_000)
     text = email.input_value()
-    assert "Period asked: on 1 January 2025" in text and "52.0 FTE agency children's social workers" in text
+    assert "Period asked: at 1 January 2025" in text and "52.0 FTE agency children's social workers" in text
     page.locator("#service-sent").click()
     page.locator("#service-log").get_by_text("cs.performance@example.gov.uk").first.wait_for(timeout=120_000)
 

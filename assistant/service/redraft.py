@@ -50,6 +50,7 @@ class RedraftProposal:
     mode: str  # "frame": past sentence with the new figure; "as_stated": the return's figures as they stand
     items: list[str] = field(default_factory=list)
     resolved: list[Resolution] = field(default_factory=list)
+    source_title: str = ""  # "Service return — Children's Services, 2 June 2025"
 
     @property
     def new_answer(self) -> str:
@@ -139,7 +140,9 @@ def redraft(
     if not chosen:
         return None
     base_passages = [p for p in draft.passages if p.unit.doc_type is not DocType.SERVICE_RETURN]
-    passages = [*chosen, *base_passages]
+    chosen_ids = {p.unit.id for p in chosen}
+    other_returns = [p for p in own if p.unit.id not in chosen_ids]  # stay citable for a later edit
+    passages = [*chosen, *base_passages, *other_returns]
     template = template_for(replace(draft, passages=base_passages))
     area = str(chosen[0].unit.extra.get("service_area") or chosen[0].unit.title)
     attempts: list[tuple[str, str]] = []
@@ -169,6 +172,7 @@ def redraft(
         mode=mode,
         items=[p.unit.answer for p in chosen],
         resolved=resolved_flags(draft.flags, checked.flags, title),
+        source_title=title,
     )
 
 
@@ -179,9 +183,22 @@ def resolved_flags(old: Sequence[Flag], new: Sequence[Flag], title: str) -> list
     return [Resolution(f.kind, f.message, reason) for f in old if f.kind in RESOLVABLE and f.kind not in still]
 
 
+def with_resolved_flags(draft: Draft, resolved: Sequence[Resolution]) -> Draft:
+    """The redrafted answer keeps the flags its return resolved, so the reviewer sees them (greyed, with why)."""
+    have = {(f.kind, f.message) for f in draft.flags}
+    kept = [Flag(r.kind, r.message) for r in resolved if (r.kind, r.message) not in have]
+    return replace(draft, flags=[*draft.flags, *kept]) if kept else draft
+
+
+def record_resolutions(store: Any, case_id: int, number: str, resolved: Sequence[Resolution], user: str) -> None:
+    """Each flag the return answered goes through the case store's own per-flag resolve action (who, when, why)."""
+    for r in resolved:
+        store.resolve_flag(case_id, number, r.kind, r.message, r.reason, user)
+
+
 def accept(store: Any, case_id: int, proposal: RedraftProposal, user: str) -> None:
     """The officer accepts the redraft: a new version of the answer, and the resolved flags recorded with why."""
     # The officer chose this redraft, so it may replace their own earlier edit (which stays in the history).
-    store.replace_draft(case_id, proposal.draft, user, reason="redrafted from service return", replace_edit=True)
-    if proposal.resolved:
-        store.log_resolutions(case_id, proposal.number, [(r.kind, r.reason) for r in proposal.resolved], user)
+    draft = with_resolved_flags(proposal.draft, proposal.resolved)
+    store.replace_draft(case_id, draft, user, reason="redrafted from service return", replace_edit=True)
+    record_resolutions(store, case_id, proposal.number, proposal.resolved, user)
