@@ -1134,14 +1134,11 @@ class CaseStore:
         return resolution
 
     # -- service requests and returns --------------------------------------------------------------
-    def _service_actor(self, user: str) -> str:
+    def service_actor(self, user: str) -> str:
         """Asking a service and recording its return are an officer's acts: checked here, not only in screens."""
-        require = getattr(self, "_require", None)  # the store's role check, where roles are configured
-        if require is not None:
-            require(user, "open")
-        elif not (user or "").strip():
+        if not (user or "").strip():
             raise ValueError("Sign in to send or record a service request: the case records who did it.")
-        return user.strip()
+        return self._require(user, "open")
 
     def record_service_request(
         self,
@@ -1155,7 +1152,7 @@ class CaseStore:
         recipient: str = "",
     ) -> int:
         """Record that the questions were sent to a service area (and to whom); returns the request's id."""
-        actor = self._service_actor(user)
+        actor = self.service_actor(user)
         if not (area or "").strip():
             raise ValueError("Choose the service area the request goes to.")
         if not questions:
@@ -1209,7 +1206,7 @@ class CaseStore:
         request_id: int | None = None,
     ) -> int:
         """Keep what a service returned with the case (never in the shared corpus); answers its request."""
-        actor = self._service_actor(user)
+        actor = self.service_actor(user)
         if not (area or "").strip():
             raise ValueError("Say which service area the return is from.")
         when = as_date(received, "date of the return")
@@ -1247,6 +1244,25 @@ class CaseStore:
             for r in rows
         ]
 
+    def record_return_shared(self, case_id: int, return_id: int, doc_id: str, user: str) -> None:
+        """The officer added this return to the shared corpus as `doc_id`: the case records who, when and which."""
+        actor = self.service_actor(user)
+        with self._write() as conn:
+            row = conn.execute("SELECT area, received FROM service_returns WHERE id = ? AND case_id = ?",
+                               (int(return_id), case_id)).fetchone()
+            if row is None:
+                raise ValueError(f"Case {case_id} has no service return {return_id}.")
+            self._log(conn, case_id, "", "service_return_shared", str(int(return_id)),
+                      f"Return from {row['area']} of {date.fromisoformat(row['received']):%d %B %Y} added to the shared corpus as {doc_id}",
+                      actor)
+
+    def shared_returns(self, case_id: int) -> dict[int, str]:
+        """Return id → what the case recorded when it was added to the shared corpus."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT old, new FROM edits WHERE case_id = ? AND field = 'service_return_shared' ORDER BY id",
+                                (case_id,)).fetchall()
+        return {int(r["old"]): r["new"] for r in rows}
+
     def add_sources(self, case_id: int, passages: Sequence[Passage]) -> int:
         """Make passages (a service return's) citable by every answer of the case: appended to each answer's
         sources, so existing markers keep their numbers. Not an edit: no new version. Returns answers touched."""
@@ -1282,7 +1298,9 @@ class CaseStore:
             for r in conn.execute("SELECT * FROM edits WHERE case_id = ? AND field = 'flag_resolved' ORDER BY id", (case.id,)):
                 items.append((r["at"], 2, Activity(r["at"], r["user"], f"resolved a flag on question {r['number']}: {r['new']}")))
             for r in conn.execute("SELECT * FROM edits WHERE case_id = ? AND number = '' ORDER BY id", (case.id,)):
-                items.append((r["at"], 1, Activity(r["at"], r["user"], f"changed the case's {r['field'].removeprefix('case.').replace('_', ' ')}")))
+                what = (r["new"] if r["field"].startswith("service_") and r["new"]
+                        else f"changed the case's {r['field'].removeprefix('case.').replace('_', ' ')}")
+                items.append((r["at"], 1, Activity(r["at"], r["user"], what)))
         for r in case.reviews:
             comment = f": “{r.comment}”" if r.comment else ""
             items.append((r.at, 2, Activity(r.at, r.user, f"{r.decision} question {r.number} (version {r.version}){comment}")))
