@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from assistant.citations import content_words, lexical_support, strip_markers
+from assistant.drafting.periods import Found, find_periods, within
 from assistant.models import DocType, Draft, Flag, Passage, Status
 from assistant.service.requests import template_for
 from assistant.status import suggest_status
@@ -25,13 +26,6 @@ from assistant.text import figures, split_sentences
 RESOLVABLE = ("stale_source", "undated_source", "unsupported", "figure_not_in_source", "other_period", "figure_mismatch")
 #: Flags that mean the redrafted answer does not pass its checks.
 FAILING = ("unsupported", "figure_not_in_source", "invalid_citation", "stale_source", "other_period", "figure_mismatch")
-
-_PERIOD = re.compile(
-    r"\b20\d\d\s*[/-]\s*\d\d(?:\d\d)?\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\s+\d{4}\b|\b(?:19|20)\d\d\b",
-    re.I,
-)
-
 
 @dataclass
 class Resolution:
@@ -73,19 +67,20 @@ def answer_diff(old: str, new: str) -> str:
 
 
 # -- which rows of the return answer the question --------------------------------------------------------------------
-def _periods(text: str) -> list[str]:
-    return [re.sub(r"\s+", " ", m.group(0)).replace("-", "/") for m in _PERIOD.finditer(text)]
+def _stated(text: str) -> list[Found]:
+    """The periods a text states, read by drafting's period reader (no reference date: only periods written out)."""
+    return find_periods(text)
+
+
+def _value_spans(text: str) -> list[tuple[int, int]]:
+    """Where the figures that are values (not periods or dates) stand in the text."""
+    periods = [f.span for f in _stated(text)]
+    return [m.span() for m in re.finditer(r"(?<![A-Za-z0-9/])(?:£\s?)?\d[\d,]*(?:\.\d+)?%?(?![/\d])", text)
+            if not any(s <= m.start() < e for s, e in periods)]
 
 
 def _value_figures(text: str) -> list[str]:
-    """Figures that are values, not periods or dates."""
-    spans = [m.span() for m in _PERIOD.finditer(text)]
-    out = []
-    for m in re.finditer(r"(?<![A-Za-z0-9/])(?:£\s?)?\d[\d,]*(?:\.\d+)?%?(?![/\d])", text):
-        if any(s <= m.start() < e for s, e in spans):
-            continue
-        out.append(m.group(0))
-    return out
+    return [text[a:b] for a, b in _value_spans(text)]
 
 
 def relevant_items(question_text: str, passages: Sequence[Passage], period: str = "") -> list[Passage]:
@@ -94,8 +89,9 @@ def relevant_items(question_text: str, passages: Sequence[Passage], period: str 
     scored = [(s, p) for s, p in scored if _value_figures(p.unit.answer or p.unit.text) or s > 0]
     if not scored:
         return []
-    asked = {x.replace(" ", "") for x in _periods(period) + _periods(question_text)}
-    in_period = [(s, p) for s, p in scored if asked & {x.replace(" ", "") for x in _periods(p.unit.answer)}]
+    asked = [f.period for f in _stated(period) + _stated(question_text)]
+    in_period = [(s, p) for s, p in scored
+                 if any(within(f.period, a) for f in _stated(p.unit.answer or p.unit.text) for a in asked)]
     pool = in_period or scored
     best = max(s for s, _ in pool)
     return [p for s, p in pool if s >= max(0.1, best * 0.6)]
@@ -111,12 +107,17 @@ def frame_sentence(past_answer: str, item: str) -> str | None:
     old_values, new_values = _value_figures(sentence), _value_figures(item)
     if len(old_values) != 1 or len(new_values) != 1:
         return None
-    old_periods, new_periods = _periods(sentence), _periods(item)
-    if len(set(old_periods)) > 1 or (old_periods and len(set(new_periods)) != 1):
+    old_periods, new_periods = _stated(sentence), _stated(item)
+    if len({f.period for f in old_periods}) > 1 or (old_periods and len({f.period for f in new_periods}) != 1):
         return None
-    out = sentence.replace(old_values[0], new_values[0], 1)
+    # the figure, and the period if the sentence names one, replaced where they stand (the later one first)
+    swaps = [(_value_spans(sentence)[0], new_values[0])]
     if old_periods:
-        out = re.sub(re.escape(_PERIOD.search(sentence).group(0)), new_periods[0].replace("/", "/"), out, count=1)
+        c, d = new_periods[0].span
+        swaps.append((old_periods[0].span, item[c:d]))
+    out = sentence
+    for (a, b), new_text in sorted(swaps, key=lambda x: -x[0][0]):
+        out = out[:a] + new_text + out[b:]
     if out == sentence:
         return None
     return out
