@@ -192,9 +192,12 @@ def with_resolved_flags(draft: Draft, resolved: Sequence[Resolution]) -> Draft:
 
 
 def record_resolutions(store: Any, case_id: int, number: str, resolved: Sequence[Resolution], user: str) -> None:
-    """Each flag the return answered goes through the case store's own per-flag resolve action (who, when, why)."""
+    """Each flag the return answered goes through the case store's own per-flag resolve action (who, when, why);
+    a flag someone resolved already keeps that resolution."""
+    case = store.get_case(case_id)
     for r in resolved:
-        store.resolve_flag(case_id, number, r.kind, r.message, r.reason, user)
+        if case.resolution(number, Flag(r.kind, r.message)) is None:
+            store.resolve_flag(case_id, number, r.kind, r.message, r.reason, user)
 
 
 def accept(store: Any, case_id: int, proposal: RedraftProposal, user: str) -> None:
