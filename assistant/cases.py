@@ -64,6 +64,14 @@ class EditConflict(ValueError):
         self.current_at = current_at
 
 
+class NotFound(ValueError):
+    """No case with that id, or no such question in the case."""
+
+
+class WrongState(ValueError):
+    """The case is not in a state that allows the operation (e.g. sent, or not yet sent for review)."""
+
+
 class EditWouldBeLost(ValueError):
     """Replacing the answer would discard a person's own edit; the caller must confirm (replace_edit=True)."""
 
@@ -346,7 +354,7 @@ class Case:
         for d in self.drafts:
             if d.question.number == number:
                 return d
-        raise ValueError(f"Case {self.reference} has no question {number}.")
+        raise NotFound(f"Case {self.reference} has no question {number}.")
 
     def deadline(self, today: date | None = None) -> Deadline:
         return deadline_for(self.received, today or date.today(), self.clarified, self.extension_days)
@@ -791,7 +799,7 @@ class CaseStore:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone()
             if row is None:
-                raise ValueError(f"No case with id {case_id}.")
+                raise NotFound(f"No case with id {case_id}.")
             draft_rows = conn.execute("SELECT * FROM drafts WHERE case_id = ? ORDER BY position", (row["id"],)).fetchall()
             review_rows = conn.execute("SELECT * FROM reviews WHERE case_id = ? ORDER BY id", (row["id"],)).fetchall()
             kinds = {
@@ -886,9 +894,9 @@ class CaseStore:
         with self._write() as conn:
             state = self._require_open(conn, case_id)
             if state not in ("drafting", "returned", "in_review"):
-                raise ValueError(f"A case that is {_state_words(state)} cannot be sent for review.")
+                raise WrongState(f"A case that is {_state_words(state)} cannot be sent for review.")
             if conn.execute("SELECT 1 FROM drafts WHERE case_id = ?", (case_id,)).fetchone() is None:
-                raise ValueError("There are no drafted answers to review yet.")
+                raise WrongState("There are no drafted answers to review yet.")
             target = "approved" if self._all_approved(conn, case_id) else "in_review"
             self._move(conn, case_id, state, target, "", user)
             return target
@@ -1322,7 +1330,7 @@ class CaseStore:
         with self._write() as conn:
             state = self._require_open(conn, case_id)
             if state not in REVIEWABLE_STATES:
-                raise ValueError(f"The case is {_state_words(state)}: the officer has not sent it for review yet.")
+                raise WrongState(f"The case is {_state_words(state)}: the officer has not sent it for review yet.")
             current = self._require_draft(case_id, number, conn)
             self._check_version(conn, current, version)
             if decision == "approved" and current["updated_by"] == user and not self.allow_self_approval:
@@ -1397,20 +1405,20 @@ class CaseStore:
             with self._connect() as own:
                 return self._require_case(case_id, own)
         if conn.execute("SELECT 1 FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone() is None:
-            raise ValueError(f"No case with id {case_id}.")
+            raise NotFound(f"No case with id {case_id}.")
 
     @staticmethod
     def _state(conn: sqlite3.Connection, case_id: int) -> str:
         row = conn.execute("SELECT state FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone()
         if row is None:
-            raise ValueError(f"No case with id {case_id}.")
+            raise NotFound(f"No case with id {case_id}.")
         return row["state"]
 
     def _require_open(self, conn: sqlite3.Connection, case_id: int) -> str:
         """The case's state, refusing changes to a case that was sent, closed, withdrawn or cancelled."""
         state = self._state(conn, case_id)
         if state not in OPEN_STATES:
-            raise ValueError(f"The case is {_state_words(state)}: it can no longer be changed.")
+            raise WrongState(f"The case is {_state_words(state)}: it can no longer be changed.")
         return state
 
     @staticmethod
@@ -1421,10 +1429,10 @@ class CaseStore:
     def _require_draft(case_id: int, number: str, conn: sqlite3.Connection) -> sqlite3.Row:
         """The stored row of one answer, read inside the caller's transaction so the 'old' value logged is exact."""
         if conn.execute("SELECT 1 FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone() is None:
-            raise ValueError(f"No case with id {case_id}.")
+            raise NotFound(f"No case with id {case_id}.")
         row = conn.execute("SELECT * FROM drafts WHERE case_id = ? AND number = ?", (case_id, str(number))).fetchone()
         if row is None:
-            raise ValueError(f"Case {case_id} has no question {number}.")
+            raise NotFound(f"Case {case_id} has no question {number}.")
         return row
 
     @staticmethod
