@@ -246,3 +246,20 @@ def test_narrowing_sides_of_a_past_question():
     assert narrower_sides("How many SEND Tribunal appeals were registered?", "How many refusal-to-assess appeals were registered?") == ["refusal to assess"]
     assert narrower_sides("How many refusal to assess appeals?", "How many refusal-to-assess appeals were registered?") == []
     assert narrower_sides("How many LAC boys are there?", "How many looked-after boys were placed in your area by other local authorities?") == ["into the area"]
+
+
+def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():
+    from assistant.drafting.pipeline import follow_chain
+
+    qs = [
+        Question("1", "How many children in care went missing in 2023?"),
+        Question("2", "How many were missing for longer than a month?"),
+        Question("3", "Of these, how many were boys?"),
+        Question("4", "Do you have a missing children protocol?"),
+        Question("5", "How many foster carers do you have?"),
+    ]
+    chain = follow_chain(qs)
+    assert chain[0] is None
+    assert chain[1].text == qs[0].text
+    assert chain[2].text == f"{qs[0].text}\n{qs[1].text}"
+    assert chain[4].text == qs[3].text  # a question that stands alone starts the chain again

@@ -28,6 +28,17 @@ from assistant.status import suggest_status
 log = logging.getLogger(__name__)
 
 
+def follow_chain(questions: Sequence[Question]) -> list[Question | None]:
+    """For each question, what it reads on from if it is a follow-on: the last question that stood alone and any
+    follow-ons since (None for the first). Drafting one question of a request passes its entry as `follows`."""
+    out: list[Question | None] = []
+    chain = ""
+    for question in questions:
+        out.append(Question(question.number, chain) if chain else None)
+        chain = f"{chain}\n{question.text}".strip() if is_follow_on(question.text) else question.text
+    return out
+
+
 @dataclass
 class ChatAnswer:
     """A chat reply over the corpus: text with [n] markers, verified citations and flags."""
@@ -162,11 +173,9 @@ class Drafter:
             yield self._naive(text, [*exclude, *sources_after(self.index, as_of)])
             return
         answered: list[tuple[str, set[str]]] = []  # (question number, evidence keys) drafted so far
-        chain = ""  # what a follow-on question reads on from: the last question that stood alone, and any since
-        for question in self.split(text):
-            follows = Question(question.number, chain) if chain else None
+        questions = self.split(text)
+        for question, follows in zip(questions, follow_chain(questions)):
             draft, output = self._draft_question(question, engine=name, exclude=exclude, received=received, follows=follows)
-            chain = f"{chain}\n{question.text}".strip() if is_follow_on(question.text) else question.text
             keys = set(output.evidence)
             earlier = next((n for n, used in answered if keys and keys <= used), None)
             if earlier is not None:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from assistant.drafting.pipeline import follow_chain
 from assistant.readers import ReadError, limits_for
 from assistant.models import Draft
 from assistant.service.redraft import (
@@ -156,8 +157,10 @@ def regenerate(drafter: Any, store: Any, case_id: int, number: str) -> tuple[Dra
     case = store.get_case(case_id)
     current = case.draft(number)
     returns = case_return_passages(store, case_id)
+    asked = [d.question for d in case.drafts]  # a follow-on question is drafted again with the one it follows
+    follows = dict(zip([q.number for q in asked], follow_chain(asked))).get(number)
     fresh = drafter.draft_question(current.question, engine=case.engine, exclude=case.exclude,
-                                   received=case.received, sources=returns)
+                                   received=case.received, sources=returns, follows=follows)
     if not returns or not needs_service(fresh, case.received):
         return fresh, []
     proposal = redraft(drafter, fresh, returns, received=case.received, period=periods_sent(store, case_id).get(number, ""))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.cases import CaseStore
+from assistant.drafting.pipeline import follow_chain
 
 
 @dataclass
@@ -98,7 +99,9 @@ class DraftJobs:
             if fresh and case.engine == "naive":  # the baseline drafts the whole request as one question
                 drafts = self.drafter.draft_request(case.request_text, **options)
             else:
-                drafts = (self.drafter.draft_question(q, **options) for q in missing)
+                everything = self.questions(case)
+                follows = {q.number: f for q, f in zip(everything, follow_chain(everything))}
+                drafts = (self.drafter.draft_question(q, follows=follows.get(q.number), **options) for q in missing)
             for draft in drafts:
                 self.store.save_drafts(job.case_id, [draft], user)
                 job.advance(job.done + 1)
