@@ -550,3 +550,19 @@ def test_a_case_sees_the_corpus_of_its_received_date() -> None:
     assert q2.evidence == ("2021-missing", "undated-policy") and q2.evidence_units == ("2021-missing#2",)
     assert q2.kind == later.kind and q2.expected_status == "partly_provided" and seen.has_evidence(q2)
     assert as_received(EvalCase("d", "x", (later,)), dates).questions[0] is later  # no received date: as written
+
+
+def test_a_heading_naming_another_period_labels_the_figures_under_it() -> None:
+    """'The most recent figures we hold … are as at 24 May 2021:' labels its figures as another period, even when
+    the case lists other spellings; a heading naming the period asked is not another period."""
+    answer = (
+        "The most recent figures we hold in past replies are as at 24 May 2021:\n"
+        "As at 24 May 2021: 2 missing incidents have involved UASC in the council's care. [1]\n"
+        "Note for the officer: figures to update for the period asked (the 12 months to 15 September 2025)."
+    )
+    assert m.stated_other_periods(answer, ["2024/25"]) == ["as at 24 May 2021"] or m.stated_other_periods(answer, ["2024/25"]) == ["24 May 2021"]
+    assert m.stated_other_periods(answer, ["24 May 2021"]) == []
+    labels = m.stated_other_periods(answer, ["2024/25"])
+    assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, labels) == []
+    assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, []) == ["2 missing incidents"]
+    assert m.period_accurate(answer, ["2024/25"], labels, ["2 missing incidents"]) is True

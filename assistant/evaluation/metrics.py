@@ -415,6 +415,16 @@ def grade(
     return "confident_error", f"status {status} without the key facts ({found})"
 
 
+_OTHER_PERIOD_HEADING = re.compile(r"most recent figures we hold in past replies are (?:for |as at |in )?([^:\n]{2,60}):", re.I)
+
+
+def stated_other_periods(answer: str, asked: Sequence[str]) -> list[str]:
+    """Periods a draft's heading names for the figures under it, when not the period asked: those figures are
+    labelled as another period (the heading introduces them, as a list heading does in `labelled`)."""
+    found = [m.group(1).strip() for m in _OTHER_PERIOD_HEADING.finditer(answer)]
+    return [f for f in found if not any(period_present(p, f) for p in asked)]
+
+
 def period_accurate(
     answer: str, period: Sequence[str], other_periods: Sequence[str], wrong_facts: Sequence[str], wrong_labels: Sequence[str] = ()
 ) -> bool | None:

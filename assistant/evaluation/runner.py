@@ -105,6 +105,9 @@ def score_question(
         )
     ranked = ranked_doc_ids(all_passages)
     no_evidence = not has_evidence
+    # A heading that labels the figures under it as another period ("The most recent figures we hold in past
+    # replies are as at 24 May 2021:") is a period label, whatever spellings the case lists.
+    other_periods = (*question.other_periods, *m.stated_other_periods(answer, question.period))
     outcome, why = m.grade(
         answer=answer,
         status=status,
@@ -113,7 +116,7 @@ def score_question(
         kind=question.kind,
         expected_status=question.expected_status,
         wrong_facts=question.wrong_facts,
-        other_periods=question.other_periods,
+        other_periods=other_periods,
         wrong_labels=question.wrong_labels,
         sub_parts=question.sub_parts,
     )
@@ -139,9 +142,9 @@ def score_question(
         "outcome_why": why,
         "period": list(question.period),
         "period_accurate": m.period_accurate(
-            answer, question.period, question.other_periods, question.wrong_facts, question.wrong_labels
+            answer, question.period, other_periods, question.wrong_facts, question.wrong_labels
         ),
-        "wrong_facts_found": m.unlabelled_wrong_facts(question.wrong_facts, answer, [*question.other_periods, *question.wrong_labels]),
+        "wrong_facts_found": m.unlabelled_wrong_facts(question.wrong_facts, answer, [*other_periods, *question.wrong_labels]),
         "sub_parts_total": len(covered),
         "sub_parts_covered": sum(covered),
         "evidence_units": list(units),
