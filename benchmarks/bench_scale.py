@@ -83,6 +83,48 @@ def upsert_range(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any, qr
         )
 
 
+def mem_available_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 2**20
+    return float("inf")
+
+
+def start_memory_guard(server: subprocess.Popen, floor_gib: float, peaks: dict[str, float]) -> None:
+    """The machine is shared: stop the run (server included) before it starves others of memory. Also keeps the
+    peak RSS of server and client and the lowest free memory seen, sampled every 2 s."""
+    import threading
+
+    def watch() -> None:
+        while server.poll() is None:
+            free = mem_available_gib()
+            peaks["min_available_gib"] = min(peaks.get("min_available_gib", free), free)
+            peaks["server_peak_mib"] = max(peaks.get("server_peak_mib", 0.0), c.proc_status_mb(server.pid, "VmRSS"))
+            if free < floor_gib:
+                print(
+                    f"\nSTOPPED: only {free:.1f} GiB of memory left on the machine (floor {floor_gib} GiB); "
+                    f"server RSS {c.proc_status_mb(server.pid, 'VmRSS'):.0f} MiB, "
+                    f"client RSS {c.proc_status_mb(os.getpid(), 'VmRSS'):.0f} MiB",
+                    flush=True,
+                )
+                server.terminate()
+                os._exit(3)
+            time.sleep(2)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def write_state(index: Any) -> None:
+    """The index state record as ingest writes it (the vectors stand for the configured backend)."""
+    import json
+
+    state = {**index._legacy_state(), "embedding_backend": index.settings.embedding_backend}
+    index.state_path.parent.mkdir(parents=True, exist_ok=True)
+    index.state_path.write_text(json.dumps(state), encoding="utf-8")
+    index._state = None
+    index._forget()
+
+
 def dir_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
 
@@ -113,6 +155,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="Embedding threads (ONNX Runtime / torch); 0: default.")
     parser.add_argument("--seed", type=int, default=20250514)
     parser.add_argument("--chunk", type=int, default=50_000, help="Units generated and written per chunk.")
+    parser.add_argument("--min-free-gib", type=float, default=4.0, help="Stop when the machine's free memory falls below.")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     if args.threads and args.backend == "torch":
@@ -130,6 +173,8 @@ def main() -> None:
     with c.temp_data_dir("foi-scale-") as tmp:
         port = free_port()
         server = start_server(tmp / "chroma-server", port, tmp / "chroma.log")
+        peaks: dict[str, float] = {}
+        start_memory_guard(server, args.min_free_gib, peaks)
         try:
             settings = c.settings_for(
                 tmp / "client", chroma_host="127.0.0.1", chroma_port=port, embedding_backend=args.backend,
@@ -153,11 +198,24 @@ def main() -> None:
                         upsert_range(index, chunk, vectors, qrows, qvectors, 0, len(chunk.units))
                     up_seconds += up.seconds
                     done += n
-                    print(f"{done:,} units written", file=sys.stderr, flush=True)
+                    print(
+                        f"{done:,} units written ({up_seconds:.0f} s this step; load {os.getloadavg()[0]:.1f}; "
+                        f"server {c.proc_status_mb(server.pid, 'VmRSS'):.0f} MiB, client "
+                        f"{c.proc_status_mb(os.getpid(), 'VmRSS'):.0f} MiB, free {mem_available_gib():.1f} GiB)",
+                        file=sys.stderr, flush=True,
+                    )
                 upsert_total += up_seconds
                 index._counts.clear()
+                # As ingest leaves it: the state record, then the client's unit table (every unit read back from the
+                # server) and BM25 built from it; each part's time and the client memory it adds are kept apart.
+                rss0 = c.proc_status_mb(os.getpid(), "VmRSS")
+                with c.Timer() as table_timer:
+                    write_state(index)
+                    index.units()
+                rss1 = c.proc_status_mb(os.getpid(), "VmRSS")
                 with c.Timer() as bm:
-                    c.finish_direct_build(index)
+                    index.keyword().save(c.keyword_dir(index))
+                rss2 = c.proc_status_mb(os.getpid(), "VmRSS")
                 for q in warm:
                     c.forget_vectors(index)
                     index.search(q)
@@ -190,6 +248,11 @@ def main() -> None:
                         c.proc_status_mb(os.getpid(), "VmRSS"),
                         c.proc_status_mb(os.getpid(), "VmHWM"),
                         dir_mb(c.keyword_dir(index)),
+                        table_timer.seconds,
+                        rss1 - rss0,
+                        rss2 - rss1,
+                        peaks.get("server_peak_mib", 0.0),
+                        peaks.get("min_available_gib", 0.0),
                         f"{load_start:.1f}→{load_end:.1f}",
                     ]
                 )
@@ -216,7 +279,8 @@ def main() -> None:
 
 BUILD_HEADERS = [
     "units", "upsert this step s", "upsert total s", "BM25 rebuild s", "server RSS MiB", "server peak MiB",
-    "server disk MiB", "client RSS MiB", "client peak MiB", "BM25 disk MiB", "load avg",
+    "server disk MiB", "client RSS MiB", "client peak MiB", "BM25 disk MiB", "unit table read s", "unit table +MiB",
+    "BM25 in memory +MiB", "server peak (sampled) MiB", "min free GiB", "load avg",
 ]
 SEARCH_HEADERS = [
     "units", "hybrid p50 ms", "hybrid p95 ms", "hybrid CPU p50 ms", "BM25 p50 ms", "BM25 p95 ms",
