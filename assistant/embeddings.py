@@ -222,6 +222,15 @@ class OnnxInt8Embeddings(Embeddings):
         return self.embed_documents([text])[0]
 
 
+def set_torch_threads(threads: int) -> None:
+    """torch's intra-op threads for this process. A thread keeps the count it had at its first torch operation,
+    so this is set when the model is loaded, before anything runs on it."""
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 @lru_cache(maxsize=4)
 def embeddings_for(
     model: str, device: str = "cpu", batch_size: int = 32, backend: str = "torch", cache_dir: str = "", threads: int = 0
@@ -232,6 +241,8 @@ def embeddings_for(
         return OnnxInt8Embeddings(folder, batch_size=batch_size, threads=threads)
     if backend != "torch":
         raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if threads > 0:
+        set_torch_threads(threads)
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as hf_logging
 
@@ -281,6 +292,15 @@ class LazyEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+    def remember(self, texts: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
+        """Vectors already computed for these texts (stored in the index at ingest), so they are not embedded again."""
+        if len(self._cache) + len(texts) > self._cache_size:
+            self._cache.clear()
+        self._cache.update((t, list(v)) for t, v in zip(texts, vectors))
+
+    def known(self, text: str) -> bool:
+        return text in self._cache
 
     def embed_uncached(self, texts: list[str]) -> list[list[float]]:
         """For bulk ingest: corpus units are embedded once and stored in Chroma, not memoised."""

@@ -683,6 +683,21 @@ class Index:
         q = np.asarray(self.embeddings.embed_query(query))
         return {uid: float(np.dot(q, np.asarray(vec))) for uid, vec in zip(got["ids"], got["embeddings"])}
 
+    def remember_question_vectors(self, passages: Sequence[Passage]) -> int:
+        """Hand the past questions' vectors stored at ingest to the embedding memo, so drafting compares a new
+        question with them without embedding them again (most of a first draft's model time). Returns how many."""
+        remember = getattr(self.embeddings, "remember", None)
+        known = getattr(self.embeddings, "known", None)
+        if remember is None or known is None or self.backend_mismatch():
+            return 0
+        wanted = {p.unit.id: p.unit.question for p in passages if p.unit.question and not known(p.unit.question)}
+        if not wanted:
+            return 0
+        got = self.questions.get(ids=list(wanted), include=["embeddings"])
+        pairs = [(wanted[uid], [float(x) for x in vec]) for uid, vec in zip(got["ids"], got["embeddings"]) if uid in wanted]
+        remember([t for t, _ in pairs], [v for _, v in pairs])
+        return len(pairs)
+
     def search(
         self,
         query: str,

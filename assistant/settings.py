@@ -68,7 +68,11 @@ class Settings(BaseSettings):
     # answers; benchmarks/README.md) at several times the speed. An index remembers its backend; switching means a
     # rebuild, which `foi ingest` does.
     embedding_backend: Literal["torch", "onnx-int8"] = "onnx-int8"
-    embedding_threads: int = 0  # ONNX Runtime threads per call; 0: its default (one per core)
+    embedding_threads: int = 0  # threads per embedding call (torch intra-op or ONNX Runtime); 0: the backend's default (one per core)
+    # The app embeds one question at a time while the web server, the browser and (on a shared machine) other
+    # people's work want the same cores: two spinning torch threads there made a first draft 3-6 times slower
+    # than one. Used by the app when embedding_threads is 0.
+    app_embedding_threads: int = 1
     embedding_cache_dir: Path | None = None  # where the int8 export is kept; default <data_dir>/models
     chroma_host: str | None = None
     chroma_port: int | None = None
@@ -141,6 +145,9 @@ class Settings(BaseSettings):
     # Sign-in: after this many failed attempts for one name (or from one address) within the window, wait.
     sign_in_max_failures: int = 5
     sign_in_window_seconds: int = 300
+    # The JSON API (/api/...): the largest request body it reads, and how long an unused sign-in token lasts.
+    api_max_body_bytes: int = 1_000_000
+    api_session_idle_seconds: int = 8 * 3600
     corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property

@@ -4,6 +4,7 @@ The CLI, the app and the evals all call `Drafter`; none of them holds drafting l
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterator, Sequence
@@ -23,6 +24,8 @@ from assistant.retrieval import retrieve
 from assistant.safety import passage_flags, screen_passages, without_instructions
 from assistant.settings import Settings
 from assistant.status import suggest_status
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,12 +89,21 @@ class Drafter:
 
     # -- drafting --------------------------------------------------------------------------------
     def draft_question(
-        self, question: Question, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
+        self,
+        question: Question,
+        *,
+        engine: str | None = None,
+        exclude: Sequence[str] = (),
+        received: date | None = None,
+        sources: Sequence[Passage] = (),
     ) -> Draft:
-        return self._draft_question(question, engine=engine, exclude=exclude, received=received)[0]
+        """One question drafted again; `sources` are the case's own passages (a service's return), kept citable
+        beside the corpus passages and seen by the engine and the checks like them."""
+        return self._draft_question(question, engine=engine, exclude=exclude, received=received, sources=sources)[0]
 
     def _draft_question(
-        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None
+        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None,
+        sources: Sequence[Passage] = (),
     ) -> tuple[Draft, EngineOutput]:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
@@ -103,7 +115,11 @@ class Drafter:
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
             passages = self._part_passages(query, passages, exclude, as_of)
+        seen = {p.unit.id for p in passages}
+        passages = list(passages) + [Passage(p.unit, p.score, len(passages) + i + 1, p.method, p.similarity)
+                                     for i, p in enumerate(p for p in sources if p.unit.id not in seen)]
         passages, warnings = screen_passages(passages)
+        self._stored_vectors(passages)
         output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis))
         draft = self._checked(question, output, passages, name, received, analysis)
         draft.flags.extend(passage_flags(warnings))
@@ -112,6 +128,14 @@ class Drafter:
                 Flag("instruction_ignored", f"The request contains text that reads like an instruction; it was treated as data: “{removed[0][:80]}”.")
             )
         return draft, output
+
+    def _stored_vectors(self, passages: Sequence[Passage]) -> None:
+        """The past questions of these passages were embedded at ingest: use those vectors, not the model again.
+        A store that cannot hand them over only costs time (the engine embeds them)."""
+        try:
+            self.index.remember_question_vectors(passages)
+        except Exception as exc:  # noqa: BLE001 - a speed-up, never a reason to fail a draft
+            log.debug("stored question vectors not used: %s", exc)
 
     def _part_passages(self, query: Question, passages: list, exclude: Sequence[str], as_of: date | None) -> list:
         """A sub-part gets its own evidence: passages retrieved for each part (with its question) are added."""
@@ -243,6 +267,7 @@ class Drafter:
             raise ValueError("The message reads as an instruction to the assistant, not a question about the corpus.")
         question = Question("chat", clean)
         passages, warnings = screen_passages(retrieve(self.index, question, self.settings, exclude=exclude))
+        self._stored_vectors(passages)
         if name == "llm":
             from assistant.drafting.engines.llm import draft_chain, parse_output
 

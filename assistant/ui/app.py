@@ -131,8 +131,17 @@ def theme() -> gr.themes.Base:
 
 
 def _warm_up(ctx: AppContext) -> None:
-    """Load the embedding model, the keyword index and the drafting path before the first officer waits for them."""
+    """Load the embedding model, the keyword index and the drafting path before the first officer waits for them,
+    and what the first screens import on first use (bank holidays for deadlines; matplotlib, which Gradio imports
+    on its event loop at the first event, holding up every page for about a second)."""
     started = time.perf_counter()
+    try:
+        from assistant.deadlines import due_date
+
+        due_date(date.today())
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # only a head start: each is loaded on first use anyway
+        pass
     try:
         ctx.index.units()
         ctx.index.keyword()
@@ -145,13 +154,21 @@ def _warm_up(ctx: AppContext) -> None:
     log.info("Warm-up done in %.1f s", time.perf_counter() - started)
 
 
+def serving_settings(settings: Settings) -> Settings:
+    """The app embeds with `app_embedding_threads` unless embedding_threads is set: one question at a time, next
+    to the web server and the officer's browser, one thread is quicker than two spinning for the same cores."""
+    if settings.embedding_threads or settings.app_embedding_threads <= 0:
+        return settings
+    return settings.model_copy(update={"embedding_threads": settings.app_embedding_threads})
+
+
 def launch(host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
     from assistant.ui.web import check_listen, make_server_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = get_settings()
+    settings = serving_settings(get_settings())
     host = host or settings.host
     port = port or settings.port
     if settings.auth and not settings.users:

@@ -15,6 +15,7 @@ from assistant.wording import flag_words as flag_label
 from assistant.wording import state_words as state_label
 from assistant.models import Draft
 from assistant.readers import ReadError
+from assistant.service import casework
 from assistant.ui import html, questions_view
 from assistant.ui.context import AppContext, open_case
 
@@ -52,9 +53,19 @@ def resolve_exclusions(values: list[str], doc_ids: list[str]) -> list[str]:
     return list(dict.fromkeys(resolved))
 
 
+def redraw_now(done: int, total: int, seconds: float, since_drawn: float, every: float) -> bool:
+    """Whether to redraw the cards while a draft runs: at most every `every` seconds, and not when the remaining
+    questions, at the pace so far, should be done within half of that (the final redraw is about to come, and a
+    redraw of every card costs the drafting thread time it would spend on the last answers)."""
+    if done <= 0 or since_drawn < every:
+        return False
+    remaining = max(total - done, 0) * seconds / done
+    return remaining >= every / 2
+
+
 def follow(ctx: AppContext, case_id: int, redraw_every: float = 2.0):  # noqa: ANN201 - a generator of UI updates
     """Watch a drafting job: a progress note as each answer is stored, and the cards redrawn at most every
-    `redraw_every` seconds while it runs, then once at the end.
+    `redraw_every` seconds while it runs (see `redraw_now`), then once at the end.
 
     Redrawing every card for every answer made a ten-question request cost ten full redraws, most of the time
     between the click and the last card; a fast draft now shows all its cards in one redraw."""
@@ -70,7 +81,7 @@ def follow(ctx: AppContext, case_id: int, redraw_every: float = 2.0):  # noqa: A
         if job.finished:
             break
         note = f"Drafting {reference}: {job.done} of {job.total} questions…"
-        redraw = job.done != seen and job.done > 0 and time.perf_counter() - drawn_at >= redraw_every
+        redraw = job.done != seen and redraw_now(job.done, job.total, job.seconds, time.perf_counter() - drawn_at, redraw_every)
         seen = job.done
         if redraw:
             drawn_at = time.perf_counter()
@@ -447,12 +458,12 @@ def _regenerator(ctx: AppContext, case_id: int, number: str, replace_edit: bool)
 
     def regenerate(base: dict, request: gr.Request) -> tuple[Any, ...]:
         viewer = ctx.viewer(request)
-        case = ctx.store.get_case(case_id)
-        old = case.draft(number)
         try:
-            new = ctx.drafter.draft_question(old.question, engine=case.engine, exclude=case.exclude, received=case.received)
-            changed = ctx.store.replace_draft(
-                case_id, new, viewer.username, expected_version=base["version"], replace_edit=replace_edit
+            # the case's service returns are sources too: a question the corpus answers only for another period
+            # is drafted from the return when it answers it, and the flags it answers are resolved with the reason
+            new, resolved = casework.regenerate(ctx.drafter, ctx.store, case_id, number)
+            changed = casework.save_regenerated(
+                ctx.store, case_id, new, resolved, viewer.username, expected_version=base["version"], replace_edit=replace_edit
             )
         except EditWouldBeLost as exc:
             return gr.update(), gr.Row(visible=True), f"⚠️ {escape(str(exc))}"
