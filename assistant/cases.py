@@ -64,6 +64,14 @@ class EditConflict(ValueError):
         self.current_at = current_at
 
 
+class NotFound(ValueError):
+    """No case with that id, or no such question in the case."""
+
+
+class WrongState(ValueError):
+    """The case is not in a state that allows the operation (e.g. sent, or not yet sent for review)."""
+
+
 class EditWouldBeLost(ValueError):
     """Replacing the answer would discard a person's own edit; the caller must confirm (replace_edit=True)."""
 
@@ -346,7 +354,7 @@ class Case:
         for d in self.drafts:
             if d.question.number == number:
                 return d
-        raise ValueError(f"Case {self.reference} has no question {number}.")
+        raise NotFound(f"Case {self.reference} has no question {number}.")
 
     def deadline(self, today: date | None = None) -> Deadline:
         return deadline_for(self.received, today or date.today(), self.clarified, self.extension_days)
@@ -809,7 +817,7 @@ class CaseStore:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone()
             if row is None:
-                raise ValueError(f"No case with id {case_id}.")
+                raise NotFound(f"No case with id {case_id}.")
             draft_rows = conn.execute("SELECT * FROM drafts WHERE case_id = ? ORDER BY position", (row["id"],)).fetchall()
             review_rows = conn.execute("SELECT * FROM reviews WHERE case_id = ? ORDER BY id", (row["id"],)).fetchall()
             kinds = {
@@ -904,9 +912,9 @@ class CaseStore:
         with self._write() as conn:
             state = self._require_open(conn, case_id)
             if state not in ("drafting", "returned", "in_review"):
-                raise ValueError(f"A case that is {_state_words(state)} cannot be sent for review.")
+                raise WrongState(f"A case that is {_state_words(state)} cannot be sent for review.")
             if conn.execute("SELECT 1 FROM drafts WHERE case_id = ?", (case_id,)).fetchone() is None:
-                raise ValueError("There are no drafted answers to review yet.")
+                raise WrongState("There are no drafted answers to review yet.")
             target = "approved" if self._all_approved(conn, case_id) else "in_review"
             self._move(conn, case_id, state, target, "", user)
             return target
@@ -1152,14 +1160,11 @@ class CaseStore:
         return resolution
 
     # -- service requests and returns --------------------------------------------------------------
-    def _service_actor(self, user: str) -> str:
+    def service_actor(self, user: str) -> str:
         """Asking a service and recording its return are an officer's acts: checked here, not only in screens."""
-        require = getattr(self, "_require", None)  # the store's role check, where roles are configured
-        if require is not None:
-            require(user, "open")
-        elif not (user or "").strip():
+        if not (user or "").strip():
             raise ValueError("Sign in to send or record a service request: the case records who did it.")
-        return user.strip()
+        return self._require(user, "open")
 
     def record_service_request(
         self,
@@ -1173,7 +1178,7 @@ class CaseStore:
         recipient: str = "",
     ) -> int:
         """Record that the questions were sent to a service area (and to whom); returns the request's id."""
-        actor = self._service_actor(user)
+        actor = self.service_actor(user)
         if not (area or "").strip():
             raise ValueError("Choose the service area the request goes to.")
         if not questions:
@@ -1227,7 +1232,7 @@ class CaseStore:
         request_id: int | None = None,
     ) -> int:
         """Keep what a service returned with the case (never in the shared corpus); answers its request."""
-        actor = self._service_actor(user)
+        actor = self.service_actor(user)
         if not (area or "").strip():
             raise ValueError("Say which service area the return is from.")
         when = as_date(received, "date of the return")
@@ -1265,6 +1270,25 @@ class CaseStore:
             for r in rows
         ]
 
+    def record_return_shared(self, case_id: int, return_id: int, doc_id: str, user: str) -> None:
+        """The officer added this return to the shared corpus as `doc_id`: the case records who, when and which."""
+        actor = self.service_actor(user)
+        with self._write() as conn:
+            row = conn.execute("SELECT area, received FROM service_returns WHERE id = ? AND case_id = ?",
+                               (int(return_id), case_id)).fetchone()
+            if row is None:
+                raise ValueError(f"Case {case_id} has no service return {return_id}.")
+            self._log(conn, case_id, "", "service_return_shared", str(int(return_id)),
+                      f"Return from {row['area']} of {date.fromisoformat(row['received']):%d %B %Y} added to the shared corpus as {doc_id}",
+                      actor)
+
+    def shared_returns(self, case_id: int) -> dict[int, str]:
+        """Return id → what the case recorded when it was added to the shared corpus."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT old, new FROM edits WHERE case_id = ? AND field = 'service_return_shared' ORDER BY id",
+                                (case_id,)).fetchall()
+        return {int(r["old"]): r["new"] for r in rows}
+
     def add_sources(self, case_id: int, passages: Sequence[Passage]) -> int:
         """Make passages (a service return's) citable by every answer of the case: appended to each answer's
         sources, so existing markers keep their numbers. Not an edit: no new version. Returns answers touched."""
@@ -1280,14 +1304,6 @@ class CaseStore:
                                  (_dumps(current + extra), case_id, row["number"]))
                     touched += 1
         return touched
-
-    def log_resolutions(self, case_id: int, number: str, resolved: Sequence[tuple[str, str]], user: str) -> None:
-        """Record flags resolved by a service return (kind, reason) in the case's history."""
-        actor = self._service_actor(user)
-        with self._write() as conn:
-            self._require_draft(case_id, number, conn)
-            for kind, reason in resolved:
-                self._log(conn, case_id, number, "flag_resolved", kind, reason, actor)
 
     # -- history and review ------------------------------------------------------------------------
     def history(self, case_id: int, number: str | None = None) -> list[Edit]:
@@ -1308,7 +1324,9 @@ class CaseStore:
             for r in conn.execute("SELECT * FROM edits WHERE case_id = ? AND field = 'flag_resolved' ORDER BY id", (case.id,)):
                 items.append((r["at"], 2, Activity(r["at"], r["user"], f"resolved a flag on question {r['number']}: {r['new']}")))
             for r in conn.execute("SELECT * FROM edits WHERE case_id = ? AND number = '' ORDER BY id", (case.id,)):
-                items.append((r["at"], 1, Activity(r["at"], r["user"], f"changed the case's {r['field'].removeprefix('case.').replace('_', ' ')}")))
+                what = (r["new"] if r["field"].startswith("service_") and r["new"]
+                        else f"changed the case's {r['field'].removeprefix('case.').replace('_', ' ')}")
+                items.append((r["at"], 1, Activity(r["at"], r["user"], what)))
         for r in case.reviews:
             comment = f": “{r.comment}”" if r.comment else ""
             items.append((r.at, 2, Activity(r.at, r.user, f"{r.decision} question {r.number} (version {r.version}){comment}")))
@@ -1330,7 +1348,7 @@ class CaseStore:
         with self._write() as conn:
             state = self._require_open(conn, case_id)
             if state not in REVIEWABLE_STATES:
-                raise ValueError(f"The case is {_state_words(state)}: the officer has not sent it for review yet.")
+                raise WrongState(f"The case is {_state_words(state)}: the officer has not sent it for review yet.")
             current = self._require_draft(case_id, number, conn)
             self._check_version(conn, current, version)
             if decision == "approved" and current["updated_by"] == user and not self.allow_self_approval:
@@ -1405,20 +1423,20 @@ class CaseStore:
             with self._connect() as own:
                 return self._require_case(case_id, own)
         if conn.execute("SELECT 1 FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone() is None:
-            raise ValueError(f"No case with id {case_id}.")
+            raise NotFound(f"No case with id {case_id}.")
 
     @staticmethod
     def _state(conn: sqlite3.Connection, case_id: int) -> str:
         row = conn.execute("SELECT state FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone()
         if row is None:
-            raise ValueError(f"No case with id {case_id}.")
+            raise NotFound(f"No case with id {case_id}.")
         return row["state"]
 
     def _require_open(self, conn: sqlite3.Connection, case_id: int) -> str:
         """The case's state, refusing changes to a case that was sent, closed, withdrawn or cancelled."""
         state = self._state(conn, case_id)
         if state not in OPEN_STATES:
-            raise ValueError(f"The case is {_state_words(state)}: it can no longer be changed.")
+            raise WrongState(f"The case is {_state_words(state)}: it can no longer be changed.")
         return state
 
     @staticmethod
@@ -1429,10 +1447,10 @@ class CaseStore:
     def _require_draft(case_id: int, number: str, conn: sqlite3.Connection) -> sqlite3.Row:
         """The stored row of one answer, read inside the caller's transaction so the 'old' value logged is exact."""
         if conn.execute("SELECT 1 FROM cases WHERE id = ?", (_case_id(case_id),)).fetchone() is None:
-            raise ValueError(f"No case with id {case_id}.")
+            raise NotFound(f"No case with id {case_id}.")
         row = conn.execute("SELECT * FROM drafts WHERE case_id = ? AND number = ?", (case_id, str(number))).fetchone()
         if row is None:
-            raise ValueError(f"Case {case_id} has no question {number}.")
+            raise NotFound(f"Case {case_id} has no question {number}.")
         return row
 
     @staticmethod

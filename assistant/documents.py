@@ -232,7 +232,7 @@ def policy_units(path: Path, doc_id: str, source: str, settings: Settings, data:
     title = str(result.meta.get("title") or next((b.text for b in result.blocks if b.level), "") or path.stem)
     published: date | None = parse_date(result.meta.get("published"))
     extra = {"published": published} if published else {}
-    for key in ("owner", "illustrative", "personal_data_test", "source_url"):
+    for key in ("owner", "illustrative", "personal_data_test", "source_url", "source_case"):  # source_case: a shared service return
         if key in result.meta:
             extra[key] = result.meta[key]
     chunks = chunk_blocks(result.blocks, min_words=settings.chunk_min_words, max_words=settings.chunk_max_words)

@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Sign-in: after this many failed attempts for one name (or from one address) within the window, wait.
     sign_in_max_failures: int = 5
     sign_in_window_seconds: int = 300
+    # The JSON API (/api/...): the largest request body it reads, and how long an unused sign-in token lasts.
+    api_max_body_bytes: int = 1_000_000
+    api_session_idle_seconds: int = 8 * 3600
     corpus_roles: list[str] = Field(default_factory=lambda: ["admin"])  # who may add, replace or re-index corpus files
 
     @property

@@ -97,3 +97,42 @@ def make_checker(users: Iterable[User], guard: SignInGuard) -> Callable[[str, st
         return ok
 
     return check
+
+
+class Sessions:
+    """Bearer tokens for the HTTP API: random, kept only in memory, ended by sign-out or after an idle time.
+
+    A token in a header (never a cookie) is not sent by a browser on its own, so another site cannot make a
+    signed-in officer's browser act through the API (no CSRF)."""
+
+    def __init__(self, idle_seconds: float = 8 * 3600, clock: Callable[[], float] = time.monotonic) -> None:
+        self.idle = idle_seconds
+        self.clock = clock
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, username: str) -> str:
+        import secrets
+
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = (username, self.clock())
+        return token
+
+    def user(self, token: str) -> str | None:
+        """The user a token belongs to (and its idle clock restarted); None when unknown or expired."""
+        now = self.clock()
+        with self._lock:
+            found = self._tokens.get(token)
+            if found is None:
+                return None
+            username, last = found
+            if now - last > self.idle:
+                del self._tokens[token]
+                return None
+            self._tokens[token] = (username, now)
+            return username
+
+    def end(self, token: str) -> bool:
+        with self._lock:
+            return self._tokens.pop(token, None) is not None

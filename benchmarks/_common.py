@@ -9,6 +9,7 @@ import os
 import platform
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -59,6 +60,102 @@ def corpus_snapshot(into: Path) -> Path:
     target = into / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def answers_http(url: str, timeout: float = 2.0) -> bool:
+    """True when `url` answers with a status below 500 (a 401 or 404 still means the server is up)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except OSError:
+        return False
+
+
+@contextmanager
+def loopback_server(
+    cmd: Sequence[str],
+    ready: str | Callable[[], bool],
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    stop_timeout: float = 20,
+) -> Iterator[subprocess.Popen]:
+    """Start a server process (output to `log`, never a pipe that could fill and stall it), wait until it answers,
+    yield it, and stop it afterwards (terminate, then kill).
+
+    `ready` is a URL (up once it answers HTTP below 500) or a function returning True once the server is up.
+    Raises RuntimeError with the end of the log when the process exits first or does not answer in `timeout` s.
+    """
+    probe = (lambda: answers_http(ready)) if isinstance(ready, str) else ready
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            list(cmd), stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env={**os.environ, **(env or {})} if env else None
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}: {tail(log)}")
+                try:
+                    if probe():
+                        break
+                except Exception:  # noqa: BLE001 - not up yet, whatever the client library raises
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{cmd[0]} did not answer within {timeout:.0f} s: {tail(log)}")
+                time.sleep(0.3)
+            yield proc
+        finally:
+            stop(proc, stop_timeout)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Terminate a process we started (SIGTERM: a clean stop), killing it if it does not stop in time."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def app_server(data_dir: Path, log: Path, users: Sequence[dict] = (), timeout: float = 300, **env: str) -> Iterator[str]:
+    """`foi serve` on a free loopback port over `data_dir` (users: dicts with username, password_hash, role);
+    yields its base URL once the API answers, and stops it afterwards."""
+    import json
+
+    port = free_port()
+    variables = {"FOI_DATA_DIR": str(data_dir), "FOI_HOST": "127.0.0.1", "FOI_PORT": str(port),
+                 "FOI_USERS": json.dumps(list(users)), "PYTHONPATH": str(REPO), **env}
+    base = f"http://127.0.0.1:{port}"
+    cmd = [PYTHON, "-m", "assistant.cli", "serve"]
+    with loopback_server(cmd, f"{base}/api/me", log, env=variables, cwd=REPO, timeout=timeout):
+        yield base
+
+
+def tail(log: Path, chars: int = 2000) -> str:
+    try:
+        return log.read_text(errors="replace")[-chars:]
+    except OSError:
+        return "(no log)"
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,30 +29,10 @@ import synthetic  # noqa: E402
 WARM_UP = 10
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(path: Path, port: int, log: Path) -> subprocess.Popen:
-    """`chroma run` on loopback; returns once the server answers its heartbeat."""
-    import urllib.request
-
+def chroma_command(path: Path, port: int) -> list[str]:
+    """`chroma run` on loopback."""
     exe = Path(sys.executable).with_name("chroma")
-    cmd = [str(exe) if exe.exists() else "chroma", "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("the Chroma server did not answer within 60 s")
+    return [str(exe) if exe.exists() else "chroma", "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"]
 
 
 def upsert_range(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any, qrows: list[int], qvectors: Any, lo: int, hi: int) -> None:
@@ -128,9 +106,11 @@ def main() -> None:
     build_rows: list[list[object]] = []
     search_rows: list[list[object]] = []
     with c.temp_data_dir("foi-scale-") as tmp:
-        port = free_port()
-        server = start_server(tmp / "chroma-server", port, tmp / "chroma.log")
-        try:
+        port = c.free_port()
+        with c.loopback_server(
+            chroma_command(tmp / "chroma-server", port), f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp / "chroma.log",
+            timeout=60, stop_timeout=30,
+        ) as server:
             settings = c.settings_for(
                 tmp / "client", chroma_host="127.0.0.1", chroma_port=port, embedding_backend=args.backend,
                 embedding_threads=args.threads,
@@ -199,13 +179,7 @@ def main() -> None:
                 print(f"\n== {size:,} units ==", flush=True)
                 print(c.table(BUILD_HEADERS, build_rows[-1:]), flush=True)
                 print(c.table(SEARCH_HEADERS, search_rows[-1:]), flush=True)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            shutil.rmtree(tmp / "chroma-server", ignore_errors=True)
+        shutil.rmtree(tmp / "chroma-server", ignore_errors=True)
 
     print(f"\nAll sizes ({args.backend} backend; composed vectors; Chroma server on loopback):")
     print(c.table(BUILD_HEADERS, build_rows))

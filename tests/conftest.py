@@ -6,6 +6,7 @@ tens of seconds); tests that change an index build their own small one instead o
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO_ROOT / "corpus"
 SEED_DOC_ID = "2025-12409004-child-exploitation"
 SEED_PATH = CORPUS_DIR / "decisions" / f"{SEED_DOC_ID}.txt"
+# Starting a server on loopback and waiting until it answers is shared with the benchmarks (`_common.loopback_server`).
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
 
 @pytest.fixture(scope="session")

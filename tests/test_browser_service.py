@@ -11,6 +11,7 @@ from test_browser import ARTIFACTS, app, browser, sign_in  # noqa: F401 - the sh
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+TITLE = "Service return — Children's Services, 2 June 2025"
 REQUEST = (
     "1. How many FTE agency children's social workers were working for the council on 1 January 2025?\n"
     "2. What did the council spend on agency children's social workers in 2023/24?\n"
@@ -49,7 +50,7 @@ def test_service_request_return_and_redraft_in_the_browser(app, browser, tmp_pat
     email = page.locator("#service-email").get_by_role("textbox")
     page.wait_for_function("document.querySelector('#service-email textarea').value.includes('Period asked: 2023/24')", timeout=120_000)
     text = email.input_value()
-    assert "Period asked: on 1 January 2025" in text and "52.0 FTE agency children's social workers" in text
+    assert "Period asked: at 1 January 2025" in text and "52.0 FTE agency children's social workers" in text
     page.locator("#service-sent").click()
     page.locator("#service-log").get_by_text("cs.performance@example.gov.uk").first.wait_for(timeout=120_000)
 
@@ -76,7 +77,32 @@ def test_service_request_return_and_redraft_in_the_browser(app, browser, tmp_pat
     page.wait_for_function(
         "[...document.querySelectorAll('#card-1 textarea')].some(t => t.value.startsWith('55.5 FTE agency'))", timeout=120_000
     )
+    # the answer cites the return, and the flags the return answered stay listed, greyed, resolved with the reason
+    page.locator("#card-1 li.flag.resolved").first.wait_for(timeout=120_000)
+    cards_text = " ".join(page.locator("#card-1").all_inner_texts())
+    resolved = page.locator("#card-1 li.flag.resolved").all_inner_texts()
+    assert resolved and all("resolved by officer" in t and f"Answered by the {TITLE}" in t for t in resolved)
+    assert TITLE in cards_text  # the source shown with the answer
+    open_flags = " ".join(page.locator("#card-1 li.flag.open").all_inner_texts()).lower()
+    assert "stale" not in open_flags and "not in source" not in open_flags and "another period" not in open_flags
     page.screenshot(path=str(ARTIFACTS / "service-redraft.png"), full_page=True)
+
+    # Regenerate on question 2 drafts it again with the return among its sources: the new figure, cited
+    page.locator("#card-2:visible button.regenerate").first.click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('#card-2 textarea')].some(t => t.value.includes('3,120,400'))", timeout=300_000
+    )
+    page.locator("#card-2 li.flag.resolved").first.wait_for(timeout=120_000)
+    assert TITLE in " ".join(page.locator("#card-2").all_inner_texts())
+    assert all(f"Answered by the {TITLE}" in t for t in page.locator("#card-2 li.flag.resolved").all_inner_texts())
+
+    # adding the return to the shared corpus is the officer's choice, and needs a corpus role (admin by default)
+    choice = page.locator("#service-share-choice").get_by_role("combobox")
+    choice.click()
+    page.get_by_role("option").filter(has_text="Children's Services, 02 Jun 2025").first.click()
+    page.locator("#service-share").click()
+    page.locator("#service-message").get_by_text("Not added to the corpus").wait_for(timeout=120_000)
+    assert "cannot change the corpus" in page.locator("#service-message").inner_text()
 
     # nothing is waiting any more
     page.get_by_role("tab", name="Cases").click()

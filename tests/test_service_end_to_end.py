@@ -56,7 +56,7 @@ def test_older_period_to_service_request_to_return_to_checked_redraft(case, corp
     assert request.area == "Children's Services"
     assert request.due == date(2025, 5, 30) and request.requester_due == date(2025, 6, 12)
     by_number = {q.number: q for q in request.questions}
-    assert by_number["1"].period == "on 1 January 2025" and by_number["2"].period == "2023/24"
+    assert by_number["1"].period == "at 1 January 2025" and by_number["2"].period == "2023/24"
     assert by_number["1"].last_answer.startswith("52.0 FTE agency children's social workers were working for the council on 1 January 2022")
     assert "£2,740,115" in by_number["2"].last_answer
     text = email_text(request)
@@ -111,9 +111,48 @@ def test_older_period_to_service_request_to_return_to_checked_redraft(case, corp
     assert after.meta["1"].version == before + 1
     assert after.draft("1").answer == one.new_answer
     assert any(p.unit.title == TITLE for p in after.draft("1").passages)
-    history = store.history(case_id, "1")
-    assert {e.old for e in history if e.field == "flag_resolved"} >= {"unsupported", "figure_not_in_source"}
-    assert all(e.user == "amy" and TITLE in e.new for e in history if e.field == "flag_resolved")
+    # the resolutions went through the store's per-flag resolve action: the flags stay listed, each resolved
+    # by amy with the reason naming the return, so the reviewer sees them greyed
+    current = after.draft("1")
+    for kind in ("unsupported", "figure_not_in_source"):
+        flag = next(f for f in current.flags if f.kind == kind)
+        resolution = after.resolution("1", flag)
+        assert resolution is not None and resolution.user == "amy" and TITLE in resolution.reason and resolution.at
+    assert all(after.resolution("1", f) is None for f in current.flags if f.kind not in {r.kind for r in one.resolved})
+    assert any(TITLE in a.what for a in store.activity(case_id) if "resolved a flag on question 1" in a.what)
     # a later re-check of the accepted answer still finds the return among its sources
     again = corpus_drafter.recheck(after.draft("1"), after.draft("1").answer, received=RECEIVED)
     assert not [f for f in again.flags if f.kind in FAILING]
+
+
+def test_regenerate_cites_the_return_and_resolves_the_flags_it_answers(case, corpus_drafter, foi_settings):
+    """Regenerate (the normal redraft of one answer) uses the case's returns as sources beside the corpus."""
+    store, case_id, drafts = case
+    # before any return, regenerating drafts from the corpus alone: still the older period, for the officer
+    before, resolved = casework.regenerate(corpus_drafter, store, case_id, "2")
+    assert resolved == [] and any(f.kind == "other_period" for f in before.flags)
+    assert not any(p.unit.title == TITLE for p in before.passages)
+
+    casework.attach_return(store, foi_settings, case_id, area="Children's Services", received=date(2025, 6, 2),
+                           user="amy", name="figures.xlsx", data=returned_workbook())
+    old_flags = store.get_case(case_id).draft("2").flags
+    new, resolved = casework.regenerate(corpus_drafter, store, case_id, "2")
+    assert "3,120,400" in new.answer and "2023/24" in new.answer
+    assert [c.title for c in new.citations] == [TITLE] and "3,120,400" in new.citations[0].quote
+    checked = corpus_drafter.recheck(new, new.answer, received=RECEIVED)  # the return is among its sources
+    assert not [f for f in checked.flags if f.kind in FAILING]
+    assert {r.kind for r in resolved} >= {"other_period"} and all(TITLE in r.reason for r in resolved)
+    assert {(r.kind, r.message) for r in resolved} <= {(f.kind, f.message) for f in old_flags}
+
+    version = store.get_case(case_id).meta["2"].version
+    assert casework.save_regenerated(store, case_id, new, resolved, "amy", expected_version=version)
+    after = store.get_case(case_id)
+    assert after.meta["2"].version == version + 1 and after.draft("2").answer == new.answer
+    for r in resolved:
+        flag = next(f for f in after.draft("2").flags if (f.kind, f.message) == (r.kind, r.message))
+        assert after.resolution("2", flag).reason == r.reason and after.resolution("2", flag).user == "amy"
+
+    # an officer's edit citing the return is re-checked against it: the figure is supported
+    edited = "The council spent £3,120,400 on agency children's social workers in 2023/24. [1]"
+    again = corpus_drafter.recheck(after.draft("2"), edited.replace("[1]", f"[{next(i for i, p in enumerate(after.draft('2').passages, 1) if p.unit.title == TITLE and '3120400' in p.unit.text.replace(',', ''))}]"), received=RECEIVED)
+    assert not {"unsupported", "figure_not_in_source"} & {f.kind for f in again.flags}

@@ -11,6 +11,10 @@ def test_frame_reused_only_when_one_figure_maps_to_one_figure():
     past = "52.0 FTE agency children's social workers were working for the council on 1 January 2022. [1]"
     item = "Measure FTE agency children's social workers — Period: 1 January 2025; Figure: 55.5"
     assert frame_sentence(past, item) == "55.5 FTE agency children's social workers were working for the council on 1 January 2025."
+    # periods are read by drafting's period reader: a financial year, a month, wherever they stand
+    assert frame_sentence("The council spent £2,740,115 on agency social workers in 2021/22. [1]",
+                          "Year 2023/24 — Spend: £3,120,400") == "The council spent £3,120,400 on agency social workers in 2023/24."
+    assert frame_sentence("In January 2022 there were 40 carers.", "Month: March 2025; Carers: 45") == "In March 2025 there were 45 carers."
     # several figures in the past answer, or in the row: ambiguous, no frame
     assert frame_sentence("Spend: 2019/20 £2,116,480; 2020/21 £2,574,903.", "Year 2023/24 — Spend: £3,120,400") is None
     assert frame_sentence(past, "Period: 1 January 2025; FTE: 55.5; Headcount: 61") is None

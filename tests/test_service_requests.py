@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from assistant.cases import CaseStore
+from assistant.drafting.analysis import analyse_question
 from assistant.models import DocType, Draft, Flag, Passage, Question, Status, Unit
 from assistant.service.requests import (
     breakdown_asked,
@@ -59,13 +60,19 @@ def test_which_questions_need_the_service():
     assert not needs_service(answered)  # a verdict, when present, decides
 
 
-def test_period_and_breakdown_asked():
+def test_period_and_breakdown_asked_come_from_the_question_analysis():
     q = Question("1", "How much did the council spend on agency social workers in 2023/24, broken down by team?")
-    assert period_asked(q, RECEIVED) == "2023/24"
-    assert breakdown_asked(q) == "team"
-    assert "as at 13.05.2025" in period_asked(Question("3", "How many EHCPs as at 13.05.2025?"))
-    assert period_asked(Question("4", "How many children were adopted in each of the last five years?")).startswith("each of the last five years")
-    assert period_asked(Question("6", "How many foster carers are there?"), RECEIVED).startswith("not stated: current figures")
+    assert period_asked(q, RECEIVED) == analyse_question(q, RECEIVED).period.label == "2023/24"
+    assert breakdown_asked(q, RECEIVED) == "by team"
+    assert period_asked(Question("3", "How many EHCPs as at 13.05.2025?"), RECEIVED) == "at 13 May 2025"
+    five = Question("4", "How many children were adopted in each of the last five years?")
+    assert period_asked(five, RECEIVED) == "the 5 years to 14 May 2025" and breakdown_asked(five, RECEIVED) == "by year"
+    assert breakdown_asked(Question("5", "How many children in care in 2024, by age and gender?"), RECEIVED) == "by age; by gender"
+    assert period_asked(Question("6", "How many foster carers are there?"), RECEIVED) == (
+        "not stated: current figures (as at 14 May 2025, when the request was received)")
+    parts = Question("7", "How many EHCPs were issued in 2023?", parts=[("b", "and how many in 2024?")])
+    assert period_asked(parts, RECEIVED) == "2023; part b): 2024"
+    assert breakdown_asked(parts, RECEIVED) == "each part: b)"
 
 
 def test_requests_grouped_by_area_with_due_date_and_last_answer(tmp_path):
@@ -81,7 +88,7 @@ def test_requests_grouped_by_area_with_due_date_and_last_answer(tmp_path):
     assert [q.number for q in children.questions] == ["1", "4"]
     assert children.due == date(2025, 5, 30)  # ten working days after 15 May 2025, skipping the 26 May bank holiday
     q1 = children.questions[0]
-    assert q1.period == "2023/24" and q1.breakdown == "team"
+    assert q1.period == "2023/24" and q1.breakdown == "by team"
     assert q1.last_reference == "69772" and "£2,574,903" in q1.last_answer  # the newest of near-equal matches
     assert q1.last_date == "20 January 2022"
     # the officer moves question 4 to another area; left-out questions do not go
@@ -90,7 +97,7 @@ def test_requests_grouped_by_area_with_due_date_and_last_answer(tmp_path):
 
     text = email_text(children, council="Lincolnshire County Council", team="Information Governance Team", team_email="foi@x.gov.uk")
     assert "Question 1: How much did the council spend" in text
-    assert "Period asked: 2023/24" in text and "Breakdown asked: team" in text
+    assert "Period asked: 2023/24" in text and "Breakdown asked: by team" in text
     assert "by Friday 30 May 2025" in text and "reply to the requester by 12 June 2025" in text
     assert "Last answer given (ref 69772, 20 January 2022)" in text
 

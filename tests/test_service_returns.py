@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from assistant.cases import CaseStore
+from assistant.service import casework
 from assistant.models import DocType
 from assistant.readers import ReadError
 from assistant.service.returns import read_return_file, read_return_text, return_passages
@@ -117,17 +118,33 @@ def test_pasted_return_and_pasted_table():
         ("return.csv", b"", "empty"),
     ],
 )
-def test_malformed_returns_are_refused_with_a_reason_and_nothing_is_stored(tmp_path, name, data, message):
+def test_malformed_returns_are_refused_with_a_reason_and_nothing_is_stored(tmp_path, foi_settings, name, data, message):
     if data is None:
         data = xlsx_bytes([("Year", None, "FTE"), ("2023/24", 3120400, 58.0)])
     elif data == "headerless":
         data = xlsx_bytes([(3120400,), (58.0,)])
     store = CaseStore(tmp_path / "cases.db")
     case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
-    with pytest.raises(ReadError, match=message):
-        ret = read_return_file(name, data, area=AREA, received=ON)
-        store.add_service_return(case_id, area=ret.area, received=ret.received, text=ret.text, items=ret.items, user="amy")
+    with pytest.raises(ReadError, match=message):  # the officer's attach step: read, then store
+        casework.attach_return(store, foi_settings, case_id, area=AREA, received=ON, user="amy", name=name, data=data)
     assert store.service_returns(case_id) == []
+
+
+@pytest.mark.parametrize(
+    "name,maker,figure",
+    [("return.xlsx", xlsx_bytes, "3,120,400"), ("return.csv", csv_bytes, "3,120,400"), ("return.docx", docx_bytes, "3,120,400"),
+     ("return.pdf", pdf_bytes, "3,120,400"), ("return.eml", eml_bytes, "3,120,400"),
+     ("return.txt", lambda: "In 2023/24 the council spent £3,120,400.\n".encode(), "3,120,400")],
+)
+def test_each_format_attached_to_a_case_becomes_citable_passages(tmp_path, foi_settings, name, maker, figure):
+    store = CaseStore(tmp_path / "cases.db")
+    case_id = store.create_case("1. How much was spent on agency social workers in 2023/24?", reference="12500001", received=date(2025, 5, 14), today=date(2025, 6, 3), created_by="amy")
+    return_id, ret = casework.attach_return(store, foi_settings, case_id, area=AREA, received=ON, user="amy", name=name, data=maker())
+    [stored] = store.service_returns(case_id)
+    assert stored.id == return_id and stored.source_name == name and stored.added_by == "amy"
+    passages = casework.case_return_passages(store, case_id)
+    assert {p.unit.title for p in passages} == {f"Service return — {AREA}, 2 June 2025"}
+    assert any(figure in p.unit.text and "2023/24" in p.unit.text for p in passages)
 
 
 def test_return_is_stored_with_the_case_and_becomes_citable_passages(tmp_path):

@@ -36,6 +36,12 @@ def test_case_log_and_area_edits(tmp_path):
     store, a, _ = store_with_requests(tmp_path)
     html = case_service_html(store.service_requests(a), store.service_returns(a), today=date(2025, 5, 20))
     assert "sent to <strong>Children&#x27;s &lt;Services&gt;</strong>" in html and "overdue" in html
+    rid = store.add_service_return(a, area="Children's Services", received=date(2025, 5, 21), text="45 carers", items=["45 carers"], user="amy")
+    html = case_service_html(store.service_requests(a), store.service_returns(a), today=date(2025, 5, 20))
+    assert "kept with the case only" in html
+    store.record_return_shared(a, rid, "service-return-foi-1-children-s-services-2025-05-21", "amy")
+    html = case_service_html(store.service_requests(a), store.service_returns(a), shared=store.shared_returns(a))
+    assert "added to the shared corpus as service-return-foi-1-children-s-services-2025-05-21" in html
     assert parse_areas("1: Children's Services\n2. : \n3.: Finance\nnonsense") == {"1": "Children's Services", "3": "Finance"}
 
 
@@ -46,4 +52,5 @@ def test_the_app_has_the_service_panel_and_the_chasing_list(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus")
     demo = build_app(settings, drafter=Drafter(settings), store=CaseStore(tmp_path / "cases.db"))
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
-    assert {"service-panel", "service-prepare", "service-return-file", "service-redraft", "service-accept", "service-chasing-list"} <= ids
+    assert {"service-panel", "service-prepare", "service-return-file", "service-redraft", "service-accept", "service-chasing-list",
+            "service-share", "service-share-choice"} <= ids

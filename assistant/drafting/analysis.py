@@ -220,8 +220,23 @@ def qualifiers_of(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# "broken down by age and gender", "split by team": every dimension named in the clause is a breakdown asked.
+_BY_CLAUSE = re.compile(r"\b(?:broken\s+down|split|separated|analysed|breakdown)\s+(?:by|into)\s+([^.?;\n]+)|\bby\s+((?:age|gender|sex|ethnicity|team|school|provider|placement|disability|quarter|month|year|area|district)\b[^.?;\n]*)", re.I)
+_DIMENSIONS = [
+    ("year", r"\byears?\b"), ("quarter", r"\bquarters?\b"), ("month", r"\bmonths?\b"), ("age", r"\bage\b"),
+    ("gender", r"\b(?:gender|sex)\b"), ("ethnicity", r"\bethnic"), ("area", r"\b(?:area|district|locality|ward|region)s?\b"),
+    ("team", r"\bteams?\b"), ("school", r"\bschools?\b"), ("provider", r"\bproviders?\b"),
+    ("placement type", r"\bplacement\s+types?\b|\btype\s+of\s+placement\b"), ("disability", r"\bdisabilit"),
+]
+
+
 def breakdown_of(text: str) -> tuple[str, ...]:
-    return tuple(name for name, pattern in _BREAKDOWN if pattern.search(text))
+    """The breakdowns asked: the usual phrasings, and every dimension named in a 'broken down by …' clause."""
+    found = [name for name, pattern in _BREAKDOWN if pattern.search(text)]
+    for m in _BY_CLAUSE.finditer(text):
+        clause = m.group(1) or m.group(2) or ""
+        found += [name for name, pattern in _DIMENSIONS if re.search(pattern, clause, re.I)]
+    return tuple(dict.fromkeys(found))
 
 
 def period_asked(text: str, context: str, received: date | None) -> tuple[Period | None, bool]:

@@ -89,12 +89,21 @@ class Drafter:
 
     # -- drafting --------------------------------------------------------------------------------
     def draft_question(
-        self, question: Question, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
+        self,
+        question: Question,
+        *,
+        engine: str | None = None,
+        exclude: Sequence[str] = (),
+        received: date | None = None,
+        sources: Sequence[Passage] = (),
     ) -> Draft:
-        return self._draft_question(question, engine=engine, exclude=exclude, received=received)[0]
+        """One question drafted again; `sources` are the case's own passages (a service's return), kept citable
+        beside the corpus passages and seen by the engine and the checks like them."""
+        return self._draft_question(question, engine=engine, exclude=exclude, received=received, sources=sources)[0]
 
     def _draft_question(
-        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None
+        self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None,
+        sources: Sequence[Passage] = (),
     ) -> tuple[Draft, EngineOutput]:
         name = engine or self.settings.engine
         clean_text, removed = without_instructions(question.text)
@@ -106,6 +115,9 @@ class Drafter:
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
             passages = self._part_passages(query, passages, exclude, as_of)
+        seen = {p.unit.id for p in passages}
+        passages = list(passages) + [Passage(p.unit, p.score, len(passages) + i + 1, p.method, p.similarity)
+                                     for i, p in enumerate(p for p in sources if p.unit.id not in seen)]
         passages, warnings = screen_passages(passages)
         self._stored_vectors(passages)
         output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis))

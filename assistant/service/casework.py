@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from assistant.readers import ReadError, limits_for
-from assistant.service.redraft import RedraftProposal, accept, redraft
+from assistant.models import Draft
+from assistant.service.redraft import (
+    RedraftProposal,
+    Resolution,
+    accept,
+    record_resolutions,
+    redraft,
+    resolved_flags,
+    with_resolved_flags,
+)
 from assistant.service.requests import ServiceRequest, build_service_requests, needs_service
 from assistant.service.returns import ServiceReturn, read_return_file, read_return_text, return_passages
 
@@ -106,20 +115,26 @@ def case_return_passages(store: Any, case_id: int) -> list:
     return return_passages(store.service_returns(case_id), case_id)
 
 
+def periods_sent(store: Any, case_id: int) -> dict[str, str]:
+    """Question number → the period the service was asked for, from the requests recorded as sent."""
+    asked: dict[str, str] = {}
+    for request in store.service_requests(case_id):
+        for q in request.questions:
+            asked[str(q.get("number"))] = str(q.get("period", ""))
+    return asked
+
+
 def redraft_case(drafter: Any, store: Any, case_id: int) -> list[RedraftProposal]:
     """Proposals for the questions sent to a service (or needing one) that the case's returns answer."""
     case = store.get_case(case_id)
     passages = case_return_passages(store, case_id)
     if not passages:
         return []
-    asked: dict[str, str] = {}
-    for request in store.service_requests(case_id):
-        for q in request.questions:
-            asked[str(q.get("number"))] = str(q.get("period", ""))
+    asked = periods_sent(store, case_id)
     out = []
     for draft in case.drafts:
         number = draft.question.number
-        if number not in asked and not needs_service(draft):
+        if number not in asked and not needs_service(draft, case.received):
             continue
         proposal = redraft(drafter, draft, passages, received=case.received, period=asked.get(number, ""))
         if proposal is not None and proposal.new_answer.strip() != draft.answer.strip():
@@ -129,3 +144,35 @@ def redraft_case(drafter: Any, store: Any, case_id: int) -> list[RedraftProposal
 
 def accept_redraft(store: Any, case_id: int, proposal: RedraftProposal, user: str) -> None:
     accept(store, case_id, proposal, user)
+
+
+def regenerate(drafter: Any, store: Any, case_id: int, number: str) -> tuple[Draft, list[Resolution]]:
+    """Regenerate one answer with the case's service returns as citable sources beside the corpus.
+
+    When the corpus still answers only another period (or not at all) and a return answers the question, the
+    answer is drafted from the return exactly as "Redraft from the returns" does, and kept only if it passes
+    every check. Returns the draft and the flags of the current answer the return resolves (with the reason);
+    nothing is stored here (see `save_regenerated`)."""
+    case = store.get_case(case_id)
+    current = case.draft(number)
+    returns = case_return_passages(store, case_id)
+    fresh = drafter.draft_question(current.question, engine=case.engine, exclude=case.exclude,
+                                   received=case.received, sources=returns)
+    if not returns or not needs_service(fresh, case.received):
+        return fresh, []
+    proposal = redraft(drafter, fresh, returns, received=case.received, period=periods_sent(store, case_id).get(number, ""))
+    if proposal is None or not proposal.passes_checks:
+        return fresh, []
+    resolved = resolved_flags(current.flags, proposal.draft.flags, proposal.source_title)
+    return with_resolved_flags(proposal.draft, resolved), resolved
+
+
+def save_regenerated(
+    store: Any, case_id: int, draft: Draft, resolved: Sequence[Resolution], user: str, *,
+    expected_version: int | None = None, replace_edit: bool = False,
+) -> bool:
+    """Store a regenerated answer (a new version unless it says the same) and resolve the flags its return answered."""
+    changed = store.replace_draft(case_id, draft, user, expected_version=expected_version, replace_edit=replace_edit)
+    if changed:
+        record_resolutions(store, case_id, draft.question.number, resolved, user)
+    return changed

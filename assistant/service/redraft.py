@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from assistant.citations import content_words, lexical_support, strip_markers
+from assistant.drafting.periods import Found, find_periods, within
 from assistant.models import DocType, Draft, Flag, Passage, Status
 from assistant.service.requests import template_for
 from assistant.status import suggest_status
@@ -25,13 +26,6 @@ from assistant.text import figures, split_sentences
 RESOLVABLE = ("stale_source", "undated_source", "unsupported", "figure_not_in_source", "other_period", "figure_mismatch")
 #: Flags that mean the redrafted answer does not pass its checks.
 FAILING = ("unsupported", "figure_not_in_source", "invalid_citation", "stale_source", "other_period", "figure_mismatch")
-
-_PERIOD = re.compile(
-    r"\b20\d\d\s*[/-]\s*\d\d(?:\d\d)?\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\s+\d{4}\b|\b(?:19|20)\d\d\b",
-    re.I,
-)
-
 
 @dataclass
 class Resolution:
@@ -50,6 +44,7 @@ class RedraftProposal:
     mode: str  # "frame": past sentence with the new figure; "as_stated": the return's figures as they stand
     items: list[str] = field(default_factory=list)
     resolved: list[Resolution] = field(default_factory=list)
+    source_title: str = ""  # "Service return — Children's Services, 2 June 2025"
 
     @property
     def new_answer(self) -> str:
@@ -72,19 +67,20 @@ def answer_diff(old: str, new: str) -> str:
 
 
 # -- which rows of the return answer the question --------------------------------------------------------------------
-def _periods(text: str) -> list[str]:
-    return [re.sub(r"\s+", " ", m.group(0)).replace("-", "/") for m in _PERIOD.finditer(text)]
+def _stated(text: str) -> list[Found]:
+    """The periods a text states, read by drafting's period reader (no reference date: only periods written out)."""
+    return find_periods(text)
+
+
+def _value_spans(text: str) -> list[tuple[int, int]]:
+    """Where the figures that are values (not periods or dates) stand in the text."""
+    periods = [f.span for f in _stated(text)]
+    return [m.span() for m in re.finditer(r"(?<![A-Za-z0-9/])(?:£\s?)?\d[\d,]*(?:\.\d+)?%?(?![/\d])", text)
+            if not any(s <= m.start() < e for s, e in periods)]
 
 
 def _value_figures(text: str) -> list[str]:
-    """Figures that are values, not periods or dates."""
-    spans = [m.span() for m in _PERIOD.finditer(text)]
-    out = []
-    for m in re.finditer(r"(?<![A-Za-z0-9/])(?:£\s?)?\d[\d,]*(?:\.\d+)?%?(?![/\d])", text):
-        if any(s <= m.start() < e for s, e in spans):
-            continue
-        out.append(m.group(0))
-    return out
+    return [text[a:b] for a, b in _value_spans(text)]
 
 
 def relevant_items(question_text: str, passages: Sequence[Passage], period: str = "") -> list[Passage]:
@@ -93,8 +89,9 @@ def relevant_items(question_text: str, passages: Sequence[Passage], period: str 
     scored = [(s, p) for s, p in scored if _value_figures(p.unit.answer or p.unit.text) or s > 0]
     if not scored:
         return []
-    asked = {x.replace(" ", "") for x in _periods(period) + _periods(question_text)}
-    in_period = [(s, p) for s, p in scored if asked & {x.replace(" ", "") for x in _periods(p.unit.answer)}]
+    asked = [f.period for f in _stated(period) + _stated(question_text)]
+    in_period = [(s, p) for s, p in scored
+                 if any(within(f.period, a) for f in _stated(p.unit.answer or p.unit.text) for a in asked)]
     pool = in_period or scored
     best = max(s for s, _ in pool)
     return [p for s, p in pool if s >= max(0.1, best * 0.6)]
@@ -110,12 +107,17 @@ def frame_sentence(past_answer: str, item: str) -> str | None:
     old_values, new_values = _value_figures(sentence), _value_figures(item)
     if len(old_values) != 1 or len(new_values) != 1:
         return None
-    old_periods, new_periods = _periods(sentence), _periods(item)
-    if len(set(old_periods)) > 1 or (old_periods and len(set(new_periods)) != 1):
+    old_periods, new_periods = _stated(sentence), _stated(item)
+    if len({f.period for f in old_periods}) > 1 or (old_periods and len({f.period for f in new_periods}) != 1):
         return None
-    out = sentence.replace(old_values[0], new_values[0], 1)
+    # the figure, and the period if the sentence names one, replaced where they stand (the later one first)
+    swaps = [(_value_spans(sentence)[0], new_values[0])]
     if old_periods:
-        out = re.sub(re.escape(_PERIOD.search(sentence).group(0)), new_periods[0].replace("/", "/"), out, count=1)
+        c, d = new_periods[0].span
+        swaps.append((old_periods[0].span, item[c:d]))
+    out = sentence
+    for (a, b), new_text in sorted(swaps, key=lambda x: -x[0][0]):
+        out = out[:a] + new_text + out[b:]
     if out == sentence:
         return None
     return out
@@ -139,7 +141,9 @@ def redraft(
     if not chosen:
         return None
     base_passages = [p for p in draft.passages if p.unit.doc_type is not DocType.SERVICE_RETURN]
-    passages = [*chosen, *base_passages]
+    chosen_ids = {p.unit.id for p in chosen}
+    other_returns = [p for p in own if p.unit.id not in chosen_ids]  # stay citable for a later edit
+    passages = [*chosen, *base_passages, *other_returns]
     template = template_for(replace(draft, passages=base_passages))
     area = str(chosen[0].unit.extra.get("service_area") or chosen[0].unit.title)
     attempts: list[tuple[str, str]] = []
@@ -169,6 +173,7 @@ def redraft(
         mode=mode,
         items=[p.unit.answer for p in chosen],
         resolved=resolved_flags(draft.flags, checked.flags, title),
+        source_title=title,
     )
 
 
@@ -179,9 +184,25 @@ def resolved_flags(old: Sequence[Flag], new: Sequence[Flag], title: str) -> list
     return [Resolution(f.kind, f.message, reason) for f in old if f.kind in RESOLVABLE and f.kind not in still]
 
 
+def with_resolved_flags(draft: Draft, resolved: Sequence[Resolution]) -> Draft:
+    """The redrafted answer keeps the flags its return resolved, so the reviewer sees them (greyed, with why)."""
+    have = {(f.kind, f.message) for f in draft.flags}
+    kept = [Flag(r.kind, r.message) for r in resolved if (r.kind, r.message) not in have]
+    return replace(draft, flags=[*draft.flags, *kept]) if kept else draft
+
+
+def record_resolutions(store: Any, case_id: int, number: str, resolved: Sequence[Resolution], user: str) -> None:
+    """Each flag the return answered goes through the case store's own per-flag resolve action (who, when, why);
+    a flag someone resolved already keeps that resolution."""
+    case = store.get_case(case_id)
+    for r in resolved:
+        if case.resolution(number, Flag(r.kind, r.message)) is None:
+            store.resolve_flag(case_id, number, r.kind, r.message, r.reason, user)
+
+
 def accept(store: Any, case_id: int, proposal: RedraftProposal, user: str) -> None:
     """The officer accepts the redraft: a new version of the answer, and the resolved flags recorded with why."""
     # The officer chose this redraft, so it may replace their own earlier edit (which stays in the history).
-    store.replace_draft(case_id, proposal.draft, user, reason="redrafted from service return", replace_edit=True)
-    if proposal.resolved:
-        store.log_resolutions(case_id, proposal.number, [(r.kind, r.reason) for r in proposal.resolved], user)
+    draft = with_resolved_flags(proposal.draft, proposal.resolved)
+    store.replace_draft(case_id, draft, user, reason="redrafted from service return", replace_edit=True)
+    record_resolutions(store, case_id, proposal.number, proposal.resolved, user)

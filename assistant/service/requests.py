@@ -15,6 +15,8 @@ from typing import Iterable, Mapping, Sequence
 
 from assistant.citations import strip_markers
 from assistant.deadlines import add_working_days
+from assistant.drafting.analysis import Analysis, analyse_question
+from assistant.drafting.periods import find_periods, within
 from assistant.models import DocType, Draft, Passage, Question, Status
 
 #: Verdicts (from question analysis) that mean the corpus does not answer the question for the period asked.
@@ -42,23 +44,6 @@ AREA_WORDS: dict[str, tuple[str, ...]] = {
     "Adult Care": ("adult", "care home", "domiciliary"),
     "Housing and Planning": ("house", "housing", "hmo", "planning", "licen"),
 }
-
-_FY = re.compile(r"\b(20\d\d)\s*[/-]\s*(\d\d(?:\d\d)?)\b")
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
-_MONTH_YEAR = re.compile(
-    r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\s+\d{4}\b",
-    re.I,
-)
-_AS_AT = re.compile(r"\b(?:as at|as of|on)\s+(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\s+\w+\s+\d{4})", re.I)
-_RELATIVE = re.compile(
-    r"\b(?:(?:the\s+)?(?:last|past|previous)\s+(?:\w+\s+)?(?:years?|months?|financial years?|academic years?)|"
-    r"this year|last year|currently|at present|now)\b",
-    re.I,
-)
-_BREAKDOWN = re.compile(r"\b(?:broken down|split|separated|breakdown)\s+(?:by|into)\s+([^.?;\n]+)|\bby\s+((?:age|gender|sex|ethnicity|year|month|quarter|school|district|area|team|type|provider|placement type|disability)[^.?;\n]*)", re.I)
-_EACH = re.compile(r"\b(?:for\s+)?each\s+(?:of\s+the\s+)?(?:(?:last|past)\s+\w+\s+)?((?:financial |academic |calendar )?years?|months?|quarters?)\b", re.I)
-
 
 @dataclass
 class ServiceQuestion:
@@ -102,7 +87,7 @@ def verdict_of(draft: Draft) -> str | None:
     return None
 
 
-def service_reason(draft: Draft) -> str | None:
+def service_reason(draft: Draft, received: date | None = None) -> str | None:
     """Why this question should go to the service, or None when the corpus answers it.
 
     The one switch between signals: the verdict when drafts carry one, else `needs_review` and the flags."""
@@ -114,7 +99,7 @@ def service_reason(draft: Draft) -> str | None:
             "none": "no past reply answers this question",
         }.get(verdict)
     kinds = {f.kind for f in draft.flags}
-    if "other_period" in kinds or "stale_source" in kinds or not states_period_asked(draft):
+    if "other_period" in kinds or "stale_source" in kinds or not states_period_asked(draft, received):
         return "the figures we hold are for another period than the one asked"
     if kinds & {"figure_mismatch", "figure_not_in_source"}:
         return "a figure in the draft is not in its sources"
@@ -123,66 +108,56 @@ def service_reason(draft: Draft) -> str | None:
     return None
 
 
-_ASKED = re.compile(
-    r"\b20\d\d\s*[/-]\s*\d\d(?:\d\d)?\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\s+\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b(?:19|20)\d\d\b",
-    re.I,
-)
-
-
-def _norm_period(token: str) -> str:
-    return re.sub(r"\s+", "", token).replace("-", "/").lower()
-
-
-def states_period_asked(draft: Draft) -> bool:
+def states_period_asked(draft: Draft, received: date | None = None) -> bool:
     """Does an answer with figures state the period the question names? (True when no period is named.)
 
-    Until drafts carry verdicts, an answer whose figures name none of the periods asked ("2023/24",
-    "1 January 2025") is taken to answer another period."""
-    asked = {_norm_period(m.group(0)) for m in _ASKED.finditer(draft.question.query_text)}
+    Until drafts carry verdicts, an answer whose figures state none of the periods asked (read by drafting's
+    question analysis and period reader) is taken to answer another period."""
+    analysis = analyse_question(draft.question, received)
     answer = strip_markers(draft.answer)
-    if not asked or not re.search(r"\d", _ASKED.sub("", answer)):
+    if analysis.period is None or not analysis.period_explicit:
         return True
-    stated = {_norm_period(m.group(0)) for m in _ASKED.finditer(answer)}
-    return bool(asked & stated)
+    found = find_periods(answer, received)
+    rest = answer
+    for f in sorted(found, key=lambda f: -f.span[0]):
+        rest = rest[: f.span[0]] + rest[f.span[1]:]
+    if not re.search(r"\d", rest):
+        return True  # no figure beside the periods: nothing to be for another period
+    return any(within(f.period, analysis.period) for f in found)
 
 
-def needs_service(draft: Draft) -> bool:
-    return service_reason(draft) is not None
+def needs_service(draft: Draft, received: date | None = None) -> bool:
+    return service_reason(draft, received) is not None
 
 
-# -- what is asked -------------------------------------------------------------------------------------------
-def period_asked(question: Question, received: date | None = None) -> str:
-    """The period the question asks about, in the requester's words where possible."""
-    text = question.query_text
-    found: list[str] = []
-    for rx in (_FY, _MONTH_YEAR, _AS_AT):
-        for m in rx.finditer(text):
-            found.append(m.group(0).strip())
-    if not found:
-        found = [m.group(0) for m in _YEAR.finditer(text)]
-    each = _EACH.search(text)
-    relative = _RELATIVE.search(text)
-    words = list(dict.fromkeys(found))
-    words = [w for w in words if not any(w != o and w.lower() in o.lower() for o in words)]  # "as at X" over "X"
-    if each:
-        words.insert(0, each.group(0).strip())
-    if relative and not any(relative.group(0) in w for w in words):
-        words.append(relative.group(0).strip())
-    if not words:
-        when = f"{received:%-d %B %Y}" if received else "the date of the request"
-        return f"not stated: current figures (request received {when})"
-    return "; ".join(words)
+# -- what is asked: drafting's question analysis, in words for the service ----------------------------------------
+def period_words(analysis: Analysis) -> str:
+    """The period asked, as the question analysis reads it, with any sub-part asking for another period."""
+    if analysis.period is None:
+        return "not stated: current figures"
+    if not analysis.period_explicit:
+        words = f"not stated: current figures ({analysis.period.label}, when the request was received)"
+    else:
+        words = analysis.period.label
+    others = [f"part {p.label}): {p.period.label}" for p in analysis.parts
+              if p.period is not None and p.period_explicit and p.period != analysis.period]
+    return "; ".join([words, *others])
 
 
-def breakdown_asked(question: Question) -> str:
-    """The breakdown asked ("by age band and gender"), or "none asked"."""
-    text = question.query_text
-    found = [(m.group(1) or m.group(2) or "").strip(" ,") for m in _BREAKDOWN.finditer(text)]
+def breakdown_words(analysis: Analysis, question: Question) -> str:
+    """The breakdown asked ("by age, by gender"), each sub-part named, or "none asked"."""
+    found = [f"by {b}" for b in analysis.breakdown]
     if question.parts:
         found.append("each part: " + ", ".join(f"{label})" for label, _ in question.parts))
-    found = [f for f in dict.fromkeys(found) if f]
     return "; ".join(found) if found else "none asked"
+
+
+def period_asked(question: Question, received: date | None = None) -> str:
+    return period_words(analyse_question(question, received))
+
+
+def breakdown_asked(question: Question, received: date | None = None) -> str:
+    return breakdown_words(analyse_question(question, received), question)
 
 
 # -- the past answer as a template -----------------------------------------------------------------------------
@@ -241,16 +216,17 @@ def service_questions(
     out: list[tuple[ServiceQuestion, str]] = []
     for draft in drafts:
         number = draft.question.number
-        reason = service_reason(draft)
+        reason = service_reason(draft, received)
         if number in left_out or (reason is None and number not in picked):
             continue
         template = template_for(draft)
         unit = template.unit if template else None
+        analysis = analyse_question(draft.question, received)
         sq = ServiceQuestion(
             number=number,
             text=draft.question.full_text,
-            period=period_asked(draft.question, received),
-            breakdown=breakdown_asked(draft.question),
+            period=period_words(analysis),
+            breakdown=breakdown_words(analysis, draft.question),
             reason=reason or "chosen by the officer",
             last_answer=strip_markers(unit.answer or unit.text).strip() if unit else "",
             last_reference=(unit.reference or unit.doc_id) if unit else "",

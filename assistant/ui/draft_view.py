@@ -15,6 +15,7 @@ from assistant.wording import flag_words as flag_label
 from assistant.wording import state_words as state_label
 from assistant.models import Draft
 from assistant.readers import ReadError
+from assistant.service import casework
 from assistant.ui import html, questions_view
 from assistant.ui.context import AppContext, open_case
 
@@ -457,12 +458,12 @@ def _regenerator(ctx: AppContext, case_id: int, number: str, replace_edit: bool)
 
     def regenerate(base: dict, request: gr.Request) -> tuple[Any, ...]:
         viewer = ctx.viewer(request)
-        case = ctx.store.get_case(case_id)
-        old = case.draft(number)
         try:
-            new = ctx.drafter.draft_question(old.question, engine=case.engine, exclude=case.exclude, received=case.received)
-            changed = ctx.store.replace_draft(
-                case_id, new, viewer.username, expected_version=base["version"], replace_edit=replace_edit
+            # the case's service returns are sources too: a question the corpus answers only for another period
+            # is drafted from the return when it answers it, and the flags it answers are resolved with the reason
+            new, resolved = casework.regenerate(ctx.drafter, ctx.store, case_id, number)
+            changed = casework.save_regenerated(
+                ctx.store, case_id, new, resolved, viewer.username, expected_version=base["version"], replace_edit=replace_edit
             )
         except EditWouldBeLost as exc:
             return gr.update(), gr.Row(visible=True), f"⚠️ {escape(str(exc))}"

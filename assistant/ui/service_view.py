@@ -45,8 +45,10 @@ def chasing_table(rows: Sequence[SentServiceRequest], today: date | None = None)
     )
 
 
-def case_service_html(requests: Sequence[SentServiceRequest], returns: Sequence[Any], today: date | None = None) -> str:
-    """What was sent to whom for this case, and what came back."""
+def case_service_html(requests: Sequence[SentServiceRequest], returns: Sequence[Any], today: date | None = None,
+                      shared: dict[int, str] | None = None) -> str:
+    """What was sent to whom for this case, what came back, and which returns the officer added to the corpus."""
+    shared = shared or {}
     today = today or date.today()
     parts = []
     for r in requests:
@@ -59,7 +61,9 @@ def case_service_html(requests: Sequence[SentServiceRequest], returns: Sequence[
     for ret in returns:
         parts.append(
             f"<li>Return from <strong>{escape(ret.area)}</strong> of {ret.received:%d %b %Y}"
-            f"{' (' + escape(ret.source_name) + ')' if ret.source_name else ''}: {len(ret.items)} item(s), added by {escape(ret.added_by)}</li>"
+            f"{' (' + escape(ret.source_name) + ')' if ret.source_name else ''}: {len(ret.items)} item(s), added by {escape(ret.added_by)}"
+            + (f"; <span class='service-shared'>{escape(shared[ret.id])}</span>" if ret.id in shared else "; kept with the case only")
+            + "</li>"
         )
     if not parts:
         return "<p class='empty'>Nothing sent to a service for this case yet.</p>"
@@ -122,6 +126,11 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
         return_file = gr.File(label="Returned file", file_types=list(RETURN_SUFFIXES), type="filepath", elem_id="service-return-file")
         return_text = gr.Textbox(label="…or paste the return", lines=4, elem_id="service-return-text")
         attach_button = gr.Button("Attach return", elem_id="service-attach")
+        with gr.Row():
+            share_choice = gr.Dropdown(label="Add a return to the shared corpus (optional)", choices=[],
+                                       info="Returns stay with the case unless you choose this; it needs a corpus role.",
+                                       elem_id="service-share-choice")
+            share_button = gr.Button("Add to the shared corpus", elem_id="service-share")
         redraft_button = gr.Button("Redraft from the returns", variant="primary", elem_id="service-redraft")
         diffs = gr.HTML(elem_id="service-diffs")
         with gr.Row():
@@ -139,7 +148,31 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
         case_id = (state or {}).get("id")
         if not case_id:
             return ""
-        return case_service_html(ctx.store.service_requests(case_id), ctx.store.service_returns(case_id))
+        return case_service_html(ctx.store.service_requests(case_id), ctx.store.service_returns(case_id),
+                                 shared=ctx.store.shared_returns(case_id))
+
+    def share_choices(state: dict | None) -> Any:
+        case_id = (state or {}).get("id")
+        if not case_id:
+            return gr.Dropdown(choices=[], value=None)
+        shared = ctx.store.shared_returns(case_id)
+        choices = [(f"{r.area}, {r.received:%d %b %Y}{' (' + r.source_name + ')' if r.source_name else ''}"
+                    f"{' — in the corpus' if r.id in shared else ''}", r.id) for r in ctx.store.service_returns(case_id)]
+        return gr.Dropdown(choices=choices, value=None)
+
+    def share(state: dict | None, return_id: Any, request: gr.Request):  # noqa: ANN202
+        from assistant.cases import AccessDenied
+        from assistant.index import CorpusAccessDenied, IndexBusy
+        from assistant.service.sharing import ShareRefused, share_return
+
+        case_id = case_id_of(state)
+        if return_id in (None, ""):
+            raise gr.Error("Choose the return to add to the shared corpus.")
+        try:
+            doc_id = share_return(ctx.store, ctx.index, case_id, int(return_id), ctx.viewer(request).username)
+        except (AccessDenied, CorpusAccessDenied, IndexBusy, ShareRefused) as exc:
+            return show_log(state), share_choices(state), f"⚠️ Not added to the corpus: {escape_inline(str(exc))}"
+        return show_log(state), share_choices(state), f"Added to the shared corpus as {escape_inline(doc_id)}."
 
     def prepare(state: dict | None, areas_text: str, picked_text: str, to: str):  # noqa: ANN202
         case_id = case_id_of(state)
@@ -188,8 +221,9 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                 _, ret = casework.attach_return(ctx.store, ctx.settings, case_id, area=area, received=received,
                                                 user=ctx.viewer(request).username, text=text)
         except (ReadError, ValueError) as exc:
-            return show_log(state), f"⚠️ The return was not stored: {escape_inline(str(exc))}."
-        return show_log(state), f"Attached: {escape_inline(ret.title)} ({len(ret.items)} item(s)). Press Redraft from the returns."
+            return show_log(state), gr.update(), f"⚠️ The return was not stored: {escape_inline(str(exc))}."
+        return (show_log(state), share_choices(state),
+                f"Attached: {escape_inline(ret.title)} ({len(ret.items)} item(s)). Press Redraft from the returns.")
 
     def run_redraft(state: dict | None):  # noqa: ANN202
         case_id = case_id_of(state)
@@ -211,9 +245,11 @@ def build(ctx: AppContext, case_state: gr.State) -> dict[str, Any]:
                 f"Question {number}: redraft accepted as a new version.", new_state)
 
     case_state.change(show_log, [case_state], [log])
+    case_state.change(share_choices, [case_state], [share_choice])
+    share_button.click(share, [case_state, share_choice], [log, share_choice, message], concurrency_limit=1, concurrency_id="ingest")
     prepare_button.click(prepare, [case_state, areas, picked, recipient], [prepared, email, docx_download, message])
     sent_button.click(record, [case_state, prepared], [prepared, log, message])
-    attach_button.click(attach, [case_state, return_area, return_date, return_file, return_text], [log, message])
+    attach_button.click(attach, [case_state, return_area, return_date, return_file, return_text], [log, share_choice, message])
     redraft_button.click(run_redraft, [case_state], [proposals, diffs, accept_choice])
     accept_button.click(accept, [case_state, proposals, accept_choice], [proposals, diffs, accept_choice, message, case_state])
     return {"log": log, "message": message}

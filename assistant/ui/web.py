@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from assistant.signin import SignInGuard
 
@@ -93,17 +93,17 @@ class EdgeMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: Any) -> Response:
         host = _host_name(request.headers.get("host", ""))
         if host not in self.hosts:
-            return self._headers(PlainTextResponse(f"Unknown host '{host}'.", status_code=421))
+            return self._refuse(request, f"Unknown host '{host}'.", 421)
         origin = request.headers.get("origin")
         if origin and origin != "null":
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.hosts:
-                return self._headers(PlainTextResponse("Requests from another site are refused.", status_code=403))
+                return self._refuse(request, "Requests from another site are refused.", 403)
         signing_in = request.method == "POST" and request.url.path.rstrip("/").endswith("/login")
         client = f"addr:{request.client.host if request.client else 'unknown'}"
         if signing_in and self.guard.blocked(client):
             log.warning("sign-in throttled for %s", client)
-            return self._headers(PlainTextResponse("Too many failed sign-ins: wait a few minutes.", status_code=429))
+            return self._refuse(request, "Too many failed sign-ins: wait a few minutes.", 429)
         response = await call_next(request)
         if signing_in:
             if response.status_code >= 400:
@@ -111,6 +111,12 @@ class EdgeMiddleware(BaseHTTPMiddleware):
             else:
                 self.guard.succeeded(client)
         return self._headers(response)
+
+    def _refuse(self, request: Request, message: str, status: int) -> Response:
+        """A refusal in plain words: JSON for the API, text for the workspace."""
+        if request.url.path.startswith("/api/"):
+            return self._headers(JSONResponse({"error": message}, status_code=status))
+        return self._headers(PlainTextResponse(message, status_code=status))
 
     @staticmethod
     def _headers(response: Response) -> Response:
@@ -120,10 +126,13 @@ class EdgeMiddleware(BaseHTTPMiddleware):
 
 
 def make_server_app(demo: Any, ctx: Any, host: str, extra_hosts: Iterable[str] = (), **mount: Any) -> Any:
-    """A FastAPI app serving the Blocks at '/', behind the edge middleware."""
+    """A FastAPI app serving the JSON API at '/api' and the Blocks at '/', behind the edge middleware."""
     import fastapi
     import gradio as gr
 
+    from assistant.ui import api
+
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(EdgeMiddleware, hosts=allowed_hosts(host, extra_hosts), guard=ctx.guard)
+    api.install(app, ctx)  # /api/... before the workspace at '/', so the API answers its own addresses
     return gr.mount_gradio_app(app, demo, path="/", **mount)
