@@ -96,6 +96,6 @@ def export_case(case: Case, settings: Settings, reply_date: date | None = None) 
     prompts = settings.prompts_dir / "letter"
     write_private(files.letter_docx, letter_docx(ctx, case.drafts, "requester", templates_dir=prompts))
     write_private(files.letter_md, render_letter(ctx, case.drafts, "requester", templates_dir=prompts).encode("utf-8"))
-    write_private(files.pack_docx, letter_docx(ctx, case.drafts, "reviewer", templates_dir=prompts))
-    write_private(files.pack_md, render_letter(ctx, case.drafts, "reviewer", templates_dir=prompts).encode("utf-8"))
+    write_private(files.pack_docx, letter_docx(ctx, case.drafts, "reviewer", templates_dir=prompts, resolutions=case.resolutions))
+    write_private(files.pack_md, render_letter(ctx, case.drafts, "reviewer", templates_dir=prompts, resolutions=case.resolutions).encode("utf-8"))
     return files

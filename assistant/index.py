@@ -605,28 +605,31 @@ class Index:
         self._collect_garbage(keep={generation, state["generation"]})
 
     def _embed(self, to_add: list[Unit], *, progress: Progress | None, show_bar: bool) -> tuple[list, list[Unit], list]:
-        """Embed everything before anything is written: a failure here leaves the index untouched."""
-        batch = 64
+        """Embed everything before anything is written: a failure here leaves the index untouched.
+
+        Units and their past questions go to the model together in large blocks: the model batches a call's
+        texts by length, so a block of a thousand mixed texts pads far less than many calls of 64 (a quarter
+        less CPU for the demo corpus with the int8 model)."""
+        block = 1024
         total = len(to_add)
-        vectors: list[list[float]] = []
+        asked = [u for u in to_add if u.question]
+        jobs = [_embedding_text(u) for u in to_add] + [u.question for u in asked]
+        out: list[list[float]] = []
         bar = None
-        if show_bar and total > batch:
+        if show_bar and total > 64:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit="unit", desc="embedding")
-        asked = [u for u in to_add if u.question]
-        question_vectors = self.embeddings.embed_uncached([u.question for u in asked]) if asked else []
-        for start in range(0, total, batch):
-            texts = [_embedding_text(u) for u in to_add[start : start + batch]]
-            vectors.extend(self.embeddings.embed_uncached(texts))
-            done = min(total, start + batch)
+        for start in range(0, len(jobs), block):
+            out.extend(self.embeddings.embed_uncached(jobs[start : start + block]))
+            done = min(total, round(len(out) * total / len(jobs)))
             if bar is not None:
-                bar.update(len(texts))
+                bar.update(done - bar.n)
             if progress:
                 progress(done, total, "embedding")
         if bar is not None:
             bar.close()
-        return vectors, asked, question_vectors
+        return out[:total], asked, out[total:]
 
     def _generations(self) -> list[int]:
         found = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Sequence
 
 import yaml
 from docx import Document
@@ -103,6 +103,18 @@ class SourceItem:
 class FlagItem:
     label: str
     message: str
+    resolved: str = ""
+
+
+class FlagResolution(Protocol):
+    """A flag someone dealt with (the case store's record); the reviewer pack shows it as resolved, not as open."""
+
+    number: str
+    kind: str
+    message: str
+    reason: str
+    user: str
+    at: str
 
 
 @dataclass
@@ -310,7 +322,13 @@ def _exemption_words(ex_id: str, library: ExemptionLibrary) -> str:
         return ex_id
 
 
-def _question_section(draft: Draft, copy: Copy, labels: dict[str, Any], library: ExemptionLibrary) -> QuestionSection:
+def _question_section(
+    draft: Draft,
+    copy: Copy,
+    labels: dict[str, Any],
+    library: ExemptionLibrary,
+    resolutions: Sequence[FlagResolution] = (),
+) -> QuestionSection:
     q = draft.question
     number = escape_inline(defang(q.number))
     raw_answer = defang(draft.answer).strip()
@@ -338,9 +356,34 @@ def _question_section(draft: Draft, copy: Copy, labels: dict[str, Any], library:
         section.exemptions = [escape_inline(_exemption_words(e, library)) for e in _canonical_exemptions(draft, library)]
         section.sources = [_source(c) for c in sorted(draft.citations, key=lambda c: c.marker)]
         section.flags = [
-            FlagItem(escape_inline(flag_words(f.kind)), escape_inline(without_scores(defang(f.message)))) for f in draft.flags
+            FlagItem(
+                escape_inline(flag_words(f.kind)),
+                escape_inline(without_scores(defang(f.message))),
+                _resolved_words(draft.question.number, f.kind, f.message, resolutions, labels),
+            )
+            for f in draft.flags
         ]
     return section
+
+
+def _resolved_words(
+    number: str, kind: str, message: str, resolutions: Sequence[FlagResolution], labels: dict[str, Any]
+) -> str:
+    """'Resolved by … on …: why' for the latest resolution of exactly this flag, else ''."""
+    found = [r for r in resolutions if r.number == number and r.kind == kind and r.message == message]
+    if not found:
+        return ""
+    r = found[-1]
+    try:
+        when = format_date(datetime.fromisoformat(r.at).date())
+    except ValueError:
+        when = escape_inline(defang(r.at))
+    return _fill(
+        labels["resolved_line"],
+        user=escape_inline(defang(r.user)),
+        date=when,
+        reason=escape_inline(without_scores(defang(r.reason))),
+    )
 
 
 def _source(citation: Citation) -> SourceItem:
@@ -404,6 +447,7 @@ def build_letter(
     *,
     library: ExemptionLibrary | None = None,
     templates_dir: str | Path | None = None,
+    resolutions: Sequence[FlagResolution] = (),
 ) -> Letter:
     """The letter's content for one copy; both renderers read only this."""
     if copy not in ("requester", "reviewer"):
@@ -451,7 +495,7 @@ def build_letter(
         reply_line=_fill(wording["reply_line"], **variables),
         salutation=_fill(wording["salutation"], **variables),
         opening=_fill(wording["opening"][_opening_kind(drafts, library)], **variables),
-        questions=[_question_section(d, copy, labels, library) for d in drafts],
+        questions=[_question_section(d, copy, labels, library, resolutions) for d in drafts],
         refusals_intro=_fill(wording["refusals_intro"], **variables) if needs_s17 else "",
         refusals=refusals,
         advice=list(dict.fromkeys(advice)),
@@ -477,10 +521,11 @@ def render_letter(
     *,
     library: ExemptionLibrary | None = None,
     templates_dir: str | Path | None = None,
+    resolutions: Sequence[FlagResolution] = (),
 ) -> str:
     """The letter as Markdown, from `prompts/letter/<copy>.md.j2`."""
     directory = Path(templates_dir or DEFAULT_TEMPLATES).resolve()
-    letter = build_letter(ctx, drafts, copy, library=library, templates_dir=directory)
+    letter = build_letter(ctx, drafts, copy, library=library, templates_dir=directory, resolutions=resolutions)
     text = _environment(directory).get_template(f"{copy}.md.j2").render(L=letter)
     text = re.sub(r"\n[ \t]*(?:\n[ \t]*){2,}", "\n\n", text)
     return text.strip() + "\n"
@@ -659,10 +704,11 @@ def letter_docx(
     *,
     library: ExemptionLibrary | None = None,
     templates_dir: str | Path | None = None,
+    resolutions: Sequence[FlagResolution] = (),
     created: datetime | None = None,
 ) -> bytes:
     """The letter as an A4 Word document, built from the same content as the Markdown."""
-    letter = build_letter(ctx, drafts, copy, library=library, templates_dir=templates_dir)
+    letter = build_letter(ctx, drafts, copy, library=library, templates_dir=templates_dir, resolutions=resolutions)
     labels = letter.labels
     doc = _styled_document()
     _set_properties(doc, letter, (created or datetime.now(timezone.utc)).replace(microsecond=0))
@@ -760,4 +806,4 @@ def _reviewer_details(doc: Any, q: QuestionSection, labels: dict[str, str]) -> N
     if q.flags:
         _add_inline(doc.add_paragraph(), f"{labels['flags_label']}:", bold=True)
         for f in q.flags:
-            _add_inline(doc.add_paragraph(style="List Bullet"), f"{f.label}: {f.message}")
+            _add_inline(doc.add_paragraph(style="List Bullet"), f"{f.label}: {f.message}" + (f" ({f.resolved})" if f.resolved else ""))

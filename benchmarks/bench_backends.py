@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 import synthetic  # noqa: E402
 
-BACKENDS = ("torch", "onnx-int8")
+BACKENDS = ("onnx-int8", "torch")
 WARM_UP = 20
 TARGET_UNITS_PER_S = 150.0
 TARGET_P95_MS = 10.0
@@ -68,7 +68,10 @@ def child(args: argparse.Namespace) -> None:
             "units_per_s": report.added / report.seconds,
             "load": f"{before} → {load()}",
         }
-        print(f"{args.backend}: {name} ingest {report.added} units in {report.seconds:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"{args.backend}: {name} ingest {report.added} units in {report.seconds:.1f} s = "
+            f"{report.added / report.seconds:.1f} units/s (load {out[name]['load']})", file=sys.stderr, flush=True,
+        )
 
     big = Index(c.settings_for(work / "big", embedding_backend=args.backend, embedding_cache_dir=work / "models", embedding_threads=args.threads))
     c.finish_direct_build(big, args.backend, save=False)  # the record says which backend's queries it takes
@@ -84,6 +87,8 @@ def child(args: argparse.Namespace) -> None:
         model.embed_query(q)
         times.append(time.perf_counter() - start)
     out["query_embedding"] = {**c.summary_ms(times), "load": f"{before} → {load()}"}
+    q = out["query_embedding"]
+    print(f"{args.backend}: query embedding p50 {q['p50']:.1f} / p95 {q['p95']:.1f} ms (load {q['load']})", file=sys.stderr, flush=True)
     for q in warm:
         c.forget_vectors(big)
         big.search(q)
@@ -97,6 +102,12 @@ def child(args: argparse.Namespace) -> None:
         cpu.append(time.process_time() - start_cpu)
     out["hybrid"] = {**c.summary_ms(times), "cpu_p50": c.summary_ms(cpu)["p50"], "cpu_p95": c.summary_ms(cpu)["p95"], "load": f"{before} → {load()}", "units": big.count()}
     out["peak_rss_mb"] = c.proc_status_mb(os.getpid(), "VmHWM")
+    h = out["hybrid"]
+    print(
+        f"{args.backend}: hybrid at {h['units']:,} p50 {h['p50']:.1f} / p95 {h['p95']:.1f} ms, CPU p50 {h['cpu_p50']:.1f} / "
+        f"p95 {h['cpu_p95']:.1f} (load {h['load']}); peak RSS {out['peak_rss_mb']:.0f} MiB",
+        file=sys.stderr, flush=True,
+    )
     print(json.dumps(out))
 
 
@@ -150,9 +161,10 @@ def main() -> None:
             ]
             import subprocess
 
-            done = subprocess.run([c.PYTHON, *code_args], capture_output=True, text=True, env=os.environ.copy(), cwd=c.REPO)
+            # The child's stderr is passed through: each figure shows as soon as it is measured.
+            done = subprocess.run([c.PYTHON, *code_args], stdout=subprocess.PIPE, text=True, env=os.environ.copy(), cwd=c.REPO)
             if done.returncode != 0:
-                raise RuntimeError(f"{backend} child failed:\n{done.stderr[-3000:]}")
+                raise RuntimeError(f"{backend} child failed ({done.returncode}); its messages are above")
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
     rows = []

@@ -83,7 +83,7 @@ class _CountingModel:
 
 def stage_breakdown(drafter: Any, text: str, exclude: list[str], received: date | None) -> tuple[float, dict[str, float]]:
     """Time per pipeline stage of one extractive draft, by wrapping the library's functions in this process only."""
-    import assistant.drafting.pipeline as drafting  # the names the pipeline module calls
+    import assistant.drafting.pipeline as drafting  # the names the pipeline calls, wrapped where it looks them up
     import assistant.embeddings as embeddings_module
 
     tally: dict[str, float] = {"model calls": 0, "texts embedded": 0, "model s": 0.0, "retrieve s": 0.0, "checks s": 0.0, "flags s": 0.0}

@@ -61,6 +61,48 @@ def upsert_range(index: Any, corpus: synthetic.SyntheticCorpus, vectors: Any, qr
         )
 
 
+def mem_available_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 2**20
+    return float("inf")
+
+
+def start_memory_guard(server: subprocess.Popen, floor_gib: float, peaks: dict[str, float]) -> None:
+    """The machine is shared: stop the run (server included) before it starves others of memory. Also keeps the
+    peak RSS of server and client and the lowest free memory seen, sampled every 2 s."""
+    import threading
+
+    def watch() -> None:
+        while server.poll() is None:
+            free = mem_available_gib()
+            peaks["min_available_gib"] = min(peaks.get("min_available_gib", free), free)
+            peaks["server_peak_mib"] = max(peaks.get("server_peak_mib", 0.0), c.proc_status_mb(server.pid, "VmRSS"))
+            if free < floor_gib:
+                print(
+                    f"\nSTOPPED: only {free:.1f} GiB of memory left on the machine (floor {floor_gib} GiB); "
+                    f"server RSS {c.proc_status_mb(server.pid, 'VmRSS'):.0f} MiB, "
+                    f"client RSS {c.proc_status_mb(os.getpid(), 'VmRSS'):.0f} MiB",
+                    flush=True,
+                )
+                server.terminate()
+                os._exit(3)
+            time.sleep(2)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def write_state(index: Any) -> None:
+    """The index state record as ingest writes it (the vectors stand for the configured backend)."""
+    import json
+
+    state = {**index._legacy_state(), "embedding_backend": index.settings.embedding_backend}
+    index.state_path.parent.mkdir(parents=True, exist_ok=True)
+    index.state_path.write_text(json.dumps(state), encoding="utf-8")
+    index._state = None
+    index._forget()
+
+
 def dir_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
 
@@ -83,6 +125,87 @@ def bm25_mmap(index: Any, queries: list[str]) -> tuple[dict[str, float], float, 
     return c.summary_ms(times), load.seconds, c.proc_status_mb(os.getpid(), "VmRSS") - before
 
 
+def measure(
+    index: Any, server_pid: int, server_dir: Path, peaks: dict[str, float], warm: list[str], queries: list[str],
+    size: int, up_seconds: float, upsert_total: float, load_start: float,
+) -> tuple[list[object], list[object]]:
+    """One size: as ingest leaves the index (state record, the client's unit table read back from the server, BM25
+    built from it and saved; each part's time and client memory kept apart), then hybrid and BM25 latency."""
+    settings = index.settings
+    index._counts.clear()
+    rss0 = c.proc_status_mb(os.getpid(), "VmRSS")
+    with c.Timer() as table_timer:
+        write_state(index)
+        index.units()
+    rss1 = c.proc_status_mb(os.getpid(), "VmRSS")
+    with c.Timer() as bm:
+        index.keyword().save(c.keyword_dir(index))
+    rss2 = c.proc_status_mb(os.getpid(), "VmRSS")
+    for q in warm:
+        c.forget_vectors(index)
+        index.search(q)
+    times, cpu = [], []
+    for q in queries:
+        c.forget_vectors(index)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        index.search(q)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    hybrid, hybrid_cpu = c.summary_ms(times), c.summary_ms(cpu)
+    keyword = index.keyword()
+    bm_times = []
+    for q in queries:
+        start = time.perf_counter()
+        keyword.search(q, settings.candidate_k)
+        bm_times.append(time.perf_counter() - start)
+    bm_mem = c.summary_ms(bm_times)
+    bm_map, map_load, map_rss = bm25_mmap(index, queries)
+    load_end = os.getloadavg()[0]
+    build_row: list[object] = [
+        size, up_seconds, upsert_total, bm.seconds,
+        c.proc_status_mb(server_pid, "VmRSS"), c.proc_status_mb(server_pid, "VmHWM"), dir_mb(server_dir),
+        c.proc_status_mb(os.getpid(), "VmRSS"), c.proc_status_mb(os.getpid(), "VmHWM"), dir_mb(c.keyword_dir(index)),
+        table_timer.seconds, rss1 - rss0, rss2 - rss1,
+        peaks.get("server_peak_mib", 0.0), peaks.get("min_available_gib", 0.0), f"{load_start:.1f}→{load_end:.1f}",
+    ]
+    search_row: list[object] = [
+        size, hybrid["p50"], hybrid["p95"], hybrid_cpu["p50"], bm_mem["p50"], bm_mem["p95"], bm_map["p50"], bm_map["p95"], map_load, map_rss,
+    ]
+    return build_row, search_row
+
+
+def attach(args: argparse.Namespace, warm: list[str], queries: list[str]) -> None:
+    """Measure a server another run is filling, at whatever size it holds: that run is paused (SIGSTOP) meanwhile,
+    so its writes do not compete with the searches, and resumed afterwards."""
+    import signal
+
+    from assistant.index import Index
+
+    writer = args.pause_pid
+    if writer:
+        os.kill(writer, signal.SIGSTOP)
+    try:
+        with c.temp_data_dir("foi-scale-attach-") as tmp:
+            settings = c.settings_for(
+                tmp / "client", chroma_host="127.0.0.1", chroma_port=args.attach, embedding_backend=args.backend,
+                embedding_threads=args.threads,
+            )
+            index = Index(settings)
+            size = index.count()
+            print(f"attached to the server on port {args.attach}: {size:,} units", file=sys.stderr, flush=True)
+            build_row, search_row = measure(
+                index, args.server_pid, Path(args.server_path), {}, warm, queries, size, 0.0, 0.0, os.getloadavg()[0]
+            )
+    finally:
+        if writer:
+            os.kill(writer, signal.SIGCONT)
+    print(f"\n== {size:,} units (attached; build figures are those of the run that wrote them) ==")
+    print(c.table(BUILD_HEADERS, [build_row]))
+    print()
+    print(c.table(SEARCH_HEADERS, [search_row]))
+    print(f"\nLoad average at the end (1/5/15 min): {c.machine()['load average (1/5/15 min)']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,300000,1000000", help="Comma-separated, growing unit counts.")
@@ -91,6 +214,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="Embedding threads (ONNX Runtime / torch); 0: default.")
     parser.add_argument("--seed", type=int, default=20250514)
     parser.add_argument("--chunk", type=int, default=50_000, help="Units generated and written per chunk.")
+    parser.add_argument("--min-free-gib", type=float, default=4.0, help="Stop when the machine's free memory falls below.")
+    parser.add_argument("--attach", type=int, help="Measure the running server on this loopback port (no writes).")
+    parser.add_argument("--server-pid", type=int, default=0, help="With --attach: the server's pid (for its memory).")
+    parser.add_argument("--server-path", default="", help="With --attach: the server's --path (for its disk use).")
+    parser.add_argument("--pause-pid", type=int, default=0, help="With --attach: pause this writer while measuring.")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     if args.threads and args.backend == "torch":
@@ -103,14 +231,19 @@ def main() -> None:
 
     all_queries = synthetic.queries(args.queries + WARM_UP)
     warm, queries = all_queries[:WARM_UP], all_queries[WARM_UP:]
+    if args.attach:
+        attach(args, warm, queries)
+        return
     build_rows: list[list[object]] = []
     search_rows: list[list[object]] = []
     with c.temp_data_dir("foi-scale-") as tmp:
         port = c.free_port()
+        peaks: dict[str, float] = {}
         with c.loopback_server(
             chroma_command(tmp / "chroma-server", port), f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp / "chroma.log",
             timeout=60, stop_timeout=30,
         ) as server:
+            start_memory_guard(server, args.min_free_gib, peaks)
             settings = c.settings_for(
                 tmp / "client", chroma_host="127.0.0.1", chroma_port=port, embedding_backend=args.backend,
                 embedding_threads=args.threads,
@@ -133,49 +266,18 @@ def main() -> None:
                         upsert_range(index, chunk, vectors, qrows, qvectors, 0, len(chunk.units))
                     up_seconds += up.seconds
                     done += n
-                    print(f"{done:,} units written", file=sys.stderr, flush=True)
+                    print(
+                        f"{done:,} units written ({up_seconds:.0f} s this step; load {os.getloadavg()[0]:.1f}; "
+                        f"server {c.proc_status_mb(server.pid, 'VmRSS'):.0f} MiB, client "
+                        f"{c.proc_status_mb(os.getpid(), 'VmRSS'):.0f} MiB, free {mem_available_gib():.1f} GiB)",
+                        file=sys.stderr, flush=True,
+                    )
                 upsert_total += up_seconds
-                index._counts.clear()
-                with c.Timer() as bm:
-                    c.finish_direct_build(index)
-                for q in warm:
-                    c.forget_vectors(index)
-                    index.search(q)
-                times, cpu = [], []
-                for q in queries:
-                    c.forget_vectors(index)
-                    start, start_cpu = time.perf_counter(), time.process_time()
-                    index.search(q)
-                    times.append(time.perf_counter() - start)
-                    cpu.append(time.process_time() - start_cpu)
-                hybrid, hybrid_cpu = c.summary_ms(times), c.summary_ms(cpu)
-                keyword = index.keyword()
-                bm_times = []
-                for q in queries:
-                    start = time.perf_counter()
-                    keyword.search(q, settings.candidate_k)
-                    bm_times.append(time.perf_counter() - start)
-                bm_mem = c.summary_ms(bm_times)
-                bm_map, map_load, map_rss = bm25_mmap(index, queries)
-                load_end = os.getloadavg()[0]
-                build_rows.append(
-                    [
-                        size,
-                        up_seconds,
-                        upsert_total,
-                        bm.seconds,
-                        c.proc_status_mb(server.pid, "VmRSS"),
-                        c.proc_status_mb(server.pid, "VmHWM"),
-                        dir_mb(tmp / "chroma-server"),
-                        c.proc_status_mb(os.getpid(), "VmRSS"),
-                        c.proc_status_mb(os.getpid(), "VmHWM"),
-                        dir_mb(c.keyword_dir(index)),
-                        f"{load_start:.1f}→{load_end:.1f}",
-                    ]
+                build_row, search_row = measure(
+                    index, server.pid, tmp / "chroma-server", peaks, warm, queries, size, up_seconds, upsert_total, load_start
                 )
-                search_rows.append(
-                    [size, hybrid["p50"], hybrid["p95"], hybrid_cpu["p50"], bm_mem["p50"], bm_mem["p95"], bm_map["p50"], bm_map["p95"], map_load, map_rss]
-                )
+                build_rows.append(build_row)
+                search_rows.append(search_row)
                 print(f"\n== {size:,} units ==", flush=True)
                 print(c.table(BUILD_HEADERS, build_rows[-1:]), flush=True)
                 print(c.table(SEARCH_HEADERS, search_rows[-1:]), flush=True)
@@ -190,7 +292,8 @@ def main() -> None:
 
 BUILD_HEADERS = [
     "units", "upsert this step s", "upsert total s", "BM25 rebuild s", "server RSS MiB", "server peak MiB",
-    "server disk MiB", "client RSS MiB", "client peak MiB", "BM25 disk MiB", "load avg",
+    "server disk MiB", "client RSS MiB", "client peak MiB", "BM25 disk MiB", "unit table read s", "unit table +MiB",
+    "BM25 in memory +MiB", "server peak (sampled) MiB", "min free GiB", "load avg",
 ]
 SEARCH_HEADERS = [
     "units", "hybrid p50 ms", "hybrid p95 ms", "hybrid CPU p50 ms", "BM25 p50 ms", "BM25 p95 ms",

@@ -1,9 +1,10 @@
 """Quality of the int8 embedding backend against fp32 (torch): vector agreement on the demo corpus, retrieval
 recall@5 and evaluation outcomes of the extractive engine, each backend on its own index of the same corpus.
 
-The evaluation cases are those of the `test` split when the cases carry a split, else every case (the script says
-which). Per-question differences (status, abstention, retrieval hit, key facts) are listed, so "within noise" can be
-checked case by case.
+The evaluation is the real command, `foi eval --split test`, run once per backend in a new process with
+`FOI_EMBEDDING_BACKEND` set and an empty data folder (so it ingests the demo corpus with that backend first).
+Per-question differences (outcome, status, retrieval hit, key facts) are listed, so "within noise" can be checked
+case by case.
 
 Run: .venv/bin/python benchmarks/compare_backends.py [--engines extractive] [--k 5] [--split test]
 """
@@ -62,26 +63,43 @@ def cosine_agreement(settings: Any) -> list[list[object]]:
     return rows
 
 
-def select_cases(split: str) -> tuple[list[Any], str]:
-    from assistant.evaluation.cases import load_cases
+def run_foi_eval(backend: str, data_dir: Path, cache_dir: Path, out: Path, split: str, engines: list[str], k: int) -> tuple[dict[str, Any], float, str]:
+    """`foi eval --split SPLIT` as an officer's machine runs it, in a new process with this backend in the
+    environment (its data folder is empty, so the command ingests the demo corpus with the backend first)."""
+    import json
+    import os
+    import subprocess
 
-    try:
-        from assistant.evaluation.cases import with_splits
-        from assistant.evaluation.runner import CASES_DIR, SPLITS_PATH
-
-        cases = with_splits(load_cases(CASES_DIR), SPLITS_PATH)
-    except ImportError:  # cases without a dev/test split
-        from assistant.evaluation.runner import CASES_DIR
-
-        cases = load_cases(CASES_DIR)
-    if any(getattr(case, "split", None) for case in cases):
-        chosen = [case for case in cases if getattr(case, "split", None) == split]
-        return chosen, f"the `{split}` split: {len(chosen)} of {len(cases)} cases"
-    return cases, f"all {len(cases)} cases (the cases carry no dev/test split yet)"
+    env = {
+        **os.environ,
+        "FOI_DATA_DIR": str(data_dir),
+        "FOI_EMBEDDING_BACKEND": backend,
+        "FOI_EMBEDDING_CACHE_DIR": str(cache_dir),
+    }
+    cmd = [c.PYTHON, "-m", "assistant.cli", "eval", "--split", split, "--k", str(k), "--out", str(out)]
+    for engine in engines:
+        cmd += ["--engine", engine]
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    with c.Timer() as timer:
+        done = subprocess.run(cmd, cwd=c.REPO, env=env, capture_output=True, text=True)
+    load += " → " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    if done.returncode != 0:
+        raise RuntimeError(f"foi eval ({backend}) failed:\n{done.stderr[-3000:]}")
+    print(f"{backend}: foi eval --split {split} took {timer.seconds:.0f} s (load {load})", file=sys.stderr, flush=True)
+    tail = [line for line in done.stdout.splitlines() if line.strip()]
+    print(f"--- {backend}: foi eval output ---\n" + "\n".join(tail[-12:]), flush=True)
+    return json.loads((out / "results.json").read_text(encoding="utf-8")), timer.seconds, load
 
 
 def outcome(q: dict[str, Any]) -> tuple[Any, ...]:
     return (q.get("outcome"), q.get("status"), q.get("retrieval_hit"), q.get("key_fact_recall"))
+
+
+def counts(questions: list[dict[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for q in questions:
+        out[str(q.get("outcome"))] = out.get(str(q.get("outcome")), 0) + 1
+    return out
 
 
 def main() -> None:
@@ -89,29 +107,31 @@ def main() -> None:
     parser.add_argument("--engines", default="extractive", help="Comma-separated engines to evaluate.")
     parser.add_argument("--k", type=int, default=5, help="Retrieval recall is measured in the top k passages.")
     parser.add_argument("--split", default="test")
+    parser.add_argument("--skip-cosine", action="store_true", help="Skip the vector agreement table.")
     args = parser.parse_args()
     engines = [e for e in args.engines.split(",") if e]
 
     c.print_machine()
-    from assistant.evaluation.runner import run_eval
-    from assistant.index import Index
+    import os
 
-    cases, label = select_cases(args.split)
     results: dict[str, dict[str, Any]] = {}
+    timing: dict[str, tuple[float, str]] = {}
     with c.temp_data_dir() as tmp:
-        base = c.settings_for(tmp / "torch")
-        cos_rows = cosine_agreement(c.settings_for(tmp / "torch", embedding_cache_dir=tmp / "models"))
+        if not args.skip_cosine:
+            load0 = os.getloadavg()[0]
+            cos_rows = cosine_agreement(c.settings_for(tmp / "torch", embedding_cache_dir=tmp / "models"))
+            print("Vector agreement, fp32 (torch) vs int8 (ONNX Runtime, dynamic quantisation), same texts "
+                  f"(load {load0:.1f} → {os.getloadavg()[0]:.1f}):")
+            print(c.table(["texts", "n", "min cosine", "5th pct cosine", "mean cosine"], cos_rows), flush=True)
+            print()
         for backend in BACKENDS:
-            settings = c.settings_for(tmp / backend, embedding_backend=backend, embedding_cache_dir=tmp / "models")
-            index = Index(settings)
-            index.ingest([base.corpus_dir])
-            print(f"{backend}: index built ({index.count()} units); evaluating {label}", file=sys.stderr, flush=True)
-            results[backend] = run_eval(settings, cases, engines=engines, k=args.k, index=index)
+            results[backend], seconds, load = run_foi_eval(
+                backend, tmp / backend, tmp / "models", tmp / f"eval-{backend}", args.split, engines, args.k
+            )
+            timing[backend] = (seconds, load)
 
-    print(f"Evaluation cases: {label}; retrieval recall@{args.k}.\n")
-    print("Vector agreement, fp32 (torch) vs int8 (ONNX Runtime, dynamic quantisation), same texts:")
-    print(c.table(["texts", "n", "min cosine", "5th pct cosine", "mean cosine"], cos_rows))
-    print()
+    label = results["torch"].get("subset") or "all cases"
+    print(f"\nEvaluation cases: {label}; retrieval recall@{args.k}; `foi eval` in a new process per backend.\n")
     rows = []
     for engine in engines:
         sums = {b: results[b]["engines"][engine]["summary"] for b in BACKENDS}
@@ -119,8 +139,22 @@ def main() -> None:
             a, b = sums["torch"].get(key), sums["onnx-int8"].get(key)
             delta = (b - a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
             rows.append([engine, key, a if a is not None else "n/a", b if b is not None else "n/a", f"{delta:+.3f}" if delta is not None else "n/a"])
-    search = {b: results[b].get("search", {}).get("hit_rate") for b in BACKENDS}
-    rows.append(["(foi search)", "hybrid search hit rate @5", search["torch"], search["onnx-int8"], f"{search['onnx-int8'] - search['torch']:+.3f}"])
+        per_backend = {b: [q for case in results[b]["engines"][engine]["cases"] for q in case["questions"]] for b in BACKENDS}
+        n = {b: counts(per_backend[b]) for b in BACKENDS}
+        for name in sorted(set(n["torch"]) | set(n["onnx-int8"])):
+            rows.append([engine, f"questions: {name}", n["torch"].get(name, 0), n["onnx-int8"].get(name, 0),
+                         f"{n['onnx-int8'].get(name, 0) - n['torch'].get(name, 0):+d}"])
+    search = {b: (results[b].get("search") or {}).get("hit_rate") for b in BACKENDS}
+    if None not in search.values():
+        rows.append(["(foi search)", "hybrid search hit rate @5", search["torch"], search["onnx-int8"], f"{search['onnx-int8'] - search['torch']:+.3f}"])
+    for engine in engines:
+        real = {b: ((results[b].get("real_requests") or {}).get("outcomes") or {}).get(engine, {}).get("summary") for b in BACKENDS}
+        if all(real.values()):
+            for key in ("correct_rate", "abstained_rate", "confident_error_rate"):
+                a, b = real["torch"].get(key), real["onnx-int8"].get(key)
+                rows.append([f"{engine} (real requests)", key, a, b, f"{b - a:+.3f}" if a is not None and b is not None else "n/a"])
+    rows.append(["(run)", "foi eval wall s (load 1/5/15 before → after)", f"{timing['torch'][0]:.0f} ({timing['torch'][1]})",
+                 f"{timing['onnx-int8'][0]:.0f} ({timing['onnx-int8'][1]})", ""])
     print(c.table(["engine", "metric", "fp32 (torch)", "int8 (onnx-int8)", "int8 − fp32"], rows))
 
     for engine in engines:
@@ -131,7 +165,7 @@ def main() -> None:
         differ = [key for key in per["torch"] if outcome(per["torch"][key]) != outcome(per["onnx-int8"].get(key, {}))]
         print(f"\n{engine}: {len(per['torch'])} questions; (outcome, status, retrieval hit, key-fact recall) differs on {len(differ)}")
         for key in differ:
-            print(f"  {key[0]} Q{key[1]}: fp32 {outcome(per['torch'][key])} / int8 {outcome(per['onnx-int8'][key])}")
+            print(f"  {key[0]} Q{key[1]}: fp32 {outcome(per['torch'][key])} / int8 {outcome(per['onnx-int8'].get(key, {}))}")
     print(f"\nLoad average at the end (1/5/15 min): {c.machine()['load average (1/5/15 min)']}")
 
 

@@ -23,6 +23,24 @@ SEED = REPO_ROOT / "corpus" / "decisions" / "2025-12409004-child-exploitation.tx
 POLICY = REPO_ROOT / "corpus" / "policies" / "short-breaks.md"
 PASSWORDS = {"amy": "amy-officer-pw", "raj": "raj-reviewer-pw", "ria": "ria-reviewer-pw"}
 ROLES = {"amy": "officer", "raj": "reviewer", "ria": "reviewer"}
+def _call(method: str, *args: object, **kwargs: object) -> httpx.Response:
+    """One HTTP call with a timeout long enough for a bcrypt check or a draft on a busy 2-core machine."""
+    kwargs.setdefault("timeout", 60)
+    return getattr(httpx, method)(*args, **kwargs)
+
+
+def _get(*args: object, **kwargs: object) -> httpx.Response:
+    return _call("get", *args, **kwargs)
+
+
+def _post(*args: object, **kwargs: object) -> httpx.Response:
+    return _call("post", *args, **kwargs)
+
+
+def _put(*args: object, **kwargs: object) -> httpx.Response:
+    return _call("put", *args, **kwargs)
+
+
 REQUEST = (
     "Dear FOI team,\n1. Does the council have a standalone Child Sexual Exploitation (CSE) strategy?\n"
     "2. Please provide membership by organisation and frequency of meetings for the multi-agency partnership for "
@@ -57,7 +75,7 @@ def clients(server):
     base, _ = server
     out = {}
     for user, password in PASSWORDS.items():
-        r = httpx.post(f"{base}/api/login", json={"username": user, "password": password}, timeout=60)
+        r = _post(f"{base}/api/login", json={"username": user, "password": password}, timeout=60)
         assert r.status_code == 200, r.text
         assert r.json()["role"] == ROLES[user]
         out[user] = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=600)
@@ -110,13 +128,13 @@ def is_clear_error(r: httpx.Response, status: int) -> str:
 
 def test_every_call_needs_a_signed_in_user(server):
     base, _ = server
-    assert "Sign in first" in is_clear_error(httpx.get(f"{base}/api/cases"), 401)
-    assert is_clear_error(httpx.post(f"{base}/api/cases", json={"request_text": REQUEST}), 401)
+    assert "Sign in first" in is_clear_error(_get(f"{base}/api/cases"), 401)
+    assert is_clear_error(_post(f"{base}/api/cases", json={"request_text": REQUEST}), 401)
     forged = {"Authorization": "Bearer not-a-token-anyone-was-given"}
-    assert "sign in again" in is_clear_error(httpx.get(f"{base}/api/cases/1", headers=forged), 401)
-    wrong = httpx.post(f"{base}/api/login", json={"username": "amy", "password": "guess"})
+    assert "sign in again" in is_clear_error(_get(f"{base}/api/cases/1", headers=forged), 401)
+    wrong = _post(f"{base}/api/login", json={"username": "amy", "password": "guess"})
     assert "Wrong user name or password" in is_clear_error(wrong, 401)
-    assert is_clear_error(httpx.post(f"{base}/api/login", json={"username": "nobody", "password": "x"}), 401)
+    assert is_clear_error(_post(f"{base}/api/login", json={"username": "nobody", "password": "x"}), 401)
 
 
 def test_the_api_has_the_same_edge_as_the_workspace(server, clients):
@@ -251,8 +269,8 @@ def test_sign_in_is_rate_limited_and_tokens_end_at_sign_out(server, clients):
     """Last in the module: after five failures the address is blocked from signing in for the window."""
     base, _ = server
     for _ in range(5):  # the sign-ins of the fixtures cleared the failures of the first test
-        assert httpx.post(f"{base}/api/login", json={"username": "amy", "password": "guess"}).status_code == 401
-    blocked = httpx.post(f"{base}/api/login", json={"username": "amy", "password": PASSWORDS["amy"]})
+        assert _post(f"{base}/api/login", json={"username": "amy", "password": "guess"}).status_code == 401
+    blocked = _post(f"{base}/api/login", json={"username": "amy", "password": PASSWORDS["amy"]})
     assert "Too many failed sign-ins" in is_clear_error(blocked, 429)
     assert clients["ria"].get("/api/me").status_code == 200  # sessions already open are not affected
     assert clients["ria"].post("/api/logout", json={}).status_code == 200

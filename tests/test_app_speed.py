@@ -57,11 +57,15 @@ def test_drafting_uses_the_past_question_vectors_stored_at_ingest(foi_settings, 
     assert asked, "the question should retrieve past decisions with their questions"
     assert not asked & set(counting.texts), "past questions were embedded again instead of read from the index"
     assert question.text in counting.texts or question.query_text in counting.texts  # the new question is embedded
-    # The stored vectors are the model's own vectors of those questions.
+    # The stored vectors are the model's own vectors of those questions. fp32 gives the same vector whatever else is
+    # in the batch; the int8 model quantises activations per batch, so a text embedded among others at ingest
+    # differs slightly from the same text embedded alone (still far closer than any two different questions).
     some = sorted(asked)[:3]
     stored = index.embeddings.embed_documents(some)
     fresh = real.embed_documents(some)
-    assert all(float(np.dot(a, b)) > 0.9999 for a, b in zip(stored, fresh))
+    same_vector = 0.9999 if foi_settings.embedding_backend == "torch" else 0.98  # 0.992 measured
+    cosines = [float(np.dot(a, b)) for a, b in zip(stored, fresh)]
+    assert min(cosines) > same_vector, cosines
     # And the draft is the one a drafter that embeds everything itself makes.
     same = corpus_drafter.draft_question(question, received=date(2025, 5, 14))
     assert draft.answer == same.answer and draft.status is same.status

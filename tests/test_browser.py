@@ -278,6 +278,11 @@ def test_one_case_through_every_state(app, browser):
     first.blur()
     page.locator("#card-1").first.locator(".saved-note").get_by_text("by reviewer").wait_for(timeout=120_000)
     page.get_by_role("tab", name="Review").click()
+    # The flag the officer resolved is still shown to the reviewer, greyed, with who resolved it and why.
+    seen = page.locator("#tab-review .flag.resolved").first
+    seen.wait_for(timeout=180_000)
+    assert "resolved by officer" in seen.inner_text() and "confirmed by Children's Services" in seen.inner_text()
+    assert seen.evaluate("e => getComputedStyle(e).color") == "rgb(136, 136, 136)"
     review1 = page.locator("#review-1").first
     cited = review1.locator(".cited-quote mark").first
     cited.wait_for(timeout=180_000)
@@ -316,6 +321,15 @@ def test_one_case_through_every_state(app, browser):
     assert versions.count() == 3
     assert "Figures for 2024 follow." in card3.locator(".version-table ins").first.inner_text()
     shot(page, "history.png", "screenshot-history.png", card3)
+    # Restore version 2 (offered first): a new version 4 with that text; the history keeps all four.
+    card3.locator(".restore-button").click()
+    card3 = page.locator("#card-3").first
+    card3.locator(".saved-note").get_by_text("Version 4").wait_for(timeout=120_000)
+    assert card3.locator(".answer-box textarea").first.input_value() == EDITED
+    card3.get_by_text(re.compile(r"^History \(")).click()
+    card3.locator(".version-table tr.version").nth(3).wait_for(timeout=60_000)
+    assert card3.locator(".version-table tr.version").count() == 4
+    assert case_state(page) == "Returned to the officer"
     page.locator("#submit-review").click()
     wait_state(page, "In review")
     outside += list(page.outside)  # type: ignore[attr-defined]

@@ -85,14 +85,19 @@ def test_int8_vectors_are_close_to_fp32_on_corpus_text(package_model, corpus_tex
     assert cosine.min() < 0.99999
 
 
+def test_int8_is_the_default_backend(foi_settings, corpus_index):
+    assert foi_settings.embedding_backend == "onnx-int8"
+    assert corpus_index.built_with() == "onnx-int8", "the session's corpus index is built with the default backend"
+
+
 def test_int8_index_ranks_the_same_top_passage(corpus_index, foi_settings, make_foi_settings, tmp_path):
-    int8 = Index(make_foi_settings(tmp_path / "int8", embedding_backend="onnx-int8"))
-    int8.ingest([foi_settings.corpus_dir])
-    assert int8.built_with() == "onnx-int8" and corpus_index.built_with() == "torch"
-    assert int8.count() == corpus_index.count()
+    fp32 = Index(make_foi_settings(tmp_path / "fp32", embedding_backend="torch"))
+    fp32.ingest([foi_settings.corpus_dir])
+    assert fp32.built_with() == "torch" and corpus_index.built_with() == "onnx-int8"
+    assert fp32.count() == corpus_index.count()
     for query in QUERIES:
-        top_fp32 = corpus_index.search(query, k=3)[0].unit.id
-        top_int8 = [p.unit.id for p in int8.search(query, k=3)]
+        top_fp32 = fp32.search(query, k=3)[0].unit.id
+        top_int8 = [p.unit.id for p in corpus_index.search(query, k=3)]
         assert top_int8[0] == top_fp32, query
 
 
@@ -102,7 +107,7 @@ def test_switching_backend_needs_a_rebuild_and_ingest_does_it(make_foi_settings,
     small.mkdir()
     for path in sorted(folder.glob("*.md"))[:3]:
         shutil.copy(path, small / path.name)
-    torch_index = Index(make_foi_settings(tmp_path / "data"))
+    torch_index = Index(make_foi_settings(tmp_path / "data", embedding_backend="torch"))
     added = torch_index.ingest([small]).added
     assert added > 0 and torch_index.built_with() == "torch"
 

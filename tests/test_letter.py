@@ -783,3 +783,25 @@ def test_a_list_written_without_bullets_becomes_a_list(ctx: LetterContext) -> No
         ("Depending on the case, others are also invited.", "Normal"),
         ("MACE Level 1 meets weekly.", "Normal"),
     ]
+
+
+def test_reviewer_pack_shows_resolved_flags_as_resolved_with_who_when_why(ctx: LetterContext) -> None:
+    """A flag the officer resolved stays in the pack (the reviewer sees it) but says who resolved it, when and why."""
+    from assistant.cases import Resolution
+
+    draft = personal_data()
+    draft.flags.append(Flag("figure_not_in_source", "The figure 17 is not in any cited passage."))
+    resolutions = [
+        Resolution("2", "figure_not_in_source", "The figure 17 is not in any cited passage.",
+                   "figures confirmed by Children's Services", "amira", "2025-06-02T10:15:00+00:00"),
+        Resolution("2", "small_numbers", "Another wording of the flag.", "not this flag", "amira", "2025-06-02T10:16:00"),
+    ]
+    pack = render_letter(ctx, [draft], "reviewer", resolutions=resolutions)
+    lines = [line for line in pack.splitlines() if line.startswith("- ")]
+    resolved = [line for line in lines if "17" in line]
+    assert len(resolved) == 1 and "resolved by amira on 2 June 2025: figures confirmed by Children's Services" in resolved[0]
+    small = [line for line in lines if "under 5" in line]
+    assert len(small) == 1 and "resolved" not in small[0]
+    text = docx_text(letter_docx(ctx, [draft], "reviewer", resolutions=resolutions))
+    assert "resolved by amira on 2 June 2025: figures confirmed by Children" in text
+    assert "resolved by" not in render_letter(ctx, [draft], "requester", resolutions=resolutions)

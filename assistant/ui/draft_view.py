@@ -358,22 +358,35 @@ def _card(ctx: AppContext, case: Case, draft: Draft, choices: list, known: set, 
                           elem_classes=["history"]):
             versions = ctx.store.versions(case_id, number)
             history = gr.HTML(html.versions_html(versions), padding=True)
-            if editable and len(versions) > 1:
-                with gr.Row():
-                    pick = gr.Dropdown(
-                        choices=[(f"Version {v.version} ({v.user or 'drafting service'})", v.version) for v in versions[:-1]],
-                        value=versions[-2].version, label="Restore version", scale=3,
-                    )
+            if editable:  # kept up to date by every save below, so it always offers the versions before the current one
+                with gr.Row(visible=len(versions) > 1, elem_classes=["restore-row"]) as restore_row:
+                    pick = gr.Dropdown(**_restore_choices(versions), label="Restore version", scale=3)
                     restore = gr.Button("Restore", scale=1, elem_classes=["restore-button"])
                 restore.click(_restorer(ctx, case_id, number), [pick, base], [case_state])
 
     if editable:
-        answer.blur(_saver(ctx, case_id, number), [answer, base], [saved, flags, sources, base, history])
-        status.input(_field_saver(ctx, case_id, number, "status"), [status, base], [saved, base, history])
-        exemptions.input(_field_saver(ctx, case_id, number, "exemptions"), [exemptions, base], [saved, base, history])
+        restorable = [pick, restore_row]
+        answer.blur(_saver(ctx, case_id, number), [answer, base], [saved, flags, sources, base, history, *restorable])
+        status.input(_field_saver(ctx, case_id, number, "status"), [status, base], [saved, base, history, *restorable])
+        exemptions.input(_field_saver(ctx, case_id, number, "exemptions"), [exemptions, base], [saved, base, history, *restorable])
         regenerate.click(_regenerator(ctx, case_id, number, False), [base], [case_state, confirm, confirm_note])
         replace.click(_regenerator(ctx, case_id, number, True), [base], [case_state, confirm, confirm_note])
         keep.click(lambda: gr.Row(visible=False), None, [confirm])
+
+
+def _restore_choices(versions: list) -> dict[str, Any]:
+    """The versions before the current one, newest first offered (the one an officer most often wants back)."""
+    earlier = versions[:-1]
+    return {
+        "choices": [(f"Version {v.version} ({v.user or 'drafting service'})", v.version) for v in earlier],
+        "value": earlier[-1].version if earlier else None,
+    }
+
+
+def _history_updates(ctx: AppContext, case_id: int, number: str) -> tuple[Any, Any, Any]:
+    """The history table, the restore picker and whether it shows, after a save made a new version."""
+    versions = ctx.store.versions(case_id, number)
+    return html.versions_html(versions), gr.Dropdown(**_restore_choices(versions)), gr.Row(visible=len(versions) > 1)
 
 
 def _conflict_note(exc: EditConflict) -> str:
@@ -386,7 +399,7 @@ def _saver(ctx: AppContext, case_id: int, number: str) -> Callable:
     def save(text: str, base: dict, request: gr.Request) -> tuple[Any, ...]:
         text = text or ""
         if text == base["text"]:  # focused and left without typing: an out-of-date box must not overwrite anything
-            return gr.update(), gr.update(), gr.update(), base, gr.update()
+            return gr.update(), gr.update(), gr.update(), base, gr.update(), gr.update(), gr.update()
         viewer = ctx.viewer(request)
         case = ctx.store.get_case(case_id)
         draft = case.draft(number)
@@ -401,7 +414,7 @@ def _saver(ctx: AppContext, case_id: int, number: str) -> Callable:
                                     citations=citations, flags=flags)
         except EditConflict as exc:
             gr.Warning(escape(str(exc)))
-            return _conflict_note(exc), gr.update(), gr.update(), base, gr.update()
+            return _conflict_note(exc), gr.update(), gr.update(), base, gr.update(), gr.update(), gr.update()
         except ValueError as exc:
             raise error(exc) from exc
         case = ctx.store.get_case(case_id)
@@ -411,7 +424,7 @@ def _saver(ctx: AppContext, case_id: int, number: str) -> Callable:
             html.draft_flags_html(draft, case),
             html.sources_html(draft),
             {"version": meta.version, "text": draft.answer},
-            html.versions_html(ctx.store.versions(case_id, number)),
+            *_history_updates(ctx, case_id, number),
         )
 
     return save
@@ -425,14 +438,14 @@ def _field_saver(ctx: AppContext, case_id: int, number: str, which: str) -> Call
             update(case_id, number, value, viewer.username, expected_version=base["version"])
         except EditConflict as exc:
             gr.Warning(escape(str(exc)))
-            return _conflict_note(exc), base, gr.update()
+            return _conflict_note(exc), base, gr.update(), gr.update(), gr.update()
         except ValueError as exc:
             raise error(exc) from exc
         meta = ctx.store.get_case(case_id).meta[number]
         return (
             html.saved_note(meta.version, meta.updated_by, meta.updated_at),
             {**base, "version": meta.version},
-            html.versions_html(ctx.store.versions(case_id, number)),
+            *_history_updates(ctx, case_id, number),
         )
 
     return save
