@@ -336,6 +336,7 @@ def eval_(
 
     from assistant.evaluation.cases import CaseError
     from assistant.evaluation.runner import CASES_DIR, evaluate
+    from assistant.index import IndexUnavailable
     from assistant.settings import REPO_ROOT
 
     if subset is not None and fast:
@@ -359,7 +360,7 @@ def eval_(
             real_only=real_only,
             progress=lambda msg: typer.echo(msg, err=True),
         )
-    except (CaseError, ValueError, FileNotFoundError) as exc:
+    except (CaseError, ValueError, FileNotFoundError, IndexUnavailable) as exc:
         _fail(str(exc))
     for name, data in results["engines"].items():
         for split_name, o in [*(data.get("splits") or {}).items(), ("all", data["summary"])]:

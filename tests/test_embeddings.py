@@ -101,7 +101,7 @@ def test_int8_index_ranks_the_same_top_passage(corpus_index, foi_settings, make_
         assert top_int8[0] == top_fp32, query
 
 
-def test_switching_backend_needs_a_rebuild_and_ingest_does_it(make_foi_settings, foi_settings, tmp_path):
+def test_switching_backend_needs_a_rebuild_and_ingest_does_it(make_foi_settings, foi_settings, foi_cli, tmp_path):
     folder = foi_settings.corpus_dir / "decisions"
     small = tmp_path / "corpus"
     small.mkdir()
@@ -115,6 +115,10 @@ def test_switching_backend_needs_a_rebuild_and_ingest_does_it(make_foi_settings,
     assert "Run `foi ingest`" in (switched.backend_mismatch() or "")
     with pytest.raises(IndexBackendMismatch, match="'torch' embedding backend"):
         switched.search("foster carers")
+    evaluated = foi_cli(tmp_path / "data", "eval", "--split", "test", "--engine", "extractive", "--out", tmp_path / "eval",
+                        FOI_EMBEDDING_BACKEND="onnx-int8")
+    assert evaluated.exit_code != 0 and "Run `foi ingest`" in evaluated.output, evaluated.output
+    assert "Traceback" not in evaluated.output and not isinstance(evaluated.exception, IndexBackendMismatch)
     report = switched.ingest([small])
     assert report.added == added, "ingest re-embeds every unit with the new backend"
     assert switched.built_with() == "onnx-int8" and switched.backend_mismatch() is None
