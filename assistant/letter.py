@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import yaml
 from docx import Document
@@ -35,6 +35,7 @@ from assistant.settings import default_prompts_dir
 from assistant.wording import EXEMPTION_KIND_WORDS, flag_words, status_words, without_scores
 
 if TYPE_CHECKING:
+    from assistant.cases import Resolution
     from assistant.settings import Settings
 
 Copy = Literal["requester", "reviewer"]
@@ -104,17 +105,6 @@ class FlagItem:
     label: str
     message: str
     resolved: str = ""
-
-
-class FlagResolution(Protocol):
-    """A flag someone dealt with (the case store's record); the reviewer pack shows it as resolved, not as open."""
-
-    number: str
-    kind: str
-    message: str
-    reason: str
-    user: str
-    at: str
 
 
 @dataclass
@@ -327,7 +317,7 @@ def _question_section(
     copy: Copy,
     labels: dict[str, Any],
     library: ExemptionLibrary,
-    resolutions: Sequence[FlagResolution] = (),
+    resolutions: Sequence[Resolution] = (),
 ) -> QuestionSection:
     q = draft.question
     number = escape_inline(defang(q.number))
@@ -367,7 +357,7 @@ def _question_section(
 
 
 def _resolved_words(
-    number: str, kind: str, message: str, resolutions: Sequence[FlagResolution], labels: dict[str, Any]
+    number: str, kind: str, message: str, resolutions: Sequence[Resolution], labels: dict[str, Any]
 ) -> str:
     """'Resolved by … on …: why' for the latest resolution of exactly this flag, else ''."""
     found = [r for r in resolutions if r.number == number and r.kind == kind and r.message == message]
@@ -447,7 +437,7 @@ def build_letter(
     *,
     library: ExemptionLibrary | None = None,
     templates_dir: str | Path | None = None,
-    resolutions: Sequence[FlagResolution] = (),
+    resolutions: Sequence[Resolution] = (),
 ) -> Letter:
     """The letter's content for one copy; both renderers read only this."""
     if copy not in ("requester", "reviewer"):
@@ -521,7 +511,7 @@ def render_letter(
     *,
     library: ExemptionLibrary | None = None,
     templates_dir: str | Path | None = None,
-    resolutions: Sequence[FlagResolution] = (),
+    resolutions: Sequence[Resolution] = (),
 ) -> str:
     """The letter as Markdown, from `prompts/letter/<copy>.md.j2`."""
     directory = Path(templates_dir or DEFAULT_TEMPLATES).resolve()
@@ -704,7 +694,7 @@ def letter_docx(
     *,
     library: ExemptionLibrary | None = None,
     templates_dir: str | Path | None = None,
-    resolutions: Sequence[FlagResolution] = (),
+    resolutions: Sequence[Resolution] = (),
     created: datetime | None = None,
 ) -> bytes:
     """The letter as an A4 Word document, built from the same content as the Markdown."""
