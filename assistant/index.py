@@ -915,10 +915,17 @@ def _embedding_text(unit: Unit, answer_words: int = 60) -> str:
     head = " > ".join((unit.title,) + unit.heading_path)
     if unit.question:
         opening = " ".join(unit.answer.split()[:answer_words])
-        return f"{head}\nQuestion: {unit.question}\nAnswer: {opening}"
+        return f"{head}\n{_lead(unit)}Question: {unit.question}\nAnswer: {opening}"
     return f"{head}\n{unit.text}"
+
+
+def _lead(unit: Unit) -> str:
+    """The past question a follow-on past question reads on from ("How many of these requests were refused?"
+    after "How many requests for an EHC needs assessment …"), which names what it asks about."""
+    lead = unit.extra.get("lead_question") or ""
+    return f"Following: {lead}\n" if lead else ""
 
 
 def _keyword_text(unit: Unit) -> str:
     """A past question counts twice (a simple field boost): requests are matched to questions first."""
-    return f"{unit.title} {' '.join(unit.heading_path)} {unit.question} {unit.text}"
+    return f"{unit.title} {' '.join(unit.heading_path)} {_lead(unit)}{unit.question} {unit.text}"

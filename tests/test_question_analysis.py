@@ -263,3 +263,36 @@ def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():
     assert chain[1].text == qs[0].text
     assert chain[2].text == f"{qs[0].text}\n{qs[1].text}"
     assert chain[4].text == qs[3].text  # a question that stands alone starts the chain again
+
+
+def test_a_count_of_a_bare_noun_reads_on_from_the_question_that_named_it():
+    from assistant.drafting.pipeline import follow_chain, reading_on
+
+    qs = [
+        Question("1", "How many requests for an EHC needs assessment did the council receive?"),
+        Question("2", "How many requests did the council refuse to assess?"),
+        Question("3", "How many requests came from parent carers or guardians?"),
+        Question("4", "How many requests for school transport did the council receive?"),
+        Question("5", "How many children were placed in foster care?"),
+    ]
+    chain = follow_chain(qs)
+    assert chain[1].text == qs[0].text
+    assert chain[2].text == f"{qs[0].text}\n{qs[1].text}"
+    assert chain[4].text == qs[3].text  # "requests for school transport" names its own measure: it stands alone
+    searched = reading_on(qs[2], chain[2])
+    assert "EHC needs assessment" in searched.query_text and searched.text == qs[2].text
+    assert reading_on(qs[3], chain[3]) is qs[3]
+    assert reading_on(qs[4], chain[4]) is qs[4]  # a count of children usually stands alone
+
+
+def test_a_past_follow_on_question_is_indexed_with_the_question_it_reads_on_from():
+    from assistant.documents import lead_questions
+
+    past = [
+        "How many initial requests for an EHC needs assessment did the council receive in 2023?",
+        "How many of these requests were refused?",
+        "What percentage are placed inside and outside the local authority area?",
+        "How many School Attendance Orders were served?",
+        "Please describe those monitoring mechanisms and the strategy.",
+    ]
+    assert lead_questions(past) == ["", past[0], past[0], "", past[3]]

@@ -417,9 +417,41 @@ _FOLLOW_ON = re.compile(
 )
 
 
-def is_follow_on(text: str) -> bool:
-    """The question reads on from the one before it (its subject or period is there, not in its own words)."""
-    return bool(_FOLLOW_ON.search(text))
+# After the bare head noun of a count ("How many requests …"), these words start a complement that names what is
+# counted in the question's own words ("requests for transport"); anything else ("requests did …", "requests came
+# from …") leaves the noun as the one an earlier question qualified.
+_COMPLEMENT = frozenset("for of about on regarding relating concerning into to under with through involving".split())
+
+
+def _bare_head(text: str) -> str:
+    """The stemmed head noun of a count question when it stands bare ("How many requests did …"), else ''."""
+    m = _COUNTED.search(text)
+    if not m:
+        return ""
+    words = _WORD.findall(normalise(m.group(1)))
+    if not words or words[0] in _FRAME or words[0] in _NOUN_PHRASE_END:
+        return ""
+    following = words[1] if len(words) > 1 else ""
+    if following in _COMPLEMENT:
+        return ""
+    return stem(words[0])
+
+
+def is_follow_on(text: str, before: str = "") -> bool:
+    """The question reads on from the one before it (its subject or period is there, not in its own words).
+
+    With `before` (the earlier questions), a count of a bare noun that the earlier questions name with more words
+    also reads on ("How many requests did the council refuse?" after "How many requests for an EHC needs
+    assessment …"): children and other people are left out, a question about them usually stands alone."""
+    if _FOLLOW_ON.search(text):
+        return True
+    if not before:
+        return False
+    head = _bare_head(text)
+    if not head or head in CHILD_WORDS or head in {stem(w) for w in ("people", "staff", "carers", "families")}:
+        return False
+    earlier = terms(measure_text(before))
+    return head in earlier and len(earlier) > len(set(terms(measure_text(text))) & set(earlier))
 
 
 def analyse_question(question: object, received: date | None, follows: object | None = None) -> Analysis:
@@ -433,7 +465,7 @@ def analyse_question(question: object, received: date | None, follows: object | 
         text, parts = parts[0][1], parts[1:]
     context = question_context(question)
     before = (getattr(follows, "text", "") or "") if follows is not None else ""
-    if before and is_follow_on(text):
+    if before and is_follow_on(text, before):
         context = f"{context}\n{before}".strip()
     return analyse(text, context=context, received=received, label=str(getattr(question, "number", "")), parts=parts)
 
