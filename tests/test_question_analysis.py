@@ -296,3 +296,15 @@ def test_a_past_follow_on_question_is_indexed_with_the_question_it_reads_on_from
         "Please describe those monitoring mechanisms and the strategy.",
     ]
     assert lead_questions(past) == ["", past[0], past[0], "", past[3]]
+
+
+def test_refusing_an_assessment_request_is_a_refusal_to_assess():
+    from assistant.drafting.analysis import phrase_sides
+
+    assert "refusal to assess" in phrase_sides("In 2024, how many EHC needs assessment requests from young people did the council refuse?")
+    assert "refusal to assess" in phrase_sides("How many requests for an EHC needs assessment did the council refuse?")
+    assert "refusal to assess" not in phrase_sides("How many requests for school transport did the council refuse?")
+
+
+def test_what_a_count_counts_ends_before_its_verb():
+    assert analyse("How many requests came from parent carers or guardians?", received=MAY_2025).counted == "request"

@@ -8,7 +8,7 @@ the period asked and the breakdown asked ("by year", "by age band"). Evidence is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -102,7 +102,8 @@ OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
 # requests are not requests received; a figure from one source (schools) is not the figure from all sources.
 OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
-        ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*", re.I)),
+        ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*"
+                                 r"|\b(?:assessment\s+requests?|requests?\s+for\s+(?:an?\s+)?(?:\w+\s+){0,3}assessments?)\b[^.?;]{0,80}\brefus\w*|\brefus\w*\s+(?:\w+\s+){0,3}requests?\s+for\s+(?:an?\s+)?(?:\w+\s+){0,3}assessments?\b", re.I)),
         ("refusal to issue", re.compile(r"\brefus\w*\s+to\s+issue\b|\bdecided?\s+not\s+to\s+issue\b|\brefusal[\s-]+to[\s-]+issue\b", re.I)),
         ("the contents of a plan", re.compile(r"\bcontents?\s+of\s+(?:an?\s+|the\s+)?(?:ehc\w*\s+)?plans?\b|\bplacement\s+named\b", re.I)),
     ),
@@ -234,6 +235,7 @@ class Analysis:
     parts: tuple["Analysis", ...] = field(default=())
     context: str = ""  # the scope lines and, for a sub-part, its question
     counted: str = ""  # for a count: the stemmed head noun of what is counted ("request", "appeal")
+    reads_on: str = ""  # for a follow-on question: the questions it reads on from
 
     @property
     def period_bound(self) -> bool:
@@ -290,6 +292,8 @@ _NOUN_PHRASE_END = frozenset(
     against on at during within outside inside under over between before after since per you your the council where when
     while whose and or than""".split()
 )
+# Verbs that end the noun phrase of what is counted ("How many requests came from parents?").
+_PHRASE_VERBS = frozenset("came come comes went go goes got get gets took take takes left made make gave give arrived ran".split())
 # Words that all name children: a count of children is answered by a count of pupils, young people or a group of them.
 CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "young", "minor", "boy", "girl"})
 
@@ -301,7 +305,7 @@ def counted_of(text: str) -> str:
         return ""
     phrase: list[str] = []
     for w in _WORD.findall(normalise(m.group(1))):
-        if w in _NOUN_PHRASE_END or (phrase and w.endswith("ing")):
+        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PHRASE_VERBS)):
             break
         phrase.append(w)
     heads = [w for w in phrase if w not in _FRAME and not re.fullmatch(r"[\d/-]+", w)]
@@ -432,8 +436,8 @@ def _bare_head(text: str) -> str:
     if not words or words[0] in _FRAME or words[0] in _NOUN_PHRASE_END:
         return ""
     following = words[1] if len(words) > 1 else ""
-    if following in _COMPLEMENT:
-        return ""
+    if following in _COMPLEMENT or not (following in _NOUN_PHRASE_END or following in _PHRASE_VERBS):
+        return ""  # "requests for transport", "EHC needs assessment requests": the noun is qualified here
     return stem(words[0])
 
 
@@ -465,9 +469,11 @@ def analyse_question(question: object, received: date | None, follows: object | 
         text, parts = parts[0][1], parts[1:]
     context = question_context(question)
     before = (getattr(follows, "text", "") or "") if follows is not None else ""
-    if before and is_follow_on(text, before):
+    reads_on = before if before and is_follow_on(text, before) else ""
+    if reads_on:
         context = f"{context}\n{before}".strip()
-    return analyse(text, context=context, received=received, label=str(getattr(question, "number", "")), parts=parts)
+    analysis = analyse(text, context=context, received=received, label=str(getattr(question, "number", "")), parts=parts)
+    return replace(analysis, reads_on=reads_on) if reads_on else analysis
 
 
 def periods_stated(text: str, ref: date | None) -> list[Period]:

@@ -212,6 +212,8 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         if a is analysis and analysis.parts and not asks_something(analysis):
             continue  # "For 2021/22, please provide:" only frames its sub-parts
         query = a.text if a is analysis else f"{analysis.text}\n{a.text}"
+        if analysis.reads_on:  # "How many requests came from parents?" is compared with past questions as read on
+            query = f"{analysis.reads_on}\n{query}"
         scores, same = question_matches(query, passages, embed)
         verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict)))
     lines: list[str] = []
