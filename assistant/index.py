@@ -706,9 +706,10 @@ class Index:
         doc_types: Sequence[DocType | str] | None = None,
         exclude: Sequence[str] = (),
         method: str = "hybrid",
+        keyword_query: str | None = None,
     ) -> list[Passage]:
         """Hybrid search: dense (passage and past-question vectors) and BM25 rankings fused by reciprocal
-        rank fusion. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
+        rank fusion; `keyword_query` (default: the query) is what BM25 searches with. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
         the store cannot be read; a generation swapped in mid-search is picked up and the search run again."""
         if k is not None and k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
@@ -723,7 +724,7 @@ class Index:
             types = {DocType(t).value for t in doc_types}
         for attempt in (1, 2):
             try:
-                return self._search(query, k or self.settings.retrieval_k, types, set(exclude), method)
+                return self._search(query, k or self.settings.retrieval_k, types, set(exclude), method, keyword_query)
             except IndexUnavailable:
                 if attempt == 2:
                     raise
@@ -737,7 +738,9 @@ class Index:
             self._forget()
         return []  # pragma: no cover - the loop returns or raises
 
-    def _search(self, query: str, k: int, types: set[str] | None, excluded: set[str], method: str) -> list[Passage]:
+    def _search(
+        self, query: str, k: int, types: set[str] | None, excluded: set[str], method: str, keyword_query: str | None = None
+    ) -> list[Passage]:
         if not query.strip() or self.count() == 0:
             return []
         candidates = max(self.settings.candidate_k, k)
@@ -747,7 +750,7 @@ class Index:
         asked = self.dense(query, candidates, where, collection=self.questions) if method == "hybrid" else []
         keyword: list[tuple[str, float]] = []
         if method in ("hybrid", "bm25"):
-            raw = self.keyword().search(query, candidates * 3 if (types or excluded) else candidates)
+            raw = self.keyword().search(keyword_query or query, candidates * 3 if (types or excluded) else candidates)
             keyword = [
                 (uid, s)
                 for uid, s in raw

@@ -67,6 +67,24 @@ _ACRONYMS = [
     (r"\bMASH\b", " mash "), (r"\bLADO\b", " lado "), (r"\bSEND?\b", " sendneeds "), (r"\bFGCs?\b", " fgc "), (r"\bCME\b", " cme "),
     (r"\bMACE\b", " mace "), (r"\bCE\b", " exploitation "), (r"\bCPPs?\b", " cpp "),
 ]
+# Each abbreviation spelled both ways, for search: a request says "independent fostering agencies" where a past
+# question says "IFAs", and neither keyword search nor the embedding model knows they are the same.
+SPELLED: dict[str, str] = {
+    "lac": "LAC looked-after children", "cse": "CSE child sexual exploitation", "cce": "CCE child criminal exploitation",
+    "uasc": "UASC unaccompanied asylum-seeking children", "ehcp": "EHCP education, health and care plan",
+    "sgo": "SGO special guardianship order", "ifa": "IFA independent fostering agency", "ehe": "EHE elective home education",
+    "mash": "MASH multi-agency safeguarding hub", "lado": "LADO local authority designated officer",
+    "sendneeds": "SEND special educational needs", "fgc": "FGC family group conference", "cme": "CME children missing education",
+    "mace": "MACE multi-agency child exploitation", "cpp": "CPP child protection plan",
+}
+
+
+def spelled_out(text: str) -> str:
+    """The abbreviations a text uses (in either form), each spelled both ways: added to a search query."""
+    found = words_of(text)
+    return "; ".join(SPELLED[t] for t in SPELLED if t in found)
+
+
 _CANONICAL = frozenset(t.strip() for _, t in _ACRONYMS + _LONG_FORMS)
 _SYNONYMS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in _ACRONYMS] + [(re.compile(p, re.I), t) for p, t in _LONG_FORMS]
 
