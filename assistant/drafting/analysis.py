@@ -56,6 +56,8 @@ _LONG_FORMS = [
     (r"\bsection\s+47\b|\bs\.?\s?47\b", " s47 "),
     (r"\bsection\s+17\b|\bs\.?\s?17\b", " s17 "),
     (r"\bsocial\s+workers?\b", " socialworker "),
+    # "council (local authority) foster carers", "in-house foster carers": the council's own carers
+    (r"\b(?:council|local\s+authority|in[\s-]house)(?:\s*\((?:local\s+authority|council)\))?\s+(?=foster(?:ing)?\s+carers?\b)", " own "),
     (r"\bfoster(?:ing)?\s+carers?\b", " fostercarer "),
     (r"\byoung\s+people\b|\byoung\s+persons?\b", " child "),
     (r"\bhome\s+to\s+school\b", " schooltransport "),
@@ -98,17 +100,16 @@ _FRAME = frozenset(
     financial academic calendar last past previous preceding current currently latest recent most since period date dates
     time times separately split respectively relating related regarding about whether if yes no copy copies including include
     includes included request requested foi freedom act held hold list name names which following above below latest
-    amount amounts possible possibly e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
+    amount amounts possible possibly e g eg ie etc between send together ideally example examples way written read generally use uses used non first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
 )
 
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
 OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
     (frozenset({"boy", "boys", "male", "males", "men"}), frozenset({"girl", "girls", "female", "females", "women"})),
     (frozenset({"outside", "out", "beyond", "elsewhere"}), frozenset({"within", "inside", "in-area"})),
-    (frozenset({"by"}), frozenset({"against"})),
     (frozenset({"average", "mean", "median", "typical"}), frozenset({"highest", "maximum", "lowest", "minimum", "total"})),
     (frozenset({"weekly", "week"}), frozenset({"annual", "annually", "yearly", "monthly"})),
-    (frozenset({"own", "in-house", "inhouse", "internal"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
+    (frozenset({"own", "in-house", "inhouse", "internal", "directly"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
     (frozenset({"permanent", "permanently"}), frozenset({"fixed-term", "temporary", "suspension", "suspensions", "interim"})),
     (frozenset({"accepted", "agreed", "approved", "granted", "upheld"}), frozenset({"refused", "declined", "rejected", "dismissed"})),
     (frozenset({"started", "began", "new", "starting", "opened"}), frozenset({"ended", "ceased", "closed", "leaving", "left"})),
@@ -132,6 +133,10 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
         ("into the area", re.compile(r"\b(?:into|in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
         ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b", re.I)),
+    ),
+    (  # who brought a case: a bare "by" is in nearly every sentence, so the sides are phrases
+        ("brought by the council", re.compile(r"\b(?:brought|made|lodged|issued|initiated|taken|started)\s+by\s+(?:the\s+)?(?:council|local\s+authority|authority)\b", re.I)),
+        ("brought against the council", re.compile(r"\bagainst\s+(?:the\s+)?(?:council|local\s+authority|authority|us|you)\b", re.I)),
     ),
     (
         ("all sources", re.compile(r"\ball\s+(?:sources|referrers|agencies|settings|organisations)\b|\bany\s+source\b|\bwhatever\s+(?:the\s+)?source\b", re.I)),
