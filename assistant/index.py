@@ -613,7 +613,7 @@ class Index:
         block = 1024
         total = len(to_add)
         asked = [u for u in to_add if u.question]
-        jobs = [_embedding_text(u) for u in to_add] + [u.question for u in asked]
+        jobs = [_embedding_text(u) for u in to_add] + [_question_text(u) for u in asked]
         out: list[list[float]] = []
         bar = None
         if show_bar and total > 64:
@@ -690,7 +690,12 @@ class Index:
         known = getattr(self.embeddings, "known", None)
         if remember is None or known is None or self.backend_mismatch():
             return 0
-        wanted = {p.unit.id: p.unit.question for p in passages if p.unit.question and not known(p.unit.question)}
+        # a follow-on past question is stored read on from its lead question: not the vector of its own words
+        wanted = {
+            p.unit.id: p.unit.question
+            for p in passages
+            if p.unit.question and not p.unit.extra.get("lead_question") and not known(p.unit.question)
+        }
         if not wanted:
             return 0
         got = self.questions.get(ids=list(wanted), include=["embeddings"])
@@ -927,6 +932,12 @@ def _lead(unit: Unit) -> str:
     after "How many requests for an EHC needs assessment …"), which names what it asks about."""
     lead = unit.extra.get("lead_question") or ""
     return f"Following: {lead}\n" if lead else ""
+
+
+def _question_text(unit: Unit) -> str:
+    """What the past-question vector is made from: the question, after its lead question when it is a follow-on."""
+    lead = unit.extra.get("lead_question") or ""
+    return f"{lead}\n{unit.question}" if lead else unit.question
 
 
 def _keyword_text(unit: Unit) -> str:
