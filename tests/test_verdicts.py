@@ -118,6 +118,15 @@ def test_the_same_evidence_is_not_copied_into_two_questions(corpus_drafter):
     assert second.status is Status.NEEDS_REVIEW and "repeated_evidence" in {f.kind for f in second.flags}
 
 
+def test_of_fitting_replies_the_one_naming_all_that_is_asked_is_drafted(corpus_drafter):
+    """Two replies fit "average weekly cost of supported accommodation"; the closer-worded one never says weekly."""
+    d = corpus_drafter.draft_question(
+        Question("4", "What is the average weekly cost of supported accommodation for a young person aged 16 to 18?"),
+        received=date(2024, 4, 8),
+    )
+    assert "£1,187 per week" in d.answer and "£3,324" not in d.answer
+
+
 def test_the_app_applies_the_same_rule_when_it_drafts_a_case(corpus_drafter, tmp_path):
     import time as clock
 

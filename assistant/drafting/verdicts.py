@@ -107,6 +107,11 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
             i, differs = related[0]
             return Verdict(RELATED, analysis, nearest=_representative(by_passage[i], analysis), differs=differs, reason="; ".join(differs))
         return Verdict(NONE, analysis, reason="No past answer to this question.")
+    # Of the replies that fit, those naming most of what is asked come first ("average weekly cost": the reply
+    # giving the weekly average, not a closer-worded one silent on "weekly").
+    widest = max(max(s.coverage for s in by_passage[i]) for i, _ in fitting)
+    widest_first = {i: max(s.coverage for s in by_passage[i]) < widest - 1e-9 for i, _ in fitting}
+    fitting = sorted(fitting, key=lambda f: widest_first[f[0]])
     best = by_passage[fitting[0][0]][0].unit_match
     near = [i for i, _ in fitting if by_passage[i][0].unit_match >= best - cfg.recency_margin]
     order = sorted(near, key=lambda i: -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0))
@@ -118,7 +123,7 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     chosen: list[Scored] = []
     seen_periods: set[str] = set()
     others: list[Scored] = []
-    for i in sorted(order, key=lambda i: -by_passage[i][0].unit_match):
+    for i in sorted(order, key=lambda i: (widest_first[i], -by_passage[i][0].unit_match)):
         fit, other = _period_items(analysis, by_passage[i], cfg)
         others += other
         for s in fit:
