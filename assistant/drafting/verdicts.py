@@ -168,7 +168,7 @@ def _newest(items: list[Scored]) -> list[Scored]:
     A period an item states (or its lead-in states) outranks one guessed from the reply's date: "2023/24: 7"
     is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
     """
-    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in")]
+    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "response")]
     dated = stated or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage
