@@ -215,7 +215,7 @@ def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[st
     """Periods on the evidence side, read once at ingest: each sentence, list item and table row of the answer
     with the period it states (else its past question's, else as at the decision date; undated when there is
     no date), and the period the past question (or its request's scope lines) asked."""
-    from assistant.drafting.evidence import items_from_answer, items_json
+    from assistant.drafting.evidence import EVIDENCE_VERSION, items_from_answer, items_json
     from assistant.drafting.periods import periods_in
 
     ref = parsed.received or parsed.decided
@@ -223,6 +223,7 @@ def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[st
     items = items_from_answer(answer, question=question, scope=parsed.scope, received=parsed.received, decided=parsed.decided)
     return {
         "evidence": items_json(items),
+        "evidence_version": EVIDENCE_VERSION,
         "question_period": max(asked, key=lambda p: p.days).to_text() if asked else "",
     }
 
