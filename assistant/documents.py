@@ -216,7 +216,7 @@ def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[st
     with the period it states (else its past question's, else the one the response's opening gives for its
     figures, else as at the decision date; undated when there is no date), and the period the past question (or
     its request's scope lines) asked."""
-    from assistant.drafting.evidence import items_from_answer, items_json
+    from assistant.drafting.evidence import EVIDENCE_VERSION, items_from_answer, items_json
     from assistant.drafting.periods import periods_in
 
     ref = parsed.received or parsed.decided
@@ -226,6 +226,7 @@ def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[st
     )
     return {
         "evidence": items_json(items),
+        "evidence_version": EVIDENCE_VERSION,
         "question_period": max(asked, key=lambda p: p.days).to_text() if asked else "",
     }
 

@@ -54,7 +54,7 @@ class IngestReport:
 
 # Metadata read from a unit's text at ingest by rules that can improve (periods of the evidence items): an index
 # written by older rules has them re-read on the next ingest, without embedding anything again.
-DERIVED_METADATA = ("evidence", "question_period")
+DERIVED_METADATA = ("evidence", "evidence_version", "question_period")
 
 
 def _derived_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

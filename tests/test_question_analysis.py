@@ -288,3 +288,64 @@ def test_the_opening_of_a_reply_gives_its_figures_one_period_or_none():
     assert (item.period.label, item.period_source) == ("at 1 November 2023", "response")
     asked = items_from_answer("£1,187 per week.", question="What was the average weekly cost in 2022/23?", opening=opening)[0]
     assert asked.period_source == "question"  # what the past question asked comes first
+
+
+# ---------------------------------------------------------------------------------------------- several periods
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("How many children were home educated in each school year from 2020-21 onwards?",
+         [("2020/21 onwards", "range", "2020-09-01", "2025-05-14")]),
+        ("How many referrals since 2020/21?", [("since 2020/21", "range", "2020-04-01", "2025-05-14")]),
+        ("Please give figures from 2019 to date.", [("2019 to date", "range", "2019-01-01", "2025-05-14")]),
+        ("2022 to date: 981.", [("2022 to date", "range", "2022-01-01", "2025-05-14")]),
+    ],
+)
+def test_a_period_running_on_to_the_date_asked_is_one_span(text, expected):
+    assert labels(text) == expected
+
+
+def test_an_undated_reply_to_date_figure_keeps_its_year_and_belongs_to_a_span_reaching_into_it():
+    """'2022 to date' in an undated reply: the year 2022, open; it fits '2021 to 16 January 2022'."""
+    [open_year] = periods_in("2022 to date: 981.", None)
+    assert (open_year.start, open_year.end, open_year.label) == (date(2022, 1, 1), date(2022, 12, 31), "2022 to date")
+    asked = analyse("How many looked after children?", context="broken down for each of the last full years (including 2021 and to current date 16/1/2022)", received=date(2022, 1, 16))
+    assert (asked.period.start, asked.period.end, asked.period.kind) == (date(2021, 1, 1), date(2022, 1, 16), "range")
+    assert "year" in asked.breakdown
+    assert within(open_year, asked.period)
+
+
+def test_the_same_period_in_a_question_and_its_scope_is_one_period_not_a_range():
+    """'For the academic year 2023-24' in the lead-in and the scope line: the academic year, not '2023/24 to 2023/24'."""
+    [q] = split_request("1. For the academic year 2023-24, please give:\na) the number of children electively home educated\nb) the number of School Attendance Orders served")
+    a = analyse_question(q, date(2025, 11, 24))
+    for part in a.parts:
+        assert (part.period.label, part.period.kind) == ("2023/24", "academic_year"), part.period
+
+
+def test_a_split_year_belongs_to_a_span_of_years_by_its_label():
+    """Financial 2023/24 is inside an academic '2020/21 onwards' span; 2019/20 and 2025/26 are not."""
+    span = periods_in("from 2020-21 onwards in each school year", date(2025, 10, 2))[0]
+    assert within(split_year(2023), span) and within(split_year(2024, academic=True), span)
+    assert not within(split_year(2019), span) and not within(split_year(2025, academic=True), span)
+
+
+def test_the_years_missing_from_a_span_are_named_in_the_grain_of_the_rows_held():
+    from assistant.drafting.periods import calendar_year, missing_years
+
+    span = periods_in("each calendar year from 2018 to 2025", MAY_2025)[0]
+    have, missing = missing_years(span, [calendar_year(y) for y in range(2018, 2024)])
+    assert [p.label for p in have] == ["2018", "2019", "2020", "2021", "2022", "2023"]
+    assert [p.label for p in missing] == ["2024", "2025"]
+    open_span = periods_in("each school year from 2020-21 onwards", date(2025, 10, 2))[0]
+    have, missing = missing_years(open_span, [split_year(y, academic=True) for y in range(2020, 2024)], complete_by=date(2025, 10, 2))
+    assert [p.label for p in missing] == ["2024/25"]  # 2025/26 is under way: not missing yet
+
+
+def test_a_count_ends_at_a_past_participle():
+    from assistant.drafting.analysis import counted_of
+
+    assert counted_of("The number of foster-care nights paid for, split between your own carers and agencies") == "night"
+    assert counted_of("How many section 437(1) notices have you sent out each year?") == "notic"

@@ -19,7 +19,10 @@ from functools import lru_cache
 from datetime import date
 from typing import Sequence
 
-from assistant.drafting.analysis import CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, narrower_sides, phrase_sides, stem, terms, words_of
+from assistant.drafting.analysis import (
+    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, measure_text, narrower_sides, phrase_sides, stem,
+    strip_periods, terms, words_of,
+)
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
 from assistant.models import DocType, Passage, Unit
 from assistant.text import split_sentences
@@ -31,6 +34,11 @@ _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:m|k|million|bn)\b", re.I)
 _RATE = re.compile(r"\d\s?%|\bper\s+cent\b", re.I)
 _NONE_WORDS = re.compile(r"\b(?:none|nil|no\s+(?:child|children|one|young|cases?|referrals?|\w+\s+(?:were|was|have|has))|zero|not\s+held|not\s+recorded|not\s+available|do(?:es)?\s+not\s+(?:hold|record|collect)|unable\s+to)\b", re.I)
 _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+
+
+# The way answers are read into items and periods: items stored at ingest under another version are read again
+# (an index built before a change to period reading would otherwise keep the old periods).
+EVIDENCE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,7 @@ def _with_period(item: Item, stated: Period | None, lead: Period | None, fallbac
 def unit_items(unit: Unit) -> list[Item]:
     """The unit's items: stored at ingest, else read now (units indexed before items were stored)."""
     stored = unit.extra.get("evidence")
-    if isinstance(stored, str) and stored:
+    if isinstance(stored, str) and stored and str(unit.extra.get("evidence_version", "")) == str(EVIDENCE_VERSION):
         try:
             return [Item.from_json(row) for row in json.loads(stored)]
         except (ValueError, TypeError):
@@ -219,7 +227,7 @@ def has_answer_type(text: str, answer_type: str) -> bool:
 
 
 _REFERENCE_NUMBER = re.compile(
-    r"\b(?:answers?|questions?|section|s|level|part|paragraph|tier|stage|phase|appendix|annex|key\s+stage|schedule|article|regulation)\s*\(?\d+[a-z]?\)?",
+    r"\b(?:answers?|questions?|section|s|level|part|paragraph|tier|stage|phase|appendix|annex|key\s+stage|schedule|article|regulation)\s*\(?\d+[a-z]?\)?(?:\(\d+[a-z]?\))*",
     re.I,
 )
 
@@ -265,6 +273,15 @@ def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -
     return out
 
 
+@lru_cache(maxsize=20_000)
+def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
+    """The terms of a past question that name its measure: without its periods ('between 1 January 2018 and 30
+    June 2023'), asides and adverbs of manner ('temporarily or permanently'), which qualify rather than name it."""
+    text = strip_periods(measure_text(question), ref)
+    text = re.sub(r"\b[A-Za-z]{3,}ly\b", " ", text)
+    return terms(text)
+
+
 def names_counted(counted: str, found: set[str]) -> bool:
     """Evidence names what is counted: the head noun itself, or for children any word naming children or a group."""
     if not counted:
@@ -292,7 +309,7 @@ def score_items(
         frame_text = f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.question}"
         frame_terms = set(terms(frame_text))
         frame_words = words_of(frame_text)
-        past = set(terms(unit.question)) if unit.question else set()
+        past = set(past_measure_terms(unit.question, unit.received or unit.decided)) if unit.question else set()
         unit_items_ = items_of(unit)
         unit_words = frame_words | words_of(" ".join(f"{i.context} {i.text}" for i in unit_items_))
         # Qualifier phrases are read from the past question and its answer when there is one: a document title
@@ -318,7 +335,11 @@ def score_items(
             cov = len(wanted & all_terms) / len(wanted) if wanted else 1.0
             own_cov = len(wanted & own) / len(wanted) if wanted else 1.0
             words = frame_words | words_of(f"{item.context} {item.text}")
-            extra = sorted((words_of(unit.question) & GROUPS) - set(question.groups) - words_of(question.text)) if unit.question else []
+            asked_words = words_of(question.text)
+            extra = sorted(
+                g for g in (words_of(unit.question) & GROUPS) - set(question.groups) - asked_words
+                if not GROUP_ALTERNATES.get(g, frozenset()) & asked_words
+            ) if unit.question else []
             period_fit = None
             if question.period_bound and question.period is not None:
                 period_fit = bool(item.period and within(item.period, question.period))
