@@ -31,6 +31,19 @@ from assistant.evaluation.report import cause_counts, diagnose, status_confusion
         ("council's care", "in the council’s care", True),
         ("section 40(2)", "withheld under section\n40(2) of the Act", True),
         ("not held", "The information is held.", False),
+        # A colon or a spaced dash between the same words, and "of" / "the" / "a" left in or out, say the same.
+        ("2018 – 21", "By year: 2018: 21. [1]", True),
+        ("2018: 21", "2018 - 21", True),
+        ("placed outside of Lincolnshire", "all of them were placed outside Lincolnshire. [1]", True),
+        ("placed outside Lincolnshire", "they were placed outside of the county of Lincolnshire", False),
+        ("Child exploitation – LSCP", "on the page Child exploitation: LSCP. [1]", True),
+        # ... but never another figure: a dash glued to figures makes a period, not "2018 – 21".
+        ("2018 – 21", "In 2018-21 there were 55. [1]", False),
+        ("2018 – 21", "2018: 210", False),
+        ("2018 – 21", "2017-2018: 21", False),
+        ("16", "In 2015-16 nothing changed.", False),
+        ("2018 – 21", "2018, 21 children", False),
+        ("6-weekly", "meets 6 weekly", False),
     ],
 )
 def test_fact_present(fact: str, answer: str, expected: bool) -> None:

@@ -104,15 +104,31 @@ def normalise_for_facts(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+_FILLER = frozenset({"of", "the", "a", "an"})
+# Between two words of a fact the answer may put a colon or a spaced dash ("2018: 21" / "2018 – 21") and the small
+# words "of", "the", "a", "an" ("placed outside of Lincolnshire" / "placed outside Lincolnshire"). A dash glued to
+# its neighbours stays part of the word: "2018-21" (a period) is not "2018 – 21" (21 in 2018), "6-weekly" not "6 weekly".
+_GAP = r"(?:\s*:\s*|\s+-\s+|\s+)(?:(?:of|the|an?)\s+)*"
+
+
+def _fact_words(norm: str) -> list[str]:
+    """The words of a normalised fact without separators (a lone dash or colon, a trailing colon) or filler words."""
+    words = [w.rstrip(":") for w in norm.split(" ")]
+    words = [w for w in words if w and w != "-"]
+    kept = [w for w in words if w not in _FILLER]
+    return kept or words
+
+
 @lru_cache(maxsize=4096)
 def _fact_pattern(fact: str) -> re.Pattern[str]:
     norm = normalise_for_facts(fact)
-    body = r"\s+".join(re.escape(part) for part in norm.split(" "))
-    # A figure must match whole: '16' is not found in '160', '2016' or '16.5'.
-    if norm[:1].isdigit():
-        body = r"(?<![\d.])" + body
-    if norm[-1:].isdigit():
-        body += r"(?!\d|[.,]\d)"
+    words = _fact_words(norm)
+    body = _GAP.join(re.escape(part) for part in words)
+    # A figure must match whole: '16' is not found in '160', '2016', '16.5' or the period '2015-16'.
+    if words[0][:1].isdigit():
+        body = r"(?<![\d.])(?<!\d[/-])" + body
+    if words[-1][-1:].isdigit():
+        body += r"(?!\d|[.,]\d|[/-]\d)"
     return re.compile(body)
 
 
