@@ -44,6 +44,16 @@ from assistant.evaluation.report import cause_counts, diagnose, status_confusion
         ("16", "In 2015-16 nothing changed.", False),
         ("2018 – 21", "2018, 21 children", False),
         ("6-weekly", "meets 6 weekly", False),
+        # 0 stated as a count of nothing in words; a statement that nothing is held is not the figure 0.
+        ("0", "The council has not referred any UASC out of its care. [1]", True),
+        ("0", "No looked-after child was missing for longer than a month. [1]", True),
+        ("0", "None. [1]", True),
+        ("0", "The council does not hold this information. [1]", False),
+        ("0", "The council has not held any information on this. [1]", False),
+        ("0", "No information is held. [1]", False),
+        ("0", "No records were kept of these visits. [1]", False),
+        ("0", "None of this information is held. [1]", False),
+        ("0", "There were 10 referrals. [1]", False),
     ],
 )
 def test_fact_present(fact: str, answer: str, expected: bool) -> None:

@@ -37,7 +37,9 @@ _LONG_FORMS = [
      r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
-    (r"\bunaccompanied\s+asylum[\s-]+seeking\s+(?:children|child|young\s+people|minors)\b", " uasc "),
+    # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
+    (r"\b(?:within|inside)\s+(?=(?:England|Scotland|Wales|Northern\s+Ireland|the\s+UK|the\s+United\s+Kingdom|Great\s+Britain|Britain)\b)", " in "),
+    (r"\bunaccompanied\s+asylum[\s-]+seek(?:ing|ers?)\s+(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
     (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
@@ -62,7 +64,7 @@ _LONG_FORMS = [
 ]
 # Abbreviations are matched case-sensitively: "SEND" is special educational needs, "send me" is not.
 _ACRONYMS = [
-    (r"\bLAC\b|\bCLA\b|\bCiC\b", " lac "), (r"\bCSE\b", " cse "), (r"\bCCE\b", " cce "), (r"\bUASC\b", " uasc "),
+    (r"\bLAC\b|\bCLA\b|\bCiC\b", " lac "), (r"\bCSE\b", " cse "), (r"\bCCE\b", " cce "), (r"\bUASCs?\b", " uasc "),
     (r"\bEHC\s*Ps?\b|\bEHCNA\b|\bEHC\b", " ehcp "), (r"\bSGOs?\b", " sgo "), (r"\bIFAs?\b", " ifa "), (r"\bEHE\b", " ehe "),
     (r"\bMASH\b", " mash "), (r"\bLADO\b", " lado "), (r"\bSEND?\b", " sendneeds "), (r"\bFGCs?\b", " fgc "), (r"\bCME\b", " cme "),
     (r"\bMACE\b", " mace "), (r"\bCE\b", " exploitation "), (r"\bCPPs?\b", " cpp "),
@@ -76,9 +78,9 @@ _FRAME = frozenset(
     that the their them then there these they this those to was were which who will with would you your can could may might
     also any all each other such only very more most some what when where how do does did please provide tell give let know
     me my we us number numbers figure figures data information detail details total totals many much breakdown broken down
-    council councils council's authority authority's local lincolnshire lcc county year years yearly annual annually month months
+    council councils council's authority authority's authorities local lincolnshire lcc county year years yearly annual annually month months
     financial academic calendar last past previous preceding current currently latest recent most since period date dates
-    time times separately split respectively relating related regarding about whether if yes no copy copies including include
+    time times separately split respectively relating related regarding about whether if yes no copy copies via including include
     includes included request requested foi freedom act held hold list name names which following above below latest
     amount amounts possible possibly e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
 )
@@ -112,7 +114,8 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     ),
     (
         ("into the area", re.compile(r"\b(?:into|in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
-        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b", re.I)),
+        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
+                                 r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),
     (
         ("all sources", re.compile(r"\ball\s+(?:sources|referrers|agencies|settings|organisations)\b|\bany\s+source\b|\bwhatever\s+(?:the\s+)?source\b", re.I)),

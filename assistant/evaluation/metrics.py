@@ -132,11 +132,26 @@ def _fact_pattern(fact: str) -> re.Pattern[str]:
     return re.compile(body)
 
 
+_ZERO_FACTS = frozenset({"0", "none", "nil", "zero"})
+# A count of nothing stated in words: "None.", "No looked-after child was missing …", "The council has not referred
+# any UASC …". Never a statement that information is not held, recorded or available: that is not the figure 0.
+_NOT_INFORMATION = r"(?!(?:this\s+|the\s+|that\s+|such\s+)?(?:information|data|records?|figures?|details?)\b)"
+_ZERO_STATEMENT = re.compile(
+    r"\b(?:none|nil|zero)\b(?!\s+of\s+(?:this|the|that|these)\s+(?:information|data|records?))"
+    r"|\bno\s+" + _NOT_INFORMATION + r"(?:[\w'-]+\s+){1,3}?(?:have|has|had|were|was)\s+(?:been\s+)?(?!held|recorded|kept|collected|available)\w+"
+    r"|\b(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?(?!hold|held|record|collect|keep|kept|have|had)\w+\s+any\s+" + _NOT_INFORMATION
+)
+
+
 def fact_present(fact: str, answer: str) -> bool:
-    """A key fact is stated when it appears case-insensitively; figures and dates must match exactly."""
+    """A key fact is stated when it appears case-insensitively; figures and dates must match exactly. The fact 0
+    (or "none") is also stated by a sentence that counts nothing in words ("has not referred any UASC")."""
     if not fact.strip():
         return False
-    return bool(_fact_pattern(fact).search(normalise_for_facts(answer)))
+    text = normalise_for_facts(answer)
+    if _fact_pattern(fact).search(text):
+        return True
+    return normalise_for_facts(fact) in _ZERO_FACTS and bool(_ZERO_STATEMENT.search(text))
 
 
 def key_fact_recall(facts: Sequence[str], answer: str) -> float | None:
