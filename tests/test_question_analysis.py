@@ -281,3 +281,32 @@ def test_a_statement_that_nothing_was_done_is_a_none_statement():
     text = "The council has not referred any UASC out of its care through the National Transfer Scheme."
     assert is_none_statement(text) and has_answer_type(text, "count")
     assert not is_none_statement("The council has referred 12 UASC through the National Transfer Scheme.")
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        # lcc-cse-strategy-2025 question 6, moray-school-taxi-spending-2024 question 1, p1-mash-2024 question 3.
+        ("Please provide membership by organisation and frequency of meetings for the multi-agency partnership for child exploitation.",
+         ("membership by organisation", "frequency of meetings")),
+        ("In the last complete financial year how much did the council spend on providing taxis to bring children to and from school and what was the total number of children?",
+         ("In the last complete financial year how much did the council spend on providing taxis to bring children to and from school", "what was the total number of children?")),
+        # One ask, or a follow-up that depends on the answer, or a definition: not two asks.
+        ("Does the council have a standalone CSE strategy? If so, please provide a copy of the most recent version.", ()),
+        ("How many boys and girls were placed outside the county?", ()),
+        ("By electively home educated children, I mean children who are not on a school roll and who are not provided with education by the Authority.", ()),
+    ],
+)
+def test_two_asks_in_one_sentence_are_found(text, asks):
+    from assistant.drafting.analysis import asks_of
+
+    assert asks_of(text) == asks
+
+
+def test_an_ask_the_answer_does_not_speak_of_is_not_answered():
+    from assistant.drafting.analysis import asks_not_answered
+
+    q = "Please provide membership by organisation and frequency of meetings for the multi-agency partnership."
+    members = "The organisations taking part are: Lincolnshire Police; Horizon; NEST accommodation providers."
+    assert asks_not_answered(q, members) == ["frequency of meetings"]
+    assert asks_not_answered(q, members + "\nMACE Level 1 and MACE Level 2 each meet weekly.") == []

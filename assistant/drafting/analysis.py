@@ -444,3 +444,42 @@ def analyse_question(question: object, received: date | None, follows: object | 
 def periods_stated(text: str, ref: date | None) -> list[Period]:
     """Re-exported for evidence: the periods a sentence states."""
     return periods_in(text, ref)
+
+
+# Two asks in one sentence: "membership by organisation and frequency of meetings", "the number of referrals and the
+# number of assessments", "How many … and how many …". Each side is an ask of its own that the draft must answer.
+_TWO_NOUN_ASKS = re.compile(
+    r"\b(?P<a>[a-z][\w-]*\s+(?:by|of|for|per)\s+[^.?;]{1,60}?)\s+and\s+(?:the\s+)?(?P<b>[a-z][\w-]*\s+(?:of|for|per|by)\s+[\w-]+(?:\s+[\w-]+)?)",
+    re.I,
+)
+_AND_WH = re.compile(r"\s+and\s+(?=(?:how|what|which|when|where|whether)\b)", re.I)
+_CONDITIONAL = re.compile(r"^\s*(?:if\s+(?:so|yes|not|this|these|there|you|the)|for\s+clarity|e\.?g\.?|i\.?e\.?)\b|\bis\s+defined\s+as\b|\bI\s+mean\b", re.I)
+
+
+def asks_of(text: str) -> tuple[str, ...]:
+    """The separate asks of a question when one sentence joins two ("X by Y and frequency of Z", "how many … and
+    how many …"); () when it asks one thing. Conditional follow-ups ("If so, please provide a copy") and definitions
+    are not asks of their own: whether they apply depends on the answer."""
+    from assistant.text import split_sentences
+
+    asks: list[str] = []
+    for sentence in split_sentences(text) or [text]:
+        if _CONDITIONAL.search(sentence):
+            continue
+        sides = [s for s in _AND_WH.split(sentence) if s.strip()]
+        if len(sides) > 1:
+            asks += sides
+            continue
+        m = _TWO_NOUN_ASKS.search(sentence)
+        if m and terms(m.group("a")) and terms(m.group("b")):
+            b = m.group("b").split()
+            while b and b[-1].lower() in _NOUN_PHRASE_END:
+                b.pop()
+            asks += [m.group("a"), " ".join(b)]
+    return tuple(asks) if len(asks) > 1 else ()
+
+
+def asks_not_answered(text: str, answer: str) -> list[str]:
+    """The asks of a question (`asks_of`) none of whose measure words the answer uses."""
+    said = set(terms(answer))
+    return [ask for ask in asks_of(text) if not set(terms(measure_text(ask))) & said]

@@ -11,6 +11,7 @@ lets the status rules read the drafted text (so `not_held` needs a past answer t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Sequence
 
 from assistant.drafting.analysis import Analysis
@@ -113,6 +114,9 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     order += [i for i, _ in fitting if i not in order]
     if not analysis.period_bound or analysis.period is None:
         first = order[0]
+        if predates_period(passages[first], analysis, cfg):
+            items = list(by_passage[first])
+            return Verdict(OTHER_PERIOD, analysis, items=items, nearest=items, reason=f"the past reply of {when(passages[first].unit)} was written before the end of the period asked ({analysis.period.label}): confirm it still holds")
         return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
     # Period-bound: items for the period asked, from the best replies first, one item per period.
     chosen: list[Scored] = []
@@ -155,6 +159,19 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
     newest = _newest(others)
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
+
+
+def predates_period(passage: Passage, analysis: Analysis, cfg: VerdictConfig) -> bool:
+    """A question that states its period ("in the past 3 years", "since 2018", "in 2024") is answered in words only by
+    a reply written after that period ended: an older reply says what had been done by its own date, and cannot say
+    whether anything was done since. A period that runs to the request's date is met by a reply as recent as the
+    current window; a period that ended earlier, by a reply from its end on (45 days' grace)."""
+    asked, written = analysis.period, passage.unit.date
+    if not (analysis.period_explicit and asked and written):
+        return False
+    to_now = asked.kind in ("rolling", "current") or asked.label.startswith("since")
+    grace = cfg.current_window_days if to_now else 45
+    return written < asked.end - timedelta(days=grace)
 
 
 def _newest(items: list[Scored]) -> list[Scored]:

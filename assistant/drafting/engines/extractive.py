@@ -35,6 +35,7 @@ NO_EVIDENCE_NOTE = (
     "from. Please check with the service whether the information is held before replying."
 )
 MOST_RECENT = "The most recent figures we hold in past replies are {period}:"
+OLDER_ANSWER = "The most recent answer we hold in past replies is from the reply of {date}:"
 UNDATED = "The figures we hold in past replies are undated; the period they are for must be confirmed:"
 
 
@@ -162,6 +163,14 @@ def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[s
     note = f"Note for the officer on ({label}):" if label else "Note for the officer:"
     if verdict.kind == ANSWERED:
         return _render_items(verdict.items, a, passages)
+    if verdict.kind == OTHER_PERIOD and not a.period_bound:
+        unit = passages[verdict.items[0].passage].unit if verdict.items else None
+        written = when(unit) if unit else "an undated reply"
+        asked = ("the position " + a.period.label) if a.period and a.period.kind == "current" else a.period.label if a.period else "the period asked"
+        lines = [OLDER_ANSWER.format(date=written)]
+        lines += _render_items(verdict.items, a, passages)
+        lines.append(f"{note} the question asks about {asked}; the answer above is from the reply of {written}, written before that period ended: confirm it still holds and add anything since.")
+        return lines
     if verdict.kind == OTHER_PERIOD:
         figures = [s for s in verdict.items if s.item.period]
         newest = max((s.item.period for s in figures), key=lambda p: p.end, default=None)
@@ -241,7 +250,7 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     if all(k == ANSWERED for k in kinds):
         return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used)
     reasons = [f"({label}) {v.kind.replace('_', ' ')}: {v.reason}" if label else f"{v.kind.replace('_', ' ')}: {v.reason}" for label, v in verdicts if v.kind != ANSWERED]
-    if any(k == OTHER_PERIOD for k in kinds):
+    if any(v.kind == OTHER_PERIOD and v.analysis.period_bound for _, v in verdicts):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
     return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
 
