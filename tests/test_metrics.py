@@ -44,6 +44,8 @@ from assistant.evaluation.report import cause_counts, diagnose, status_confusion
         ("16", "In 2015-16 nothing changed.", False),
         ("2018 – 21", "2018, 21 children", False),
         ("6-weekly", "meets 6 weekly", False),
+        ("Multi Agency Child Exploitation (MACE)", "a Multi-Agency Child Exploitation (MACE) process", True),
+        ("out-of-area placements", "21 are in out of area placements", True),
         # 0 stated as a count of nothing in words; a statement that nothing is held is not the figure 0.
         ("0", "The council has not referred any UASC out of its care. [1]", True),
         ("0", "No looked-after child was missing for longer than a month. [1]", True),

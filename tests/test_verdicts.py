@@ -270,3 +270,18 @@ def test_a_question_with_two_asks_is_not_provided_when_one_is_left_out(corpus_dr
         assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
         assert "ask_not_answered" in {f.kind for f in d.flags}
         assert "Note for the officer: the question also asks for “frequency of meetings”" in d.answer
+
+
+def test_each_part_takes_its_own_past_answer_after_a_long_preamble(corpus_drafter):
+    """lcc-cse-monitoring-2024: a preamble about the LGA resource pack, then "Can you please confirm: a) … b) …".
+    Part (b) (the nature of the mechanisms) is drafted from the past answer to 1b (MACE), not 1a's again."""
+    import yaml
+
+    from assistant.evaluation.runner import REAL_REQUESTS_DIR
+
+    request = yaml.safe_load((REAL_REQUESTS_DIR / "lcc-cse-monitoring-2024.yaml").read_text(encoding="utf-8"))["request"]
+    question = corpus_drafter.split(request)[0]
+    d = corpus_drafter.draft_question(question)
+    part_b = d.answer.split("(b)\n", 1)[1].split("\n(c)", 1)[0]
+    assert "Multi-Agency Child Exploitation (MACE)" in part_b and "Child Exploitation Screening Tool" in part_b, d.answer
+    assert "does not publish a separate council-only CSE strategy" not in part_b

@@ -89,7 +89,9 @@ def has_figure(s: Scored, analysis: Analysis) -> bool:
     return figure_of_type(s.item.text, analysis.answer_type)
 
 
-def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict:
+def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
+    """The verdict for one question or sub-part. `avoid`: passages another part of the same question already answers;
+    among near-equal matches a part takes a past answer of its own (1b's for part b, not 1a's again)."""
     by_passage: dict[int, list[Scored]] = {}
     for s in scored:
         by_passage.setdefault(s.passage, []).append(s)
@@ -110,7 +112,7 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
         return Verdict(NONE, analysis, reason="No past answer to this question.")
     best = by_passage[fitting[0][0]][0].unit_match
     near = [i for i, _ in fitting if by_passage[i][0].unit_match >= best - cfg.recency_margin]
-    order = sorted(near, key=lambda i: -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0))
+    order = sorted(near, key=lambda i: (i in avoid, -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0)))
     order += [i for i, _ in fitting if i not in order]
     if not analysis.period_bound or analysis.period is None:
         first = order[0]

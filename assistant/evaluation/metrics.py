@@ -97,11 +97,14 @@ def citation_precision(precise: Sequence[bool]) -> float | None:
 
 # -- key facts --------------------------------------------------------------------------------------------
 def normalise_for_facts(text: str) -> str:
-    """Casefolded text without markers, with plain quotes and dashes, no thousands separators, single spaces."""
+    """Casefolded text without markers, with plain quotes and dashes, no thousands separators, a hyphen between two
+    letters read as a space, single spaces."""
     text = strip_markers(text).translate(_QUOTES)
     text = _THOUSANDS.sub("", text)
     text = re.sub(r"£\s+(?=\d)", "£", text)
-    return " ".join(text.casefold().split())
+    # "Multi-Agency" and "Multi Agency" are one spelling; a hyphen at a figure ("6-weekly", "2018-19") stays.
+    text = re.sub(r"(?<=[^\W\d])-(?=[^\W\d])", " ", text.casefold())
+    return " ".join(text.split())
 
 
 _FILLER = frozenset({"of", "the", "a", "an"})

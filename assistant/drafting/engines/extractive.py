@@ -208,6 +208,18 @@ def sections(analysis: Analysis) -> list[tuple[str, Analysis]]:
     return [(main_label, analysis)] + [(p.label, p) for p in analysis.parts]
 
 
+_ASKING = re.compile(r"\?\s*$|:\s*$|^\s*(?:please|can|could|would|will|how|what|which|who|when|where|why|do|does|did|is|are|has|have)\b", re.I)
+
+
+def part_lead(text: str) -> str:
+    """What a sub-part is read with: the sentences of its question that ask ("Can you please confirm:", "Does the
+    council audit …? If so, please provide:"), not the requester's preamble ("I refer to the LGA resource pack …"),
+    which would make every part look like the same past question."""
+    sentences = split_sentences(text)
+    asking = [s for s in sentences if _ASKING.search(s)]
+    return " ".join(asking) if asking else text
+
+
 def asks_something(a: Analysis) -> bool:
     """A question of its own, not only a lead-in to its sub-parts."""
     return "?" in a.text or a.answer_type != "description"
@@ -220,9 +232,10 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     for label, a in sections(analysis):
         if a is analysis and analysis.parts and not asks_something(analysis):
             continue  # "For 2021/22, please provide:" only frames its sub-parts
-        query = a.text if a is analysis else f"{analysis.text}\n{a.text}"
+        query = a.text if a is analysis else f"{part_lead(analysis.text)}\n{a.text}"
         scores, same = question_matches(query, passages, embed)
-        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict)))
+        used = frozenset(i for _, v in verdicts if v.kind == ANSWERED for i in v.passages_used)
+        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict, avoid=used)))
     lines: list[str] = []
     for label, v in verdicts:
         part_lines = render(v, passages, label)
