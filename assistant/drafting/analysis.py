@@ -82,7 +82,7 @@ _FRAME = frozenset(
     financial academic calendar last past previous preceding current currently latest recent most since period date dates
     time times separately split respectively relating related regarding about whether if yes no copy copies via including include
     includes included request requested foi freedom act held hold list name names which following above below latest
-    amount amounts possible possibly e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
+    amount amounts possible possibly between during e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
 )
 
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
@@ -113,7 +113,7 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
         ("received", re.compile(r"\breceiv\w*", re.I)),
     ),
     (
-        ("into the area", re.compile(r"\b(?:into|in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
+        ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
         ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
                                  r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),
@@ -164,10 +164,11 @@ GROUP_ALTERNATES: dict[str, frozenset[str]] = {
     "female": frozenset({"girl", "girls", "females"}),
     "leavers": frozenset({"leaver", "leaving"}),
     "leaver": frozenset({"leavers", "leaving"}),
+    "excluded": frozenset({"exclusion", "exclusions", "exclude"}),
 }
 _AGE = re.compile(r"\baged?\s+(?:between\s+)?\d{1,2}\s*(?:to|-|–|and)\s*\d{1,2}\b|\b(?:under|over|aged)\s+\d{1,2}s?\b|\b\d{1,2}\s*(?:-|–|to)\s*\d{1,2}[\s-]+year[\s-]+olds?\b", re.I)
 _BREAKDOWN = [
-    ("year", re.compile(r"\b(?:by|each|per|every)\s+(?:financial\s+|academic\s+|calendar\s+)?year\b|\beach\s+of\s+the\b|\bannually\b|\byear\s+by\s+year\b|\bfor\s+each\b.*\byears?\b", re.I)),
+    ("year", re.compile(r"\b(?:by|each|per|every)\s+(?:financial\s+|academic\s+|school\s+|calendar\s+)?year\b|\beach\s+of\s+the\b|\bannually\b|\byear\s+by\s+year\b|\bfor\s+each\b.*\byears?\b", re.I)),
     ("age", re.compile(r"\bby\s+age\b|\bage\s+(?:band|group|range)s?\b", re.I)),
     ("gender", re.compile(r"\bby\s+(?:gender|sex)\b", re.I)),
     ("ethnicity", re.compile(r"\bby\s+ethnicity\b|\bethnic\s+(?:group|background)s?\b", re.I)),
@@ -297,6 +298,10 @@ _NOUN_PHRASE_END = frozenset(
 CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "young", "minor", "boy", "girl"})
 
 
+# Past participles that end a noun phrase ("nights paid for", "notices sent out"): what follows is not counted.
+_PARTICIPLES = frozenset("paid spent made given held sent served issued done taken kept seen met brought put won lost".split())
+
+
 def counted_of(text: str) -> str:
     """The stemmed head noun of what a count question counts ('how many EHC needs assessment requests …' → request)."""
     m = _COUNTED.search(text)
@@ -304,7 +309,7 @@ def counted_of(text: str) -> str:
         return ""
     phrase: list[str] = []
     for w in _WORD.findall(normalise(m.group(1))):
-        if w in _NOUN_PHRASE_END or (phrase and w.endswith("ing")):
+        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES)):
             break
         phrase.append(w)
     heads = [w for w in phrase if w not in _FRAME and not re.fullmatch(r"[\d/-]+", w)]
@@ -337,8 +342,15 @@ def period_asked(text: str, context: str, received: date | None) -> tuple[Period
             continue
         found = ranges(find_periods(source, received), source)
         if found:
-            periods = [f.period for f in found]
+            periods = list({p.label: p for p in reversed([f.period for f in found])}.values())[::-1]  # one each
             relative = [p for p in periods if p.kind in ("rolling", "range")]
+            if relative and len(periods) > len(relative):
+                # "each of the last full years (including 2021 and to current date 16/1/2022)": the periods named
+                # spell out the span, which the relative phrase only sketches.
+                joined = join_range(periods)
+                widest = max(relative, key=lambda p: p.days)
+                if joined.start <= widest.start and widest.end <= joined.end and joined.days > widest.days:
+                    return joined, True
             if relative:
                 return max(relative, key=lambda p: p.days), True
             if len(periods) > 1:

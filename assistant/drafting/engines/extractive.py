@@ -163,6 +163,10 @@ def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[s
     note = f"Note for the officer on ({label}):" if label else "Note for the officer:"
     if verdict.kind == ANSWERED:
         return _render_items(verdict.items, a, passages)
+    if verdict.kind == OTHER_PERIOD and (verdict.missing or verdict.held):
+        # Several periods asked: the rows held inside the span, each with its period, and what is missing.
+        lines = _render_items(verdict.items, a, passages)
+        return lines + [f"{note} {verdict.reason}."]
     if verdict.kind == OTHER_PERIOD and not a.period_bound:
         unit = passages[verdict.items[0].passage].unit if verdict.items else None
         written = when(unit) if unit else "an undated reply"
@@ -239,6 +243,8 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     lines: list[str] = []
     for label, v in verdicts:
         part_lines = render(v, passages, label)
+        if part_lines:
+            part_lines += [f"Note for the officer{f' on ({label})' if label else ''}: {n}." for n in v.notes]
         if not part_lines and label:
             part_lines = [f"Note for the officer on ({label}): no past answer or policy passage answers this part; please check with the service."]
         lines += _label_lines(label, part_lines)
@@ -262,8 +268,12 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     lines += policy
     if all(k == ANSWERED for k in kinds):
         return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used)
-    reasons = [f"({label}) {v.kind.replace('_', ' ')}: {v.reason}" if label else f"{v.kind.replace('_', ' ')}: {v.reason}" for label, v in verdicts if v.kind != ANSWERED]
-    if any(v.kind == OTHER_PERIOD and v.analysis.period_bound for _, v in verdicts):
+    def why(v: Verdict) -> str:  # an other-period reason names itself ("figures to update for the period asked …")
+        return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
+
+    reasons = [f"({label}) {why(v)}" if label else _upper_first(why(v)) for label, v in verdicts if v.kind != ANSWERED]
+    figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound for _, v in verdicts)
+    if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
     return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
 
