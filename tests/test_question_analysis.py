@@ -202,6 +202,9 @@ def test_a_follow_on_question_takes_its_group_and_period_from_the_one_it_follows
 
 def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
     assert "uasc" in terms("The number of UASCs in the care of the council")
+    # lcc-uasc-nts-2021 question 1: children "in the care of the council" are looked after, not any UASC placed.
+    assert analyse("The number of unaccompanied asylum seeker children (UASCs) in the care of the council;").groups == ("lac", "uasc")
+    assert "lac" not in terms("How many UASC have left the council's care through the National Transfer Scheme?")
     assert "uasc" in terms("The number of unaccompanied asylum seeker children in the care of the council")
     assert "uasc" in terms("How many unaccompanied children did you place?")
     assert "uasc" in terms("unaccompanied migrant children")

@@ -34,7 +34,9 @@ _TYPE_CUES: dict[str, re.Pattern] = {
 # Abbreviations and their long forms read as one term, so "LAC" and "children in care" are the same measure.
 _LONG_FORMS = [
     (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b"
-     r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b", " lac "),
+     r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
+     # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
+     r"|\bin\s+(?:the\s+care\s+of\s+(?:the\s+|your\s+|this\s+)?(?:council|local\s+authority|authority)|(?:your|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care)\b", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
