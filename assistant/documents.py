@@ -226,7 +226,8 @@ def lead_questions(questions: list[str]) -> list[str]:
     out: list[str] = []
     lead = ""
     for question in questions:
-        follows = bool(lead) and (is_follow_on(question, lead) or bool(_LEANS_ON.search(question)))
+        opening = question.strip().split("\n", 1)[0]  # "those" in a sub-part refers within its own question
+        follows = bool(lead) and (is_follow_on(opening, lead) or bool(_LEANS_ON.search(opening)))
         out.append(lead if follows else "")
         if not follows:
             lead = question
