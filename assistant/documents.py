@@ -226,7 +226,8 @@ def lead_questions(questions: list[str]) -> list[str]:
     out: list[str] = []
     lead = ""
     for question in questions:
-        follows = bool(lead) and (is_follow_on(question, lead) or bool(_LEANS_ON.search(question)))
+        opening = question.strip().split("\n", 1)[0]  # "those" in a sub-part refers within its own question
+        follows = bool(lead) and (is_follow_on(opening, lead) or bool(_LEANS_ON.search(opening)))
         out.append(lead if follows else "")
         if not follows:
             lead = question
@@ -235,16 +236,20 @@ def lead_questions(questions: list[str]) -> list[str]:
 
 def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[str, str]:
     """Periods on the evidence side, read once at ingest: each sentence, list item and table row of the answer
-    with the period it states (else its past question's, else as at the decision date; undated when there is
-    no date), and the period the past question (or its request's scope lines) asked."""
-    from assistant.drafting.evidence import items_from_answer, items_json
+    with the period it states (else its past question's, else the one the response's opening gives for its
+    figures, else as at the decision date; undated when there is no date), and the period the past question (or
+    its request's scope lines) asked."""
+    from assistant.drafting.evidence import EVIDENCE_VERSION, items_from_answer, items_json
     from assistant.drafting.periods import periods_in
 
     ref = parsed.received or parsed.decided
     asked = (periods_in(question, ref) if question else []) or periods_in(parsed.scope, ref)
-    items = items_from_answer(answer, question=question, scope=parsed.scope, received=parsed.received, decided=parsed.decided)
+    items = items_from_answer(
+        answer, question=question, scope=parsed.scope, opening=parsed.opening, received=parsed.received, decided=parsed.decided
+    )
     return {
         "evidence": items_json(items),
+        "evidence_version": EVIDENCE_VERSION,
         "question_period": max(asked, key=lambda p: p.days).to_text() if asked else "",
     }
 

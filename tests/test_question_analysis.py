@@ -201,6 +201,11 @@ def test_a_follow_on_question_takes_its_group_and_period_from_the_one_it_follows
 
 
 def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
+    assert "uasc" in terms("The number of UASCs in the care of the council")
+    # lcc-uasc-nts-2021 question 1: children "in the care of the council" are looked after, not any UASC placed.
+    assert analyse("The number of unaccompanied asylum seeker children (UASCs) in the care of the council;").groups == ("lac", "uasc")
+    assert "lac" not in terms("How many UASC have left the council's care through the National Transfer Scheme?")
+    assert "uasc" in terms("The number of unaccompanied asylum seeker children in the care of the council")
     assert "uasc" in terms("How many unaccompanied children did you place?")
     assert "uasc" in terms("unaccompanied migrant children")
     assert "lac" in terms("How many children in your care were missing?")
@@ -216,6 +221,8 @@ def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
         ("57 appeals about the contents of a plan and the placement named", {"the contents of a plan"}),
         ("How many referrals did the LADO receive from all sources?", {"all sources", "received"}),
         ("Referrals to the LADO from schools: 2018/19: 312.", {"a single source"}),
+        # lcc-uasc-nts-2021: children leaving the council's care for other councils go out of its area.
+        ("The number of UASCs who have left the council's care via the National Transfer Scheme to a) local authorities within England", {"out of the area"}),
     ],
 )
 def test_qualifier_phrases_come_from_one_table(text, sides):
@@ -263,6 +270,167 @@ def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():
     assert chain[1].text == qs[0].text
     assert chain[2].text == f"{qs[0].text}\n{qs[1].text}"
     assert chain[4].text == qs[3].text  # a question that stands alone starts the chain again
+
+
+def test_within_a_nation_is_not_the_within_the_area_qualifier():
+    """lcc-uasc-nts-2021: "to local authorities within England" names the nation, not the council's own area."""
+    assert "within" not in analyse("How many UASCs have left through the NTS to local authorities within England?").qualifiers
+    assert "within" in analyse("How many UASC are placed within the council's area?").qualifiers
+
+
+def test_a_statement_that_nothing_was_done_is_a_none_statement():
+    from assistant.drafting.evidence import has_answer_type, is_none_statement
+
+    text = "The council has not referred any UASC out of its care through the National Transfer Scheme."
+    assert is_none_statement(text) and has_answer_type(text, "count")
+    assert not is_none_statement("The council has referred 12 UASC through the National Transfer Scheme.")
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        # lcc-cse-strategy-2025 question 6, moray-school-taxi-spending-2024 question 1, p1-mash-2024 question 3.
+        ("Please provide membership by organisation and frequency of meetings for the multi-agency partnership for child exploitation.",
+         ("membership by organisation", "frequency of meetings")),
+        ("In the last complete financial year how much did the council spend on providing taxis to bring children to and from school and what was the total number of children?",
+         ("In the last complete financial year how much did the council spend on providing taxis to bring children to and from school", "what was the total number of children?")),
+        # One ask, or a follow-up that depends on the answer, or a definition: not two asks.
+        ("Does the council have a standalone CSE strategy? If so, please provide a copy of the most recent version.", ()),
+        ("How many boys and girls were placed outside the county?", ()),
+        ("By electively home educated children, I mean children who are not on a school roll and who are not provided with education by the Authority.", ()),
+    ],
+)
+def test_two_asks_in_one_sentence_are_found(text, asks):
+    from assistant.drafting.analysis import asks_of
+
+    assert asks_of(text) == asks
+
+
+def test_an_ask_the_answer_does_not_speak_of_is_not_answered():
+    from assistant.drafting.analysis import asks_not_answered
+
+    q = "Please provide membership by organisation and frequency of meetings for the multi-agency partnership."
+    members = "The organisations taking part are: Lincolnshire Police; Horizon; NEST accommodation providers."
+    assert asks_not_answered(q, members) == ["frequency of meetings"]
+    assert asks_not_answered(q, members + "\nMACE Level 1 and MACE Level 2 each meet weekly.") == []
+
+
+def test_a_numeric_date_ending_a_sentence_is_read():
+    assert labels("The figures are a snapshot at 1/11/23.") == [("at 1 November 2023", "point", "2023-11-01", "2023-11-01")]
+    assert labels("Figures as at 13.05.2024.") == [("at 13 May 2024", "point", "2024-05-13", "2024-05-13")]
+    assert labels("See version 1.2.3 of the guidance.") == []
+
+
+def test_the_year_in_the_name_of_an_act_or_regulations_is_not_a_period():
+    assert labels("Special Guardianship Regulations 2005 (regulation 13)") == []
+    assert labels("section 437(1) of the Education Act 1996") == []
+    assert [s[0] for s in labels("notices under the Education Act 1996 issued in 2022")] == ["2022"]
+
+
+def test_the_opening_of_a_reply_gives_its_figures_one_period_or_none():
+    from assistant.drafting.evidence import items_from_answer, opening_period
+
+    opening = "Lincolnshire County Council holds the information requested. The figures are a snapshot at 1/11/23."
+    assert opening_period(opening, None).label == "at 1 November 2023"
+    assert opening_period("Appeal figures are for the calendar year 2022; the EHCP figures are a snapshot at 7 February 2023.", None) is None
+    assert opening_period("Thank you for your request of 3 May 2023, which we have dealt with under the Act.", None) is None
+    item = items_from_answer("Highest £6,776 per week; lowest £212 per week; average £1,187 per week.", opening=opening)[0]
+    assert (item.period.label, item.period_source) == ("at 1 November 2023", "response")
+    asked = items_from_answer("£1,187 per week.", question="What was the average weekly cost in 2022/23?", opening=opening)[0]
+    assert asked.period_source == "question"  # what the past question asked comes first
+
+
+# ---------------------------------------------------------------------------------------------- several periods
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("How many children were home educated in each school year from 2020-21 onwards?",
+         [("2020/21 onwards", "range", "2020-09-01", "2025-05-14")]),
+        ("How many referrals since 2020/21?", [("since 2020/21", "range", "2020-04-01", "2025-05-14")]),
+        ("Please give figures from 2019 to date.", [("2019 to date", "range", "2019-01-01", "2025-05-14")]),
+        ("2022 to date: 981.", [("2022 to date", "range", "2022-01-01", "2025-05-14")]),
+    ],
+)
+def test_a_period_running_on_to_the_date_asked_is_one_span(text, expected):
+    assert labels(text) == expected
+
+
+def test_an_undated_reply_to_date_figure_keeps_its_year_and_belongs_to_a_span_reaching_into_it():
+    """'2022 to date' in an undated reply: the year 2022, open; it fits '2021 to 16 January 2022'."""
+    [open_year] = periods_in("2022 to date: 981.", None)
+    assert (open_year.start, open_year.end, open_year.label) == (date(2022, 1, 1), date(2022, 12, 31), "2022 to date")
+    asked = analyse("How many looked after children?", context="broken down for each of the last full years (including 2021 and to current date 16/1/2022)", received=date(2022, 1, 16))
+    assert (asked.period.start, asked.period.end, asked.period.kind) == (date(2021, 1, 1), date(2022, 1, 16), "range")
+    assert "year" in asked.breakdown
+    assert within(open_year, asked.period)
+
+
+def test_the_same_period_in_a_question_and_its_scope_is_one_period_not_a_range():
+    """'For the academic year 2023-24' in the lead-in and the scope line: the academic year, not '2023/24 to 2023/24'."""
+    [q] = split_request("1. For the academic year 2023-24, please give:\na) the number of children electively home educated\nb) the number of School Attendance Orders served")
+    a = analyse_question(q, date(2025, 11, 24))
+    for part in a.parts:
+        assert (part.period.label, part.period.kind) == ("2023/24", "academic_year"), part.period
+
+
+def test_a_split_year_belongs_to_a_span_of_years_by_its_label():
+    """Financial 2023/24 is inside an academic '2020/21 onwards' span; 2019/20 and 2025/26 are not."""
+    span = periods_in("from 2020-21 onwards in each school year", date(2025, 10, 2))[0]
+    assert within(split_year(2023), span) and within(split_year(2024, academic=True), span)
+    assert not within(split_year(2019), span) and not within(split_year(2025, academic=True), span)
+
+
+def test_the_years_missing_from_a_span_are_named_in_the_grain_of_the_rows_held():
+    from assistant.drafting.periods import calendar_year, missing_years
+
+    span = periods_in("each calendar year from 2018 to 2025", MAY_2025)[0]
+    have, missing = missing_years(span, [calendar_year(y) for y in range(2018, 2024)])
+    assert [p.label for p in have] == ["2018", "2019", "2020", "2021", "2022", "2023"]
+    assert [p.label for p in missing] == ["2024", "2025"]
+    open_span = periods_in("each school year from 2020-21 onwards", date(2025, 10, 2))[0]
+    have, missing = missing_years(open_span, [split_year(y, academic=True) for y in range(2020, 2024)], complete_by=date(2025, 10, 2))
+    assert [p.label for p in missing] == ["2024/25"]  # 2025/26 is under way: not missing yet
+
+
+def test_a_count_ends_at_a_past_participle():
+    from assistant.drafting.analysis import counted_of
+
+    assert counted_of("The number of foster-care nights paid for, split between your own carers and agencies") == "night"
+    assert counted_of("How many section 437(1) notices have you sent out each year?") == "notic"
+
+
+def test_what_a_figure_counts_is_read_from_its_lead_in_label_or_noun():
+    from assistant.drafting.evidence import Item, counts_other, item_counted
+
+    assert item_counted(Item("list_item", "- 2022: 1,252", "Initial requests for an EHC needs assessment:")) == "request"
+    assert item_counted(Item("sentence", "Registered foster carers: 2020/21: 276.")) == "fostercarer"
+    assert item_counted(Item("list_item", "- 2020-21: 1,452", "Children known to be electively home educated:")) == "child"
+    assert item_counted(Item("sentence", "There were 335 fixed-period exclusions and 21 permanent exclusions.")) == "exclus"
+    assert item_counted(Item("sentence", "In 2023/24, 286 School Attendance Orders were issued.")) == "order"
+    assert item_counted(Item("sentence", "Individual agency children's social workers engaged by the council: 2019/20: 40.")) == "socialworker"
+    # A count of children is not answered by a count of requests or of carers; pupils and UASC are children.
+    assert counts_other("child", Item("list_item", "- 2022: 1,252", "Initial requests for an EHC needs assessment:")) == "request"
+    assert counts_other("child", Item("sentence", "Registered foster carers: 2020/21: 276.")) == "fostercarer"
+    assert counts_other("child", Item("sentence", "6,809 children and young people have an EHCP maintained by the council.")) == ""
+    assert counts_other("child", Item("sentence", "There were 1,020 pupils in alternative provision.")) == ""
+    assert counts_other("request", Item("sentence", "The council refused 329 requests.")) == ""
+
+
+def test_an_undated_reply_whose_figures_all_postdate_the_request_is_later_than_it():
+    from assistant.drafting.evidence import items_from_answer, items_json, states_later_figures
+    from assistant.models import DocType, Unit
+
+    def reply(answer: str, decided: date | None = None) -> Unit:
+        items = items_json(items_from_answer(answer, decided=decided))
+        return Unit("u", "d", DocType.DECISION, "t", answer, "p", decided=decided, question="q", answer=answer, extra={"evidence": items})
+
+    snapshot = reply("6,922 children and young people had an EHCP on 7 February 2023.")
+    assert states_later_figures(snapshot, date(2022, 9, 12))
+    assert not states_later_figures(snapshot, date(2023, 3, 1))
+    assert not states_later_figures(reply("2021: 971. 2022 to date: 981."), date(2022, 1, 10))  # 2021 was known then
+    assert not states_later_figures(reply("6,922 had an EHCP on 7 February 2023.", decided=date(2023, 2, 9)), date(2022, 9, 12))  # dated: the search decides
 
 
 def test_a_count_of_a_bare_noun_reads_on_from_the_question_that_named_it():

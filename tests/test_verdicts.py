@@ -118,6 +118,53 @@ def test_the_same_evidence_is_not_copied_into_two_questions(corpus_drafter):
     assert second.status is Status.NEEDS_REVIEW and "repeated_evidence" in {f.kind for f in second.flags}
 
 
+def test_an_undated_reply_with_figures_after_the_request_is_not_its_evidence(corpus_drafter):
+    """The undated 2023 reply gives EHCP figures as at 7 February 2023: a request of September 2022 cannot be
+    answered from it, and requests or plans are no count of children waiting."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How many children have been waiting more than a year for their EHC needs assessment to finish?"),
+        received=date(2022, 9, 12), exclude=["2022-70240-send-and-ehcps"],
+    )
+    assert "6,922" not in claim_lines(d.answer) and "1,252" not in claim_lines(d.answer)
+    assert d.status is Status.NEEDS_REVIEW
+
+
+def test_the_app_applies_the_same_rule_when_it_drafts_a_case(corpus_drafter, tmp_path):
+    import time as clock
+
+    from assistant.cases import CaseStore
+    from assistant.ui.jobs import DraftJobs
+
+    request = (
+        "1. How many foster carers were registered with the council at the end of 2020/21?\n"
+        "2. Please tell me the number of registered foster carers you had at the end of 2020/21.\n"
+    )
+    store = CaseStore(tmp_path / "cases.db")
+    case_id = store.create_case(request, reference="FOI REPEAT", received=AUTUMN_2023, created_by="olga")
+    job = DraftJobs(corpus_drafter, store).start(case_id, "olga")
+    deadline = clock.monotonic() + 120
+    while not job.finished and clock.monotonic() < deadline:
+        clock.sleep(0.1)
+    case = store.get_case(case_id)
+    assert job.finished and not job.error
+    assert "276" in case.draft("1").answer
+    assert case.draft("2").answer == "Please see the answer to question 1."
+    assert case.draft("2").status is Status.NEEDS_REVIEW
+
+
+def test_one_sentence_answers_two_questions_that_each_ask_for_part_of_it(corpus_drafter):
+    """The 2019-20 reply states both counts in one sentence: each question gets it, neither is told to look back."""
+    request = (
+        "Hello,\n\n"
+        "1. How many permanent exclusions from Lincolnshire schools in 2019-20 involved an offensive weapon?\n"
+        "2. How many fixed-term exclusions in 2019-20 involved an offensive weapon?\n\nThanks\n"
+    )
+    first, second = list(corpus_drafter.draft_request(request, received=date(2023, 1, 9)))
+    assert "3 permanent exclusions" in first.answer
+    assert "129 fixed-term exclusions" in second.answer and "Please see the answer" not in second.answer
+    assert "repeated_evidence" not in {f.kind for f in second.flags}
+
+
 def test_a_bare_figure_is_drafted_with_its_question_and_period(corpus_drafter):
     """'£214,201.04.' on its own is no answer: it comes with the past question it answered and is flagged undated."""
     d = corpus_drafter.draft_question(
@@ -231,3 +278,121 @@ def test_a_group_the_question_names_must_be_named_by_the_evidence(corpus_drafter
     assert d.status is Status.NEEDS_REVIEW
     for figure in ("936", "1,117"):
         assert figure not in claim_lines(d.answer), d.answer
+
+
+def test_a_reply_older_than_the_period_asked_is_left_to_the_officer(corpus_drafter):
+    """lcc-cse-strategy-2025 question 3 asks about the past 3 years to May 2025; the nearest reply (June 2023) can say
+    what had been done by then, not since: its answer is shown with its date and left for review, never not_held."""
+    text = (
+        "Has the local authority undertaken any evaluation or impact assessment of any child exploitation strategy "
+        "or services in the past 3 years?"
+    )
+    d = corpus_drafter.draft_question(Question("3", text), received=date(2025, 5, 14))
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert "The most recent answer we hold in past replies is from the reply of 28 June 2023:" in d.answer
+    assert "No formal evaluation or impact assessment" in d.answer
+    assert "other_period" in {f.kind for f in d.flags}
+    # Received a month after that reply, the same question is answered from it.
+    d = corpus_drafter.draft_question(Question("3", text), received=date(2023, 7, 28))
+    assert d.status is Status.NOT_HELD, (d.answer, d.status_reason)
+
+
+MEMBERSHIP = "The organisations taking part in the MACE process are Lincolnshire Police, Horizon and NEST accommodation providers [1]."
+
+
+@pytest.mark.parametrize("frequency_drafted", [False, True])
+def test_a_question_with_two_asks_is_not_provided_when_one_is_left_out(corpus_drafter, corpus_index, frequency_drafted):
+    """lcc-cse-strategy-2025 question 6 asks for membership *and* frequency of meetings. A draft that gives only the
+    membership is left for review with a note naming the ask it leaves out. The language model is a LangChain fake
+    chat model (no model can run in this test), standing in for one that drafts only one of the two asks."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    reply = MEMBERSHIP + ("\nMACE Level 1 and MACE Level 2 each meet weekly [1]." if frequency_drafted else "")
+    llm = Drafter(corpus_drafter.settings.model_copy(update={"engine": "llm"}), corpus_index, chat_model=FakeListChatModel(responses=[reply]))
+    q = Question("6", "Please provide membership by organisation and frequency of meetings for the multi-agency partnership for child exploitation.")
+    d = llm.draft_question(q, received=date(2025, 5, 14))
+    if frequency_drafted:
+        assert d.status is Status.PROVIDED and "ask_not_answered" not in {f.kind for f in d.flags}, (d.answer, d.status_reason)
+    else:
+        assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+        assert "ask_not_answered" in {f.kind for f in d.flags}
+        assert "Note for the officer: the question also asks for “frequency of meetings”" in d.answer
+
+
+def test_each_part_takes_its_own_past_answer_after_a_long_preamble(corpus_drafter):
+    """lcc-cse-monitoring-2024: a preamble about the LGA resource pack, then "Can you please confirm: a) … b) …".
+    Part (b) (the nature of the mechanisms) is drafted from the past answer to 1b (MACE), not 1a's again."""
+    import yaml
+
+    from assistant.evaluation.runner import REAL_REQUESTS_DIR
+
+    request = yaml.safe_load((REAL_REQUESTS_DIR / "lcc-cse-monitoring-2024.yaml").read_text(encoding="utf-8"))["request"]
+    question = corpus_drafter.split(request)[0]
+    d = corpus_drafter.draft_question(question)
+    part_b = d.answer.split("(b)\n", 1)[1].split("\n(c)", 1)[0]
+    assert "Multi-Agency Child Exploitation (MACE)" in part_b and "Child Exploitation Screening Tool" in part_b, d.answer
+    assert "does not publish a separate council-only CSE strategy" not in part_b
+
+
+# ---------------------------------------------------------------------------------------------- several periods
+
+
+def test_each_year_from_a_year_onwards_drafts_every_row_held_and_names_the_year_missing(corpus_drafter):
+    """'Each school year from 2020-21 onwards' (October 2025, the 2025 reply held out): every year the 81162 reply
+    gives is drafted with its label, never one row marked provided; its 2024-25 figure is printed '[sic]', so it
+    is left out and 2024/25 is named as missing."""
+    d = corpus_drafter.draft_question(
+        Question("2", "How many children were home educated in each school year from 2020-21 onwards?"),
+        received=date(2025, 10, 2), exclude=["2025-14482917-ehe-numbers-and-notices"],
+    )
+    for row in ("2020-21: 1,452", "2021-22: 1,556", "2022-23: 1,842", "2023-24: 2,238"):
+        assert row in d.answer, d.answer
+    assert "23063" not in d.answer
+    assert d.status is Status.NEEDS_REVIEW
+    assert "2020/21 onwards" in d.status_reason and "missing: 2024/25" in d.status_reason, d.status_reason
+
+
+def test_each_year_with_no_span_drafts_every_row_of_the_reply(corpus_drafter):
+    d = corpus_drafter.draft_question(
+        Question("3", "How many section 437(1) notices have you sent out each year?"),
+        received=date(2025, 10, 2), exclude=["2025-14482917-ehe-numbers-and-notices"],
+    )
+    for row in ("2020/21: 37", "2021/22: 86", "2022/23: 220", "2023/24: 229"):
+        assert row in d.answer, d.answer
+    assert "In 1996" not in d.answer  # "section 437(1) of the Education Act 1996" is no figure
+    assert d.status is Status.PROVIDED, d.status_reason
+
+
+def test_a_span_the_rows_cover_only_in_part_is_drafted_and_left_to_the_officer(corpus_drafter):
+    """UASC placed in each calendar year from 2018 to 2025: the 2023 reply's rows run to mid-2023."""
+    d = corpus_drafter.draft_question(
+        Question("2", "How many unaccompanied children did you place in each calendar year from 2018 to 2025?"), received=date(2025, 9, 15)
+    )
+    for row in ("2018: 21", "2019: 33", "2020: 16", "2021: 26", "2022: 66"):
+        assert row in d.answer, (d.answer, d.status_reason)
+    assert d.status is Status.NEEDS_REVIEW
+    assert "missing: 2024 and 2025" in d.status_reason, d.status_reason
+    assert "missing: 2024 and 2025" in d.answer  # the officer's note says it too
+
+
+def test_the_row_for_the_year_asked_wins_over_a_newer_row(corpus_drafter):
+    d = corpus_drafter.draft_question(
+        Question("1", "For the academic year 2023-24, please give:", [("a", "the number of children electively home educated"),
+                                                                      ("b", "the number of section 437(1) notices issued")]),
+        received=date(2025, 11, 24),
+    )
+    assert "2,238" in d.answer and "229" in d.answer
+    assert "2,471" not in d.answer and "263" not in d.answer
+    assert "2023/24 to 2023/24" not in d.status_reason
+    assert d.status is Status.PROVIDED, d.status_reason
+
+
+def test_the_newest_reply_gives_the_most_recent_figures(corpus_drafter):
+    """2024/25 asked: the 2021/22 reply's figures (a period its question states) are newer than 2019/20's."""
+    d = corpus_drafter.draft_question(
+        Question("1", "How many fixed-period exclusions from Lincolnshire schools in 2024/25 were for an offensive weapon?"),
+        received=date(2025, 10, 1),
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert "The most recent figures we hold in past replies are for 2021/22:" in d.answer, d.answer
+    assert "335" in d.answer and "129" not in d.answer

@@ -3,7 +3,8 @@
 `items_from_answer` runs at ingest (the result is stored in the unit's metadata) and again for units indexed
 before it existed. A table row is read with its column headers, a list item with its lead-in sentence. Each item
 records the period it states, else the period its lead-in states, else the period its past question asked, else
-"as at the decision date"; an item from an undated decision is marked undated.
+the one period the response's opening gives for its figures ("The figures are a snapshot at 1/11/23"), else "as at
+the decision date"; an item from an undated decision is marked undated.
 
 `score_items` rates each item for fit to an analysed question: the measure terms it covers, qualifiers that
 conflict (the other side of an opposite pair, a narrower group), the answer type (a count question needs a count)
@@ -18,7 +19,10 @@ from functools import lru_cache
 from datetime import date
 from typing import Sequence
 
-from assistant.drafting.analysis import CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, narrower_sides, phrase_sides, stem, terms, words_of
+from assistant.drafting.analysis import (
+    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, counted_of, measure_text, narrower_sides, phrase_sides, stem,
+    strip_periods, terms, words_of,
+)
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
 from assistant.models import DocType, Passage, Unit
 from assistant.text import split_sentences
@@ -28,8 +32,13 @@ _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
 _COUNT_FIGURE = re.compile(r"(?<![\d/£.,])\b(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?\b(?![/%]|\s*(?:years?|months?|weeks?|days?)\b)")
 _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:m|k|million|bn)\b", re.I)
 _RATE = re.compile(r"\d\s?%|\bper\s+cent\b", re.I)
-_NONE_WORDS = re.compile(r"\b(?:none|nil|no\s+(?:child|children|one|young|cases?|referrals?|\w+\s+(?:were|was|have|has))|zero|not\s+held|not\s+recorded|not\s+available|do(?:es)?\s+not\s+(?:hold|record|collect)|unable\s+to)\b", re.I)
+_NONE_WORDS = re.compile(r"\b(?:none|nil|no\s+(?:child|children|one|young|cases?|referrals?|\w+\s+(?:were|was|have|has))|zero|not\s+held|(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?\w+\s+any|not\s+recorded|not\s+available|do(?:es)?\s+not\s+(?:hold|record|collect)|unable\s+to)\b", re.I)
 _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+
+
+# The way answers are read into items and periods: items stored at ingest under another version are read again
+# (an index built before a change to period reading would otherwise keep the old periods).
+EVIDENCE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class Item:
     text: str
     context: str = ""
     period: Period | None = None
-    period_source: str = "undated"  # stated | lead_in | question | decision | document | undated
+    period_source: str = "undated"  # stated | lead_in | question | response | decision | document | undated
     index: int = 0
 
     def render(self) -> str:
@@ -72,16 +81,31 @@ def _period_of(text: str, ref: date | None) -> Period | None:
     return found[0] if len(found) == 1 else (max(found, key=lambda p: p.days) if found else None)
 
 
+_FIGURES_WORDS = re.compile(r"\b(?:figures?|data|numbers?|counts?|statistics|snapshot)\b", re.I)
+
+
+def opening_period(opening: str, ref: date | None) -> Period | None:
+    """The one period a response's opening gives for its figures ("The figures are a snapshot at 1/11/23"); None
+    when it gives none or several ("Appeal figures are for 2022; the EHCP figures are a snapshot at …"), or when
+    its dates say something else ("your request of 3 May")."""
+    found = {p for s in split_sentences(opening) if _FIGURES_WORDS.search(s) for p in periods_in(s, ref)}
+    return found.pop() if len(found) == 1 else None
+
+
 def items_from_answer(
-    answer: str, *, question: str = "", scope: str = "", received: date | None = None, decided: date | None = None
+    answer: str, *, question: str = "", scope: str = "", opening: str = "", received: date | None = None, decided: date | None = None
 ) -> list[Item]:
     """Split a past answer into items and give each the period it states (see the module docstring); the past
     request's scope lines ("please give figures for 2024") count as part of what its question asked."""
     ref = received or decided
     asked = (periods_in(question, ref) if question else []) or (periods_in(scope, ref) if scope else [])
     question_period = (max(asked, key=lambda p: p.days) if len(asked) > 1 else asked[0]) if asked else None
+    response_period = opening_period(opening, ref) if opening else None
     fallback, fallback_source = (
-        (question_period, "question") if question_period else (current(decided), "decision") if decided else (None, "undated")
+        (question_period, "question") if question_period
+        else (response_period, "response") if response_period
+        else (current(decided), "decision") if decided
+        else (None, "undated")
     )
     items: list[Item] = []
     lead = ""
@@ -133,7 +157,7 @@ def _with_period(item: Item, stated: Period | None, lead: Period | None, fallbac
 def unit_items(unit: Unit) -> list[Item]:
     """The unit's items: stored at ingest, else read now (units indexed before items were stored)."""
     stored = unit.extra.get("evidence")
-    if isinstance(stored, str) and stored:
+    if isinstance(stored, str) and stored and str(unit.extra.get("evidence_version", "")) == str(EVIDENCE_VERSION):
         try:
             return [Item.from_json(row) for row in json.loads(stored)]
         except (ValueError, TypeError):
@@ -148,13 +172,15 @@ def unit_items(unit: Unit) -> list[Item]:
 
 
 @lru_cache(maxsize=20_000)
-def _cached_items(unit_id: str, unit: Unit) -> tuple[Item, ...]:
+def _cached_items(unit_id: str, unit: Unit, stored: str) -> tuple[Item, ...]:
     return tuple(unit_items(unit))
 
 
 def items_of(unit: Unit) -> tuple[Item, ...]:
-    """`unit_items`, read once per unit (ids are content hashes, so a changed unit gets a new id)."""
-    return _cached_items(unit.id, unit)
+    """`unit_items`, read once per unit (ids are content hashes, so a changed unit gets a new id; the stored
+    items are part of the key, as an ingest can read an unchanged unit's periods again)."""
+    stored = unit.extra.get("evidence")
+    return _cached_items(unit.id, unit, stored if isinstance(stored, str) else "")
 
 
 def items_json(items: Sequence[Item]) -> str:
@@ -181,6 +207,7 @@ class Scored:
     unit_conflicts: tuple[str, ...] = ()  # qualifiers the whole past answer contradicts
     same_question: float = 0.0  # likeness of the question to the past question alone
     counts_asked: bool = True  # the passage names what a count question counts (its head noun)
+    counts_other: str = ""  # the item's figure counts something else than the question counts ("requests", not children)
 
     @property
     def key(self) -> str:
@@ -201,7 +228,7 @@ def has_answer_type(text: str, answer_type: str) -> bool:
 
 
 _REFERENCE_NUMBER = re.compile(
-    r"\b(?:answers?|questions?|section|s|level|part|paragraph|tier|stage|phase|appendix|annex|key\s+stage|schedule|article|regulation)\s*\(?\d+[a-z]?\)?",
+    r"\b(?:answers?|questions?|section|s|level|part|paragraph|tier|stage|phase|appendix|annex|key\s+stage|schedule|article|regulation)\s*\(?\d+[a-z]?\)?(?:\(\d+[a-z]?\))*",
     re.I,
 )
 
@@ -247,6 +274,47 @@ def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -
     return out
 
 
+@lru_cache(maxsize=20_000)
+def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
+    """The terms of a past question that name its measure: without its periods ('between 1 January 2018 and 30
+    June 2023'), asides and adverbs of manner ('temporarily or permanently'), which qualify rather than name it."""
+    text = strip_periods(measure_text(question), ref)
+    text = re.sub(r"\b[A-Za-z]{3,}ly\b", " ", text)
+    return terms(text)
+
+
+_LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)
+
+
+def item_counted(item: Item) -> str:
+    """What an item's figure counts, when its wording says so: a list item's lead-in ("Initial requests for an EHC
+    needs assessment:"), a label before a colon ("Registered foster carers: 2020/21: 276."), or the noun after a
+    leading figure ("6,809 children and young people have …", "There were 335 fixed-period exclusions …")."""
+    if item.kind == "list_item" and item.context:
+        return counted_of("how many " + item.context.rstrip().rstrip(":"))
+    if item.kind != "sentence":
+        return ""
+    label, colon, rest = item.text.partition(":")
+    if colon and _COUNT_FIGURE.search(rest) and not _COUNT_FIGURE.search(label) and not periods_in(label):
+        return counted_of("how many " + label)
+    m = _LEADING_COUNT.match(item.text)
+    return counted_of("how many " + item.text[m.end():]) if m else ""
+
+
+def counts_other(counted: str, item: Item) -> str:
+    """The item's counted noun when it is not what the question counts (children, pupils and groups of them are
+    one thing: a count of UASC answers a count of children)."""
+    if not counted:
+        return ""
+    mine = item_counted(item)
+    if not mine or mine == counted:
+        return ""
+    child_like = {stem(w) for w in CHILD_WORDS} | {stem(g) for g in GROUPS}
+    if mine in child_like and counted in child_like:
+        return ""
+    return mine
+
+
 def names_counted(counted: str, found: set[str]) -> bool:
     """Evidence names what is counted: the head noun itself, or for children any word naming children or a group."""
     if not counted:
@@ -274,7 +342,7 @@ def score_items(
         frame_text = f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.question}"
         frame_terms = set(terms(frame_text))
         frame_words = words_of(frame_text)
-        past = set(terms(unit.question)) if unit.question else set()
+        past = set(past_measure_terms(unit.question, unit.received or unit.decided)) if unit.question else set()
         unit_items_ = items_of(unit)
         unit_words = frame_words | words_of(" ".join(f"{i.context} {i.text}" for i in unit_items_))
         # Qualifier phrases are read from the past question and its answer when there is one: a document title
@@ -300,7 +368,11 @@ def score_items(
             cov = len(wanted & all_terms) / len(wanted) if wanted else 1.0
             own_cov = len(wanted & own) / len(wanted) if wanted else 1.0
             words = frame_words | words_of(f"{item.context} {item.text}")
-            extra = sorted((words_of(unit.question) & GROUPS) - set(question.groups) - words_of(question.text)) if unit.question else []
+            asked_words = words_of(question.text)
+            extra = sorted(
+                g for g in (words_of(unit.question) & GROUPS) - set(question.groups) - asked_words
+                if not GROUP_ALTERNATES.get(g, frozenset()) & asked_words
+            ) if unit.question else []
             period_fit = None
             if question.period_bound and question.period is not None:
                 period_fit = bool(item.period and within(item.period, question.period))
@@ -319,12 +391,22 @@ def score_items(
                     reverse_coverage=reverse,
                     unit_conflicts=unit_conflicts,
                     counts_asked=counts_asked,
+                    counts_other=counts_other(question.counted, item) if question.answer_type == "count" else "",
                     same_question=(same_question or {}).get(i, 0.0),
                 )
             )
             if len(out) >= max_items:
                 return out
     return out
+
+
+def states_later_figures(unit: Unit, as_of: date) -> bool:
+    """An undated past reply whose figures are all for periods ending after `as_of` was written after it: it is
+    not evidence for a request received then ("6,922 had an EHCP on 7 February 2023" for a 2022 request)."""
+    if unit.date is not None or unit.doc_type is not DocType.DECISION:
+        return False
+    ends = [i.period.end for i in items_of(unit) if i.period and i.period_source in ("stated", "lead_in", "response", "question")]
+    return bool(ends) and min(ends) > as_of
 
 
 def period_coverage(items: Sequence[Item], asked: Period) -> float:

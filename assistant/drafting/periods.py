@@ -102,7 +102,7 @@ def _academic_context(text: str) -> bool:
 _SPLIT = re.compile(r"(?<![\d/£.,])(?:FY\s?)?((?:19|20)\d{2}|\d{2})\s*(?:/|-|–|to\s+)\s*((?:19|20)?\d{2})(?![\d/%])", re.I)
 _FULL_DATE = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b"
-    r"|(?<![\d/.])(?P<d2>\d{1,2})[./](?P<m2>\d{1,2})[./](?P<y2>(?:19|20)?\d{2})(?![\d/.])",
+    r"|(?<![\d/.])(?P<d2>\d{1,2})[./](?P<m2>\d{1,2})[./](?P<y2>(?:19|20)?\d{2})(?![\d/]|\.\d)",
     re.I,
 )
 _MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH_RE})\.?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I)
@@ -118,12 +118,16 @@ _TO_DATE = re.compile(
     re.I,
 )
 _YEAR_ENDING = re.compile(rf"\byear\s+(?:ending|ended|to)\s+(?:(?P<d>\d{{1,2}})\s+)?(?P<m>{_MONTH_RE})\s+(?P<y>(?:19|20)\d{{2}})", re.I)
+_STATUTE = re.compile(r"\b(?:Act|Acts|Regulations?|Order|Rules|Measure|Bill)\s+(?:\(\w+\)\s+)?$")
 _SINCE = re.compile(r"\bsince\s+((?:19|20)\d{2})\b", re.I)
 _NOW = re.compile(
     r"\b(?:currently|current(?:ly)?|at\s+present|presently|now|today|to\s+date|at\s+the\s+moment|as\s+of\s+today|this\s+year|"
     r"at\s+the\s+time\s+of\s+(?:this|your|the)\s+(?:request|reply|response))\b",
     re.I,
 )
+# "from 2020-21 onwards", "2018 onwards", "since 2020/21", "2019 to date": a period that runs on to the date asked.
+_ONWARDS_AFTER = re.compile(r"\s*(?:and\s+|or\s+)?(?:onwards?\b|to\s+(?:date|now|the\s+present(?:\s+day)?)\b|until\s+(?:now|today|the\s+present)\b)", re.I)
+_ONWARDS_BEFORE = re.compile(r"\bsince\s+(?:the\s+)?(?:(?:start|beginning)\s+of\s+(?:the\s+)?)?(?:(?:financial|academic|school|calendar)\s+year\s+)?$", re.I)
 _RANGE = re.compile(r"\b(?:from|between)?\s*(?P<a>\S+)\s+(?:to|and|until|–|-)\s+(?P<b>\S+)", re.I)
 
 
@@ -199,12 +203,37 @@ def find_periods(text: str, ref: date | None = None, *, academic: bool | None = 
             if p:
                 add(p, *m.span())
     for m in _YEAR.finditer(text):
+        if _STATUTE.search(text, 0, m.start(1)):
+            continue  # "the Education Act 1996", "Special Guardianship Regulations 2005": a name, not a period
         add(calendar_year(int(m.group(1))), *m.span(1))
+    found[:] = [_onwards(f, text, ref, taken) for f in found]
     if ref:
         for m in _NOW.finditer(text):
             add(current(ref), *m.span())
     found.sort(key=lambda f: f.span)
     return found
+
+
+def _onwards(f: Found, text: str, ref: date | None, taken: list[tuple[int, int]]) -> Found:
+    """A year or split year followed by 'onwards' / 'to date', or after 'since', runs on to `ref`; with no `ref`
+    (an undated reply's "2022 to date") it keeps the year's dates and is marked open (`is_open`)."""
+    p = f.period
+    if p.kind not in ("financial_year", "academic_year", "calendar_year", "month") or (ref and p.end >= ref):
+        return f
+    after = _ONWARDS_AFTER.match(text, f.span[1])
+    before = _ONWARDS_BEFORE.search(text[max(0, f.span[0] - 60): f.span[0]])
+    if not (after or before):
+        return f
+    start = f.span[0] - (len(before.group(0)) if before else 0)
+    end = after.end() if after else f.span[1]
+    taken[taken.index(f.span)] = (start, end)
+    label = f"since {p.label}" if before else f"{p.label} onwards" if "onward" in after.group(0).lower() else f"{p.label} to date"
+    return Found(Period(p.start, ref or p.end, label, "range"), (start, end))
+
+
+def is_open(p: Period) -> bool:
+    """A period that runs on to the date of its text ('2020/21 onwards', 'since 2018', '2022 to date')."""
+    return p.kind == "range" and (p.label.startswith("since ") or p.label.endswith((" onwards", " to date")))
 
 
 def rolling(m: re.Match, ref: date) -> Period | None:
@@ -231,8 +260,10 @@ def rolling(m: re.Match, ref: date) -> Period | None:
 
 def join_range(periods: list[Period]) -> Period:
     """'2018-19 to 2022-23': one span from the first start to the last end, labelled by both ends."""
-    first, last = min(periods, key=lambda p: p.start), max(periods, key=lambda p: p.end)
-    return Period(first.start, last.end, f"{first.label} to {last.label}", "range")
+    first = min(periods, key=lambda p: (p.start, p.kind == "rolling"))
+    last = max(periods, key=lambda p: (p.end, p.kind != "rolling"))  # a date or year names an end better than "the year to …"
+    bare = [re.sub(r"^(?:as\s+)?at\s+", "", p.label) for p in (first, last)]  # "1 January 2018 to 30 June 2023"
+    return Period(first.start, last.end, f"{bare[0]} to {bare[1]}", "range")
 
 
 def ranges(found: list[Found], text: str) -> list[Found]:
@@ -282,6 +313,12 @@ def within(evidence: Period, asked: Period, *, tolerance_days: int = 45) -> bool
         return window.start <= evidence.end <= window.end
     if evidence.kind in ("point", "current"):
         return asked.start - timedelta(days=tolerance_days) <= evidence.start <= asked.end + timedelta(days=tolerance_days)
+    if is_open(evidence) and asked.kind not in ("point", "current"):
+        return asked.start <= evidence.start <= asked.end  # "2022 to date" belongs to a span that reaches into 2022
+    if asked.kind == "range" and evidence.kind in ("financial_year", "academic_year") and is_multi_year(asked):
+        # A split year belongs to a span of years by its label ("2022/23" in "2020-21 to 2024-25"), whichever
+        # of the academic or financial year either side means.
+        return asked.start.year <= evidence.start.year and evidence.end.year <= asked.end.year
     return overlap_days(evidence, asked) >= 0.6 * evidence.days
 
 
@@ -306,3 +343,54 @@ def describe(p: Period) -> str:
     if p.kind == "range":
         return p.label if p.label.startswith(("since", "from")) else f"from {p.label}"
     return p.label if p.label.startswith("the ") else f"in {p.label}"
+
+
+YEAR_KINDS = ("financial_year", "academic_year", "calendar_year")
+
+
+def years_in(asked: Period, kind: str, *, complete_by: date | None = None) -> list[Period]:
+    """The years of `kind` a span asks for, in order ('2018 to 2025' → 2018 … 2025; '2020/21 onwards' → each split
+    year from 2020/21). With `complete_by` (an open span running to the date asked), a year still under way on that
+    date is left out: its figures cannot be held yet."""
+    if kind not in YEAR_KINDS:
+        return []
+    out: list[Period] = []
+    first = asked.start.year - (1 if kind != "calendar_year" else 0)
+    for y in range(first, asked.end.year + 1):
+        p = calendar_year(y) if kind == "calendar_year" else split_year(y, kind == "academic_year")
+        if not within(p, asked, tolerance_days=0):
+            continue
+        if complete_by is not None and p.end > complete_by:
+            continue
+        out.append(p)
+    return out
+
+
+def missing_years(asked: Period, held: list[Period], *, complete_by: date | None = None) -> tuple[list[Period], list[Period]] | None:
+    """(years of the span asked that the held periods cover, years they do not), in the grain of the held periods
+    (their most common year kind); None when the held periods are not years (months, dates)."""
+    kinds = [p.kind for p in held if p.kind in YEAR_KINDS]
+    if not kinds or len(kinds) < len([p for p in held if p.days <= 400]):
+        return None
+    kind = max(set(kinds), key=kinds.count)
+    expected = years_in(asked, kind, complete_by=complete_by)
+    if not expected:
+        return None
+
+    def covered(year: Period) -> bool:
+        return any(
+            h.label == year.label or (h.kind in YEAR_KINDS and within(h, year, tolerance_days=0) and within(year, h, tolerance_days=0))
+            or (is_multi_year(h) and h.start <= year.start + timedelta(days=45) and year.end - timedelta(days=45) <= h.end)
+            for h in held
+        )
+
+    have = [y for y in expected if covered(y)]
+    return have, [y for y in expected if not covered(y)]
+
+
+def label_list(periods: list[Period]) -> str:
+    """'2018, 2019 and 2020' (runs of consecutive years are listed in full: figures are per year)."""
+    labels = list(dict.fromkeys(p.label for p in periods))
+    if len(labels) <= 1:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"

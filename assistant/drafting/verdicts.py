@@ -11,11 +11,12 @@ lets the status rules read the drafted text (so `not_held` needs a past answer t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Sequence
 
 from assistant.drafting.analysis import Analysis
 from assistant.drafting.evidence import Scored, figure_of_type, is_none_statement, period_coverage, when
-from assistant.drafting.periods import Period, describe, within
+from assistant.drafting.periods import Period, describe, is_open, label_list, missing_years, within
 from assistant.models import DocType, Passage, Status
 
 ANSWERED, OTHER_PERIOD, RELATED, NONE = "answered", "other_period", "related", "none"
@@ -42,6 +43,9 @@ class Verdict:
     nearest: list[Scored] = field(default_factory=list)  # for related / other_period: what was found
     differs: list[str] = field(default_factory=list)
     reason: str = ""
+    held: list[Period] = field(default_factory=list)  # several periods asked: the years drafted …
+    missing: list[Period] = field(default_factory=list)  # … and the years of the span asked that no reply gives
+    notes: list[str] = field(default_factory=list)  # for the officer, beside the drafted figures
 
     @property
     def passages_used(self) -> list[int]:
@@ -73,7 +77,7 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
     tolerance = 45 if analysis.period_explicit else cfg.current_window_days
     fit, other = [], []
     for s in scored:
-        if not has_figure(s, analysis):
+        if not has_figure(s, analysis) or doubtful(s) or s.counts_other:
             continue
         guessed = s.item.period_source == "decision"  # the reply's date says when it was written, not the figures' period
         if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance) and not (guessed and analysis.period_explicit):
@@ -83,12 +87,38 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
     return fit, other
 
 
+def doubtful(s: Scored) -> bool:
+    """A figure the past reply itself marks as printed in error ("23063 [sic]"): never re-used as an answer."""
+    return "[sic]" in s.item.text.lower()
+
+
+def doubtful_note(analysis: Analysis, scored: Sequence[Scored]) -> str:
+    """The officer's note on figures left out because the past reply marks them [sic] (periods only, not the figure)."""
+    left = [s for s in scored if doubtful(s) and has_figure(s, analysis)]
+    if not left:
+        return ""
+    periods = ", ".join(dict.fromkeys(s.item.period.label if s.item.period else "an undated period" for s in left))
+    return f"a past reply marks its figure for {periods} “[sic]” (printed in error), so it is left out: confirm it with the service"
+
+
 def has_figure(s: Scored, analysis: Analysis) -> bool:
     """A figure of the type asked (a count, an amount, a rate): these are bound to a period."""
     return figure_of_type(s.item.text, analysis.answer_type)
 
 
-def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict:
+def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
+    """The verdict for one question or sub-part. `avoid`: passages another part of the same question already answers;
+    among near-equal matches a part takes a past answer of its own (1b's for part b, not 1a's again)."""
+    verdict = _decide(analysis, passages, scored, cfg, avoid)
+    if verdict.kind in (ANSWERED, OTHER_PERIOD) and analysis.period_bound:
+        used = set(verdict.passages_used)
+        note = doubtful_note(analysis, [s for s in scored if s.passage in used])
+        if note:
+            verdict.notes.append(note)
+    return verdict
+
+
+def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
     by_passage: dict[int, list[Scored]] = {}
     for s in scored:
         by_passage.setdefault(s.passage, []).append(s)
@@ -109,11 +139,19 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
         return Verdict(NONE, analysis, reason="No past answer to this question.")
     best = by_passage[fitting[0][0]][0].unit_match
     near = [i for i, _ in fitting if by_passage[i][0].unit_match >= best - cfg.recency_margin]
-    order = sorted(near, key=lambda i: -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0))
+    order = sorted(near, key=lambda i: (i in avoid, -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0)))
     order += [i for i, _ in fitting if i not in order]
     if not analysis.period_bound or analysis.period is None:
         first = order[0]
+        if predates_period(passages[first], analysis, cfg):
+            items = list(by_passage[first])
+            return Verdict(OTHER_PERIOD, analysis, items=items, nearest=items, reason=f"the past reply of {when(passages[first].unit)} was written before the end of the period asked ({analysis.period.label}): confirm it still holds")
         return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
+    several = asks_several(analysis)
+    if several and not analysis.period_explicit:
+        every = _every_row(analysis, passages, by_passage, order, cfg)
+        if every is not None:
+            return every
     # Period-bound: items for the period asked, from the best replies first, one item per period.
     chosen: list[Scored] = []
     seen_periods: set[str] = set()
@@ -126,7 +164,8 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
         others += other
         for s in fit:
             key = s.item.period.label if s.item.period else ""
-            if s.item.kind == "sentence" or key not in seen_periods:
+            # The best reply's sentences all stand; another reply adds only periods not drafted yet.
+            if (s.item.kind == "sentence" and (not chosen or s.passage == chosen[0].passage)) or key not in seen_periods:
                 chosen.append(s)
         seen_periods |= {s.item.period.label for s in fit if s.item.period}
         if chosen and period_coverage([s.item for s in chosen], analysis.period) >= 0.999:
@@ -140,12 +179,10 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     if chosen:
         covered = period_coverage([s.item for s in chosen], analysis.period) if analysis.period_explicit else 1.0
         first = chosen[0].passage
-        frame = [
-            s for s in by_passage[first]
-            if not has_figure(s, analysis) and s.item.kind == "sentence" and not s.item.text.rstrip().endswith(":")
-        ]  # lead-ins ("… at the end of each year:") are drafted with their list items
-        items = sorted(frame + [s for s in chosen if s.passage == first], key=lambda s: s.item.index)
+        items = _with_frame(analysis, by_passage[first], [s for s in chosen if s.passage == first])
         items += [s for s in chosen if s.passage != first]
+        if several:
+            return _several(analysis, items, passages[first], by_passage[first][0].unit_match, complete_by=None)
         if covered >= cfg.period_coverage:
             return Verdict(ANSWERED, analysis, items=items, reason=_reuse_reason(passages[first], by_passage[first][0].unit_match))
         figures = [s for s in chosen if has_figure(s, analysis)]
@@ -160,13 +197,93 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
 
 
+def predates_period(passage: Passage, analysis: Analysis, cfg: VerdictConfig) -> bool:
+    """A question that states its period ("in the past 3 years", "since 2018", "in 2024") is answered in words only by
+    a reply written after that period ended: an older reply says what had been done by its own date, and cannot say
+    whether anything was done since. A period that runs to the request's date is met by a reply as recent as the
+    current window; a period that ended earlier, by a reply from its end on (45 days' grace)."""
+    asked, written = analysis.period, passage.unit.date
+    if not (analysis.period_explicit and asked and written):
+        return False
+    to_now = asked.kind in ("rolling", "current") or asked.label.startswith("since")
+    grace = cfg.current_window_days if to_now else 45
+    return written < asked.end - timedelta(days=grace)
+
+
+def asks_several(analysis: Analysis) -> bool:
+    """Figures for several periods: each year (or month, quarter), a range, 'since …', 'from … onwards'."""
+    if not analysis.period_bound:
+        return False
+    if any(b in analysis.breakdown for b in ("year", "month", "quarter")):
+        return True
+    return bool(analysis.period_explicit and analysis.period and analysis.period.kind == "range")
+
+
+def _with_frame(analysis: Analysis, scored: list[Scored], figures: list[Scored]) -> list[Scored]:
+    """The figures of one reply with its sentences that frame them (lead-ins ending with ':' are drafted with their
+    list items), in the reply's order."""
+    frame = [
+        s for s in scored
+        if not has_figure(s, analysis) and s.item.kind == "sentence" and not s.item.text.rstrip().endswith(":")
+    ]
+    return sorted(frame + figures, key=lambda s: s.item.index)
+
+
+def _every_row(analysis: Analysis, passages: Sequence[Passage], by_passage: dict[int, list[Scored]], order: list[int], cfg: VerdictConfig) -> Verdict | None:
+    """'Each year' with no span stated: every dated figure of the best (and, among near-equal, newest) reply; the
+    years run on to the request's date, so a newest year older than the current window is left to update."""
+    first = order[0]
+    figures = [
+        s for s in by_passage[first]
+        if has_figure(s, analysis) and not doubtful(s) and not s.counts_other and s.item.period and s.item.period_source != "decision"
+        and not s.item.text.rstrip().endswith(":")
+    ]
+    if not figures:
+        return None
+    received = analysis.period.end if analysis.period else None
+    newest = max(s.item.period.end for s in figures)
+    stale = received is not None and (received - newest).days > cfg.current_window_days
+    asked = Period(min(s.item.period.start for s in figures), received or newest, "each year to date", "range")
+    return _several(analysis, _with_frame(analysis, by_passage[first], figures), passages[first], by_passage[first][0].unit_match,
+                    complete_by=received, open_span=asked, stale=stale)
+
+
+def _several(
+    analysis: Analysis, items: list[Scored], passage: Passage, match: float, *, complete_by, open_span: Period | None = None, stale: bool = False,
+) -> Verdict:
+    """A question asking for several periods: every row held inside the span is drafted, each with its period. It
+    is answered only when the rows cover every year of the span (and more than one period); else the years
+    missing are named and the officer updates the figures."""
+    asked = open_span or analysis.period
+    figures = [s for s in items if has_figure(s, analysis) and s.item.period]
+    held_periods = list(dict.fromkeys(s.item.period for s in figures))
+    gaps = missing_years(asked, held_periods, complete_by=complete_by or (asked.end if is_open(asked) else None))
+    if gaps is not None:
+        have, missing = gaps
+    else:  # not years: the share of the span covered decides
+        have = held_periods
+        missing = [] if period_coverage([s.item for s in figures], asked) >= 0.999 else [asked]
+    reuse = _reuse_reason(passage, match)
+    if len({p.label for p in held_periods}) > 1 and not missing and not stale:
+        return Verdict(ANSWERED, analysis, items=items, held=have, reason=f"{reuse} Figures drafted for {label_list(have)}.")
+    if stale and not missing:
+        newest = max(held_periods, key=lambda p: p.end)
+        why = f"{OTHER_PERIOD_REASON} ({asked.label}): the newest year held is {newest.label}"
+    elif len({p.label for p in held_periods}) <= 1 and not missing:
+        why = f"{OTHER_PERIOD_REASON} ({asked.label}): several periods are asked and past replies give only {label_list(held_periods)}"
+    else:
+        what = label_list(missing) if gaps is not None else f"all of {asked.label}"
+        why = f"{OTHER_PERIOD_REASON} ({asked.label}): past replies give {label_list(have) or 'no year of it'}; missing: {what}"
+    return Verdict(OTHER_PERIOD, analysis, items=items, nearest=figures, held=have, missing=missing or [], reason=why)
+
+
 def _newest(items: list[Scored]) -> list[Scored]:
     """The items of the most recent period found (the whole newest table row set when a year is broken down).
 
-    A period an item states (or its lead-in states) outranks one guessed from the reply's date: "2023/24: 7"
+    A period an item states (or its lead-in, or the past question it answers) outranks one guessed from the reply's date: "2023/24: 7"
     is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
     """
-    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in")]
+    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "question", "response")]
     dated = stated or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage
