@@ -476,3 +476,11 @@ def test_refusing_an_assessment_request_is_a_refusal_to_assess():
 
 def test_what_a_count_counts_ends_before_its_verb():
     assert analyse("How many requests came from parent carers or guardians?", received=MAY_2025).counted == "request"
+
+
+def test_a_past_questions_measure_keeps_words_that_only_end_like_adverbs():
+    from assistant.drafting.evidence import past_measure_terms
+
+    assert {"earli", "help"} <= set(past_measure_terms("What services are included in your Early Help offer?", None))
+    assert "weekli" in past_measure_terms("What is the weekly fee?", None) or "weekly" in past_measure_terms("What is the weekly fee?", None)
+    assert "temporarili" not in past_measure_terms("How many children were placed temporarily or permanently?", None)

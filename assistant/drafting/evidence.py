@@ -279,8 +279,17 @@ def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
     """The terms of a past question that name its measure: without its periods ('between 1 January 2018 and 30
     June 2023'), asides and adverbs of manner ('temporarily or permanently'), which qualify rather than name it."""
     text = strip_periods(measure_text(question), ref)
-    text = re.sub(r"\b[A-Za-z]{3,}ly\b", " ", text)
+    text = _MANNER.sub(" ", text)
     return terms(text)
+
+
+# Adverbs of manner ("temporarily", "permanently"), not the words that only end like one: "Early Help", "family",
+# "weekly" name a measure or its unit.
+_MANNER = re.compile(
+    r"\b(?!(?:early|family|weekly|monthly|yearly|daily|quarterly|fortnightly|hourly|annually|supply|elderly|july|"
+    r"assembly|only|italy|ally|bully|reply|apply|rely|holy|friendly|lonely|likely|unlikely)\b)[A-Za-z]{3,}ly\b",
+    re.I,
+)
 
 
 _LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)
