@@ -396,3 +396,38 @@ def test_the_newest_reply_gives_the_most_recent_figures(corpus_drafter):
     assert d.status is Status.NEEDS_REVIEW
     assert "The most recent figures we hold in past replies are for 2021/22:" in d.answer, d.answer
     assert "335" in d.answer and "129" not in d.answer
+
+
+def test_a_fitting_reply_to_a_differently_worded_question_is_drafted_for_review(corpus_drafter):
+    """'Do you employ your own educational psychologists?' is answered in a reply to 'How many are directly employed,
+    and how many are agency staff?': the reply is drafted under a note, and the officer decides."""
+    d = corpus_drafter.draft_question(
+        Question("1", "Do you employ your own educational psychologists, or are they supplied some other way?"), received=date(2025, 1, 14)
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert d.answer.startswith("Note for the officer: the answer below was given to a differently worded question")
+    assert "does not directly employ Educational Psychologists" in claim_lines(d.answer)
+
+
+def test_own_foster_carers_are_read_in_council_foster_carers():
+    """'221 with council (local authority) foster carers' speaks of the council's own carers: no own/IFA conflict."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.evidence import conflicts
+    from assistant.drafting.analysis import words_of
+
+    question = analyse("How many children were placed with the council's own foster carers?")
+    evidence = "366 children in total: 221 with council (local authority) foster carers and 30 with IFA carers."
+    assert conflicts(question, words_of(evidence), evidence) == []
+    ifa_only = "30 children were placed with IFA carers."
+    assert conflicts(question, words_of(ifa_only), ifa_only)
+
+
+def test_against_the_council_is_not_contradicted_by_a_bare_by():
+    from assistant.drafting.analysis import analyse, words_of
+    from assistant.drafting.evidence import conflicts
+
+    question = analyse("How many SEND Tribunal appeals were lodged against the council?")
+    evidence = "The council records SEND Tribunal appeals by calendar year rather than by family."
+    assert conflicts(question, words_of(evidence), evidence) == []
+    brought = "Appeals brought by the council: 4."
+    assert conflicts(question, words_of(brought), brought)

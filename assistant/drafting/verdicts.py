@@ -129,13 +129,21 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         ok, differs = _unit_fit(analysis, by_passage[i], cfg)
         (fitting if ok else near_miss).append((i, differs))
     if not fitting:
-        related = near_miss or [
-            (i, ["a different question"]) for i in sorted(decisions, key=lambda i: -by_passage[i][0].unit_match)
-            if by_passage[i][0].unit_match >= cfg.related_floor
-        ][:1]
+        # Below the match floor, a reply that fits the measure and group is the nearest evidence worth naming
+        # (worded differently), before the closest-worded reply about something else.
+        below = sorted(
+            (i for i in decisions if i not in close and by_passage[i][0].unit_match >= cfg.related_floor),
+            key=lambda i: -by_passage[i][0].unit_match,
+        )
+        worded = [(i, [f"the past question is worded differently (likeness {by_passage[i][0].unit_match:.2f}): check that it asks the same"])
+                  for i in below if _unit_fit(analysis, by_passage[i], cfg)[0]]
+        related = near_miss or (worded or [(i, ["a different question"]) for i in below])[:1]
         if related:
             i, differs = related[0]
-            return Verdict(RELATED, analysis, nearest=_representative(by_passage[i], analysis), differs=differs, reason="; ".join(differs))
+            # A description, list or yes/no answer from a reply that fits but is worded differently is drafted for
+            # review (figures stay out: their period cannot be checked against a question read this loosely).
+            items = list(by_passage[i]) if worded and related[0] == worded[0] and not analysis.period_bound else []
+            return Verdict(RELATED, analysis, items=items, nearest=_representative(by_passage[i], analysis), differs=differs, reason="; ".join(differs))
         return Verdict(NONE, analysis, reason="No past answer to this question.")
     best = by_passage[fitting[0][0]][0].unit_match
     near = [i for i, _ in fitting if by_passage[i][0].unit_match >= best - cfg.recency_margin]

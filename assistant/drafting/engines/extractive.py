@@ -185,6 +185,15 @@ def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[s
         lines += _render_items(verdict.items, a, passages)
         lines.append(f"{note} {OTHER_PERIOD_REASON} ({asked}); the figures above are {found}.")
         return lines
+    if verdict.kind == RELATED and verdict.items:  # a fitting reply to a differently worded question
+        s = verdict.items[0]
+        unit = passages[s.passage].unit
+        what = f"question {', '.join(unit.question_numbers)} of {when(unit)}" if unit.question_numbers else f"“{unit.title}”"
+        return [
+            f"{note} the answer below was given to a differently worded question ({what}, source {s.passage + 1}): "
+            f"“{unit.question.splitlines()[0][:160]}”. Check that it answers what is asked before using it.",
+            *_render_items(verdict.items, a, passages),
+        ]
     if verdict.kind == RELATED and verdict.nearest:
         s = verdict.nearest[0]
         unit = passages[s.passage].unit
@@ -256,7 +265,7 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="The question asks nothing that could be analysed.")
     main = verdicts[0][1]
     policy: list[str] = []
-    if not analysis.period_bound and main.kind in (ANSWERED, NONE):
+    if not analysis.period_bound and main.kind in (ANSWERED, NONE, RELATED):  # related: left for review, with them
         policy = [f"{s} [{i + 1}]" for i, s, _ in policy_sentences(analysis.text, passages, embed, cfg)]
     if all(k == NONE for k in kinds):
         if policy:
