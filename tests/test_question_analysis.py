@@ -484,3 +484,11 @@ def test_a_past_questions_measure_keeps_words_that_only_end_like_adverbs():
     assert {"earli", "help"} <= set(past_measure_terms("What services are included in your Early Help offer?", None))
     assert "week" in past_measure_terms("What is the weekly fee?", None)
     assert past_measure_terms("How many children were placed temporarily or permanently?", None) == ("child", "place")
+
+
+def test_a_published_elsewhere_statement_answers_a_count():
+    from assistant.drafting.evidence import has_answer_type, is_none_statement
+
+    s21 = 'The number of pupils receiving SEN support is published in the DfE statistics "Special educational needs in England".'
+    assert has_answer_type(s21, "count") and is_none_statement(s21)
+    assert not has_answer_type("The council publishes its SEND strategy online.", "count")

@@ -32,7 +32,7 @@ _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
 _COUNT_FIGURE = re.compile(r"(?<![\d/£.,])\b(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?\b(?![/%]|\s*(?:years?|months?|weeks?|days?)\b)")
 _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:m|k|million|bn)\b", re.I)
 _RATE = re.compile(r"\d\s?%|\bper\s+cent\b", re.I)
-_NONE_WORDS = re.compile(r"\b(?:none|nil|no\s+(?:child|children|one|young|cases?|referrals?|\w+\s+(?:were|was|have|has))|zero|not\s+held|(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?\w+\s+any|not\s+recorded|not\s+available|do(?:es)?\s+not\s+(?:hold|record|collect)|unable\s+to)\b", re.I)
+_NONE_WORDS = re.compile(r"\b(?:none|nil|(?:is|are)\s+published\s+(?:in|on|at|by)|(?:section|s\.?)\s?21\s+(?:applies|of\s+the\s+freedom)|no\s+(?:child|children|one|young|cases?|referrals?|\w+\s+(?:were|was|have|has))|zero|not\s+held|(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?\w+\s+any|not\s+recorded|not\s+available|do(?:es)?\s+not\s+(?:hold|record|collect)|unable\s+to)\b", re.I)
 _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
 
 
