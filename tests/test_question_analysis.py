@@ -492,3 +492,11 @@ def test_a_published_elsewhere_statement_answers_a_count():
     s21 = 'The number of pupils receiving SEN support is published in the DfE statistics "Special educational needs in England".'
     assert has_answer_type(s21, "count") and is_none_statement(s21)
     assert not has_answer_type("The council publishes its SEND strategy online.", "count")
+
+
+def test_a_count_of_the_action_asked_answers_how_many_were_so_treated():
+    from assistant.drafting.evidence import Item, counts_other
+
+    referrals = Item("list_item", "- 2024/25: 1,352", "Referrals to the Lincolnshire Young Carers Service, by financial year:")
+    assert counts_other("carer", referrals, "How many young carers were referred to the young carers service in 2025/26?") == ""
+    assert counts_other("carer", referrals, "How many young carers are known to the council?") == "referr"

@@ -288,10 +288,17 @@ def _several(
 def _newest(items: list[Scored]) -> list[Scored]:
     """The items of the most recent period found (the whole newest table row set when a year is broken down).
 
-    A period an item states (or its lead-in, or the past question it answers) outranks one guessed from the reply's date: "2023/24: 7"
-    is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
+    A period an item states (or its lead-in, the reply's opening, or the past question it answers) outranks one
+    guessed from the reply's date: "2023/24: 7" is the newest figure of a reply dated June 2024, not "where a figure
+    is below 5 …" read as of that date. Within one reply, the periods it states outrank its question's: "2024/25:
+    1,352" is the newest, not "More than 3,000 … currently known" read as the question's "2020 to 2025".
     """
-    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "question", "response")]
+    states = {s.passage for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "response")}
+    stated = [
+        s for s in items if s.item.period and (
+            s.item.period_source in ("stated", "lead_in", "response") or (s.item.period_source == "question" and s.passage not in states)
+        )
+    ]
     dated = stated or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage
