@@ -500,3 +500,20 @@ def test_a_count_of_the_action_asked_answers_how_many_were_so_treated():
     referrals = Item("list_item", "- 2024/25: 1,352", "Referrals to the Lincolnshire Young Carers Service, by financial year:")
     assert counts_other("carer", referrals, "How many young carers were referred to the young carers service in 2025/26?") == ""
     assert counts_other("carer", referrals, "How many young carers are known to the council?") == "referr"
+
+
+def test_only_figures_date_an_undated_reply():
+    """A statement that figures are published elsewhere holds whenever it was written: an undated reply that gives
+    only that is not taken for one written after the request; one whose figures are all later is."""
+    from assistant.drafting.evidence import items_json, items_from_answer, states_later_figures
+    from assistant.models import DocType, Unit
+
+    def unit(answer: str) -> Unit:
+        question = "What share of children with SEN have their needs met in mainstream school, 2018 to 2022?"
+        items = items_from_answer(answer, question=question)
+        return Unit("u", "d", DocType.DECISION, "t", answer, "p", question=question, answer=answer, extra={"evidence": items_json(items)})
+
+    published = unit('The number is published in the DfE statistics "Special educational needs in England".')
+    assert not states_later_figures(published, date(2022, 9, 12))
+    later = unit("6,922 had an EHCP on 7 February 2023.")
+    assert states_later_figures(later, date(2022, 9, 12))

@@ -417,7 +417,11 @@ def states_later_figures(unit: Unit, as_of: date) -> bool:
     not evidence for a request received then ("6,922 had an EHCP on 7 February 2023" for a 2022 request)."""
     if unit.date is not None or unit.doc_type is not DocType.DECISION:
         return False
-    ends = [i.period.end for i in items_of(unit) if i.period and i.period_source in ("stated", "lead_in", "response", "question")]
+    ends = [
+        i.period.end for i in items_of(unit)
+        if i.period and i.period_source in ("stated", "lead_in", "response", "question")
+        and any(figure_of_type(i.text, kind) for kind in ("count", "money", "rate"))
+    ]  # only figures date a reply: "… is published in the DfE statistics" holds whenever it was written
     return bool(ends) and min(ends) > as_of
 
 
