@@ -11,6 +11,7 @@ lets the status rules read the drafted text (so `not_held` needs a past answer t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Sequence
 
 from assistant.drafting.analysis import Analysis
@@ -161,6 +162,7 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         seen_periods |= {s.item.period.label for s in fit if s.item.period}
         if chosen and period_coverage([s.item for s in chosen], analysis.period) >= 0.999:
             break
+    chosen = _without_part_years(chosen)
     if chosen and (not analysis.period_explicit or analysis.period.kind in ("point", "current")):
         # A figure as at one date: the best reply's newest figures only, not a list gathered from several replies.
         first = chosen[0].passage
@@ -184,8 +186,18 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             first = order[0]
             return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
-    newest = _newest(others)
+    newest = _newest(others, analysis.period if analysis.period_explicit else None)
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
+
+
+def _without_part_years(chosen: list[Scored]) -> list[Scored]:
+    """A part-year figure ('2023 (to 30 June): 23') gives way to another reply's figure for the whole year."""
+    whole = [s.item.period for s in chosen if s.item.period and s.item.period.kind in ("financial_year", "academic_year", "calendar_year")]
+    return [
+        s for s in chosen
+        if not (s.item.period and s.item.period.kind == "range" and s.item.period.days < 366
+                and any(w.start <= s.item.period.start and s.item.period.end <= w.end for w in whole))
+    ]
 
 
 def asks_several(analysis: Analysis) -> bool:
@@ -255,14 +267,29 @@ def _several(
     return Verdict(OTHER_PERIOD, analysis, items=items, nearest=figures, held=have, missing=missing or [], reason=why)
 
 
-def _newest(items: list[Scored]) -> list[Scored]:
+def _newest(items: list[Scored], asked: Period | None = None) -> list[Scored]:
     """The items of the most recent period found (the whole newest table row set when a year is broken down).
 
-    A period an item states (or its lead-in, or the past question it answers) outranks one guessed from the reply's date: "2023/24: 7"
-    is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
+    Within one reply, a period an item states (or its lead-in states) outranks one read from the reply's past
+    question, which outranks one guessed from the reply's date: "2023/24: 7" is the newest figure of a reply dated
+    June 2024, not "where a figure is below 5 …" read as of that date. Across replies the newest period wins: a
+    2021/22 reply's figures (the period its question asked) are newer than a 2019/20 reply's. When some figures
+    are for periods after the one asked (May 2021 asked, a 2023 row held), the newest up to the period asked are
+    the ones that speak for it.
     """
-    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "question")]
-    dated = stated or [s for s in items if s.item.period]
+    if asked is not None:
+        before = [s for s in items if s.item.period and s.item.period.end <= asked.end + timedelta(days=45)]
+        items = before or items
+    tiers = (("stated", "lead_in"), ("question",), ("decision", "document"))
+    best: list[Scored] = []
+    for passage in dict.fromkeys(s.passage for s in items):
+        mine = [s for s in items if s.passage == passage and s.item.period]
+        for tier in tiers:
+            ranked = [s for s in mine if s.item.period_source in tier]
+            if ranked:
+                best += ranked
+                break
+    dated = best or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage
         return [s for s in items if s.passage == first]
