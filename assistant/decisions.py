@@ -48,6 +48,7 @@ class ParsedDecision:
     general: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
     scope: str = ""  # the request's text before its numbered questions ("please give figures for 2024")
+    opening: str = ""  # the response's text before its numbered answers ("The figures are a snapshot at 1/11/23")
 
 
 def is_page_copy(text: str) -> bool:
@@ -150,6 +151,7 @@ def parse_structured(text: str) -> ParsedDecision:
         general=([preamble] if preamble else []) + general,
         meta=meta,
         scope=request_preamble,
+        opening=preamble,
     )
 
 

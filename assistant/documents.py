@@ -213,14 +213,17 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
 
 def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[str, str]:
     """Periods on the evidence side, read once at ingest: each sentence, list item and table row of the answer
-    with the period it states (else its past question's, else as at the decision date; undated when there is
-    no date), and the period the past question (or its request's scope lines) asked."""
+    with the period it states (else its past question's, else the one the response's opening gives for its
+    figures, else as at the decision date; undated when there is no date), and the period the past question (or
+    its request's scope lines) asked."""
     from assistant.drafting.evidence import EVIDENCE_VERSION, items_from_answer, items_json
     from assistant.drafting.periods import periods_in
 
     ref = parsed.received or parsed.decided
     asked = (periods_in(question, ref) if question else []) or periods_in(parsed.scope, ref)
-    items = items_from_answer(answer, question=question, scope=parsed.scope, received=parsed.received, decided=parsed.decided)
+    items = items_from_answer(
+        answer, question=question, scope=parsed.scope, opening=parsed.opening, received=parsed.received, decided=parsed.decided
+    )
     return {
         "evidence": items_json(items),
         "evidence_version": EVIDENCE_VERSION,

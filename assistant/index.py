@@ -39,14 +39,35 @@ class IngestReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    refreshed: int = 0  # unchanged units whose evidence reading (periods, items) changed: metadata rewritten
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"{self.documents} documents read; units: {self.added} added, {self.updated} updated, "
-            f"{self.removed} removed, {self.unchanged} unchanged; {len(self.failures)} failed; {self.seconds:.1f} s"
+            f"{self.removed} removed, {self.unchanged} unchanged"
+            + (f" ({self.refreshed} with their evidence periods read again)" if self.refreshed else "")
+            + f"; {len(self.failures)} failed; {self.seconds:.1f} s"
         )
+
+
+# Metadata read from a unit's text at ingest by rules that can improve (periods of the evidence items): an index
+# written by older rules has them re-read on the next ingest, without embedding anything again.
+DERIVED_METADATA = ("evidence", "evidence_version", "question_period")
+
+
+def _derived_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """For units already indexed, the derived metadata that now reads differently."""
+    out: dict[str, dict[str, Any]] = {}
+    for uid, unit in units.items():
+        if uid not in existing:
+            continue
+        fresh = unit_to_metadata(unit)
+        changed = {k: fresh[k] for k in DERIVED_METADATA if k in fresh and fresh[k] != existing[uid].get(k)}
+        if changed:
+            out[uid] = changed
+    return out
 
 
 def unit_to_metadata(unit: Unit) -> dict[str, Any]:
@@ -481,15 +502,19 @@ class Index:
                 and ((_under(source, scope) and source not in keep_old) or not os.path.lexists(source))
             ]
             report.unchanged = len(new_units) - len(to_add)
+            refresh = _derived_changes(new_units, existing_meta)
+            report.refreshed = len(refresh)
             touched_sources = {existing_source[uid] for uid in to_remove}
             report.updated = sum(1 for u in to_add if u.source_path in touched_sources)
             report.added = len(to_add) - report.updated
             report.removed = max(0, len(to_remove) - report.updated)
-            if base_ok and not to_add and not to_remove and state["generation"] > 0:
+            if base_ok and not to_add and not to_remove and not refresh and state["generation"] > 0:
                 report.seconds = time.perf_counter() - started
                 return report
             registry = _updated_registry(registry, existing_meta, to_add, to_remove, actor)
-            self._write_generation(state, base_ok, to_add, set(to_remove), registry, progress=progress, show_bar=show_bar)
+            self._write_generation(
+                state, base_ok, to_add, set(to_remove), registry, progress=progress, show_bar=show_bar, refresh=refresh
+            )
         report.seconds = time.perf_counter() - started
         return report
 
@@ -529,8 +554,10 @@ class Index:
         *,
         progress: Progress | None,
         show_bar: bool,
+        refresh: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        """Embed, copy what is kept into new collections, write BM25, then swap the state file (the commit)."""
+        """Embed, copy what is kept into new collections (with `refresh`'s metadata over the old), write BM25,
+        then swap the state file (the commit)."""
         vectors, asked, question_vectors = self._embed(to_add, progress=progress, show_bar=show_bar)
         client = self._client()
         base = self.settings.collection
@@ -547,7 +574,10 @@ class Index:
             keep = [i for i, uid in enumerate(old["ids"]) if uid not in to_remove]
             for part in _batches(keep):
                 ids = [old["ids"][i] for i in part]
-                metadatas = [_with_provenance(old["metadatas"][i] or {}, registry) for i in part]
+                metadatas = [
+                    _with_provenance({**(old["metadatas"][i] or {}), **(refresh or {}).get(old["ids"][i], {})}, registry)
+                    for i in part
+                ]
                 passages.add(
                     ids=ids,
                     embeddings=[old["embeddings"][i] for i in part],

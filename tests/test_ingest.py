@@ -288,6 +288,26 @@ def test_reingest_skips_unchanged_replaces_edited_and_drops_deleted(tmp_path, ma
     assert "short-breaks" not in {d["doc_id"] for d in Index(index.settings).documents()}
 
 
+def test_reingest_reads_again_the_evidence_periods_an_older_index_stored(tmp_path, make_foi_settings):
+    """An index written by older period rules is brought up to date by the next ingest, without embedding again."""
+    corpus = copy_into(tmp_path / "corpus", ADOPTION_MD)
+    index = Index(make_foi_settings(tmp_path / "data"))
+    index.ingest([corpus])
+    stored = index._all(include=("metadatas", "embeddings"))
+    fresh = {uid: m.get("evidence") for uid, m in zip(stored["ids"], stored["metadatas"])}
+    vectors = {uid: list(v) for uid, v in zip(stored["ids"], stored["embeddings"])}
+    stale = [uid for uid, ev in fresh.items() if ev]
+    assert stale
+    index.collection.update(ids=stale, metadatas=[{"evidence": "[]"} for _ in stale])  # as older rules left it
+
+    again = index.ingest([corpus])
+    assert (again.added, again.updated, again.removed, again.refreshed) == (0, 0, 0, len(stale))
+    reread = Index(index.settings)._all(include=("metadatas", "embeddings"))
+    assert {uid: m.get("evidence") for uid, m in zip(reread["ids"], reread["metadatas"])} == fresh
+    assert {uid: list(v) for uid, v in zip(reread["ids"], reread["embeddings"])} == vectors
+    assert index.ingest([corpus]).refreshed == 0
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Bad files
 # ---------------------------------------------------------------------------------------------------------

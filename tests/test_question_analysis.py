@@ -265,6 +265,31 @@ def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():
     assert chain[4].text == qs[3].text  # a question that stands alone starts the chain again
 
 
+def test_a_numeric_date_ending_a_sentence_is_read():
+    assert labels("The figures are a snapshot at 1/11/23.") == [("at 1 November 2023", "point", "2023-11-01", "2023-11-01")]
+    assert labels("Figures as at 13.05.2024.") == [("at 13 May 2024", "point", "2024-05-13", "2024-05-13")]
+    assert labels("See version 1.2.3 of the guidance.") == []
+
+
+def test_the_year_in_the_name_of_an_act_or_regulations_is_not_a_period():
+    assert labels("Special Guardianship Regulations 2005 (regulation 13)") == []
+    assert labels("section 437(1) of the Education Act 1996") == []
+    assert [s[0] for s in labels("notices under the Education Act 1996 issued in 2022")] == ["2022"]
+
+
+def test_the_opening_of_a_reply_gives_its_figures_one_period_or_none():
+    from assistant.drafting.evidence import items_from_answer, opening_period
+
+    opening = "Lincolnshire County Council holds the information requested. The figures are a snapshot at 1/11/23."
+    assert opening_period(opening, None).label == "at 1 November 2023"
+    assert opening_period("Appeal figures are for the calendar year 2022; the EHCP figures are a snapshot at 7 February 2023.", None) is None
+    assert opening_period("Thank you for your request of 3 May 2023, which we have dealt with under the Act.", None) is None
+    item = items_from_answer("Highest £6,776 per week; lowest £212 per week; average £1,187 per week.", opening=opening)[0]
+    assert (item.period.label, item.period_source) == ("at 1 November 2023", "response")
+    asked = items_from_answer("£1,187 per week.", question="What was the average weekly cost in 2022/23?", opening=opening)[0]
+    assert asked.period_source == "question"  # what the past question asked comes first
+
+
 # ---------------------------------------------------------------------------------------------- several periods
 
 

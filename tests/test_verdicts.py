@@ -118,6 +118,42 @@ def test_the_same_evidence_is_not_copied_into_two_questions(corpus_drafter):
     assert second.status is Status.NEEDS_REVIEW and "repeated_evidence" in {f.kind for f in second.flags}
 
 
+def test_the_app_applies_the_same_rule_when_it_drafts_a_case(corpus_drafter, tmp_path):
+    import time as clock
+
+    from assistant.cases import CaseStore
+    from assistant.ui.jobs import DraftJobs
+
+    request = (
+        "1. How many foster carers were registered with the council at the end of 2020/21?\n"
+        "2. Please tell me the number of registered foster carers you had at the end of 2020/21.\n"
+    )
+    store = CaseStore(tmp_path / "cases.db")
+    case_id = store.create_case(request, reference="FOI REPEAT", received=AUTUMN_2023, created_by="olga")
+    job = DraftJobs(corpus_drafter, store).start(case_id, "olga")
+    deadline = clock.monotonic() + 120
+    while not job.finished and clock.monotonic() < deadline:
+        clock.sleep(0.1)
+    case = store.get_case(case_id)
+    assert job.finished and not job.error
+    assert "276" in case.draft("1").answer
+    assert case.draft("2").answer == "Please see the answer to question 1."
+    assert case.draft("2").status is Status.NEEDS_REVIEW
+
+
+def test_one_sentence_answers_two_questions_that_each_ask_for_part_of_it(corpus_drafter):
+    """The 2019-20 reply states both counts in one sentence: each question gets it, neither is told to look back."""
+    request = (
+        "Hello,\n\n"
+        "1. How many permanent exclusions from Lincolnshire schools in 2019-20 involved an offensive weapon?\n"
+        "2. How many fixed-term exclusions in 2019-20 involved an offensive weapon?\n\nThanks\n"
+    )
+    first, second = list(corpus_drafter.draft_request(request, received=date(2023, 1, 9)))
+    assert "3 permanent exclusions" in first.answer
+    assert "129 fixed-term exclusions" in second.answer and "Please see the answer" not in second.answer
+    assert "repeated_evidence" not in {f.kind for f in second.flags}
+
+
 def test_a_bare_figure_is_drafted_with_its_question_and_period(corpus_drafter):
     """'£214,201.04.' on its own is no answer: it comes with the past question it answered and is flagged undated."""
     d = corpus_drafter.draft_question(

@@ -3,7 +3,8 @@
 `items_from_answer` runs at ingest (the result is stored in the unit's metadata) and again for units indexed
 before it existed. A table row is read with its column headers, a list item with its lead-in sentence. Each item
 records the period it states, else the period its lead-in states, else the period its past question asked, else
-"as at the decision date"; an item from an undated decision is marked undated.
+the one period the response's opening gives for its figures ("The figures are a snapshot at 1/11/23"), else "as at
+the decision date"; an item from an undated decision is marked undated.
 
 `score_items` rates each item for fit to an analysed question: the measure terms it covers, qualifiers that
 conflict (the other side of an opposite pair, a narrower group), the answer type (a count question needs a count)
@@ -37,7 +38,7 @@ _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|t
 
 # The way answers are read into items and periods: items stored at ingest under another version are read again
 # (an index built before a change to period reading would otherwise keep the old periods).
-EVIDENCE_VERSION = 2
+EVIDENCE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Item:
     text: str
     context: str = ""
     period: Period | None = None
-    period_source: str = "undated"  # stated | lead_in | question | decision | document | undated
+    period_source: str = "undated"  # stated | lead_in | question | response | decision | document | undated
     index: int = 0
 
     def render(self) -> str:
@@ -80,9 +81,20 @@ def _period_of(text: str, ref: date | None) -> Period | None:
     return found[0] if len(found) == 1 else (max(found, key=lambda p: p.days) if found else None)
 
 
+_FIGURES_WORDS = re.compile(r"\b(?:figures?|data|numbers?|counts?|statistics|snapshot)\b", re.I)
+
+
+def opening_period(opening: str, ref: date | None) -> Period | None:
+    """The one period a response's opening gives for its figures ("The figures are a snapshot at 1/11/23"); None
+    when it gives none or several ("Appeal figures are for 2022; the EHCP figures are a snapshot at …"), or when
+    its dates say something else ("your request of 3 May")."""
+    found = {p for s in split_sentences(opening) if _FIGURES_WORDS.search(s) for p in periods_in(s, ref)}
+    return found.pop() if len(found) == 1 else None
+
+
 def items_from_answer(
-    answer: str, *, question: str = "", scope: str = "", received: date | None = None, decided: date | None = None,
-    asked: Period | None = None,
+    answer: str, *, question: str = "", scope: str = "", opening: str = "", received: date | None = None,
+    decided: date | None = None, asked: Period | None = None,
 ) -> list[Item]:
     """Split a past answer into items and give each the period it states (see the module docstring); the past
     request's scope lines ("please give figures for 2024") count as part of what its question asked, and `asked`
@@ -90,8 +102,12 @@ def items_from_answer(
     ref = received or decided
     found = (periods_in(question, ref) if question else []) or (periods_in(scope, ref) if scope else [])
     question_period = (max(found, key=lambda p: p.days) if len(found) > 1 else found[0]) if found else asked
+    response_period = opening_period(opening, ref) if opening else None
     fallback, fallback_source = (
-        (question_period, "question") if question_period else (current(decided), "decision") if decided else (None, "undated")
+        (question_period, "question") if question_period
+        else (response_period, "response") if response_period
+        else (current(decided), "decision") if decided
+        else (None, "undated")
     )
     items: list[Item] = []
     lead = ""
@@ -160,13 +176,15 @@ def unit_items(unit: Unit) -> list[Item]:
 
 
 @lru_cache(maxsize=20_000)
-def _cached_items(unit_id: str, unit: Unit) -> tuple[Item, ...]:
+def _cached_items(unit_id: str, unit: Unit, stored: str) -> tuple[Item, ...]:
     return tuple(unit_items(unit))
 
 
 def items_of(unit: Unit) -> tuple[Item, ...]:
-    """`unit_items`, read once per unit (ids are content hashes, so a changed unit gets a new id)."""
-    return _cached_items(unit.id, unit)
+    """`unit_items`, read once per unit (ids are content hashes, so a changed unit gets a new id; the stored
+    items are part of the key, as an ingest can read an unchanged unit's periods again)."""
+    stored = unit.extra.get("evidence")
+    return _cached_items(unit.id, unit, stored if isinstance(stored, str) else "")
 
 
 def items_json(items: Sequence[Item]) -> str:

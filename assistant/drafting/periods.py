@@ -102,7 +102,7 @@ def _academic_context(text: str) -> bool:
 _SPLIT = re.compile(r"(?<![\d/£.,])(?:FY\s?)?((?:19|20)\d{2}|\d{2})\s*(?:/|-|–|to\s+)\s*((?:19|20)?\d{2})(?![\d/%])", re.I)
 _FULL_DATE = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b"
-    r"|(?<![\d/.])(?P<d2>\d{1,2})[./](?P<m2>\d{1,2})[./](?P<y2>(?:19|20)?\d{2})(?![\d/.])",
+    r"|(?<![\d/.])(?P<d2>\d{1,2})[./](?P<m2>\d{1,2})[./](?P<y2>(?:19|20)?\d{2})(?![\d/]|\.\d)",
     re.I,
 )
 _MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH_RE})\.?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I)
@@ -118,6 +118,7 @@ _TO_DATE = re.compile(
     re.I,
 )
 _YEAR_ENDING = re.compile(rf"\byear\s+(?:ending|ended|to)\s+(?:(?P<d>\d{{1,2}})\s+)?(?P<m>{_MONTH_RE})\s+(?P<y>(?:19|20)\d{{2}})", re.I)
+_STATUTE = re.compile(r"\b(?:Act|Acts|Regulations?|Order|Rules|Measure|Bill)\s+(?:\(\w+\)\s+)?$")
 _SINCE = re.compile(r"\bsince\s+((?:19|20)\d{2})\b", re.I)
 _NOW = re.compile(
     r"\b(?:currently|current(?:ly)?|at\s+present|presently|now|today|to\s+date|at\s+the\s+moment|as\s+of\s+today|this\s+year|"
@@ -202,6 +203,8 @@ def find_periods(text: str, ref: date | None = None, *, academic: bool | None = 
             if p:
                 add(p, *m.span())
     for m in _YEAR.finditer(text):
+        if _STATUTE.search(text, 0, m.start(1)):
+            continue  # "the Education Act 1996", "Special Guardianship Regulations 2005": a name, not a period
         add(calendar_year(int(m.group(1))), *m.span(1))
     found[:] = [_part_year(_onwards(f, text, ref, taken), text, taken) for f in found]
     found[:] = [f for f in found if not any(g.span != f.span and g.span[0] <= f.span[0] and f.span[1] <= g.span[1] for g in found)]

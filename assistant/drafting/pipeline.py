@@ -16,6 +16,7 @@ from assistant.drafting.analysis import Analysis, analyse_question, is_follow_on
 from assistant.drafting.checks import figure_periods_cited, unfit_figures
 from assistant.drafting.engines import EngineInput, EngineOutput
 from assistant.drafting.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
+from assistant.drafting.repeats import Answered, repeated_from
 from assistant.flags import review_flags
 from assistant.index import Index
 from assistant.models import Citation, Draft, Flag, Passage, Question, Status
@@ -172,16 +173,32 @@ class Drafter:
             as_of = received if self.settings.only_earlier_decisions else None
             yield self._naive(text, [*exclude, *sources_after(self.index, as_of)])
             return
-        answered: list[tuple[str, set[str]]] = []  # (question number, evidence keys) drafted so far
-        questions = self.split(text)
-        for question, follows in zip(questions, follow_chain(questions)):
-            draft, output = self._draft_question(question, engine=name, exclude=exclude, received=received, follows=follows)
-            keys = set(output.evidence)
-            earlier = next((n for n, used in answered if keys and keys <= used), None)
+        yield from self.draft_questions(self.split(text), engine=name, exclude=exclude, received=received)
+
+    def draft_questions(
+        self,
+        questions: Sequence[Question],
+        *,
+        everything: Sequence[Question] | None = None,
+        engine: str | None = None,
+        exclude: Sequence[str] = (),
+        received: date | None = None,
+    ) -> Iterator[Draft]:
+        """Drafts `questions` in order, each checked; `everything` is the whole request when only some of its
+        questions are drafted (follow-ons read on from it). A question whose evidence only repeats an earlier
+        answer of this run refers back to it (`repeats`)."""
+        whole = list(everything or questions)
+        follows = {q.number: f for q, f in zip(whole, follow_chain(whole))}
+        answered: list[Answered] = []
+        for question in questions:
+            draft, output = self._draft_question(
+                question, engine=engine, exclude=exclude, received=received, follows=follows.get(question.number)
+            )
+            earlier = repeated_from(question.text, output.evidence, strip_markers(draft.answer), answered)
             if earlier is not None:
                 draft = self._see_earlier(draft, earlier)
-            elif keys:
-                answered.append((question.number, keys))
+            elif output.evidence:
+                answered.append(Answered(question.number, question.text, frozenset(output.evidence)))
             yield draft
 
     @staticmethod

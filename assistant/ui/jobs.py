@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.cases import CaseStore
-from assistant.drafting.pipeline import follow_chain
 
 
 @dataclass
@@ -99,9 +98,7 @@ class DraftJobs:
             if fresh and case.engine == "naive":  # the baseline drafts the whole request as one question
                 drafts = self.drafter.draft_request(case.request_text, **options)
             else:
-                everything = self.questions(case)
-                follows = {q.number: f for q, f in zip(everything, follow_chain(everything))}
-                drafts = (self.drafter.draft_question(q, follows=follows.get(q.number), **options) for q in missing)
+                drafts = self.drafter.draft_questions(missing, everything=self.questions(case), **options)
             for draft in drafts:
                 self.store.save_drafts(job.case_id, [draft], user)
                 job.advance(job.done + 1)
