@@ -26,7 +26,7 @@ _HELD_WORDS = re.compile(r"\b(held|hold|holds|record|records|recorded|available|
 _MONTHS = "january february march april may june july august september october november december".split()
 _BOILERPLATE = re.compile(
     r"^(note for the officer|please (?:see|find)|i (?:can confirm|have detailed)|yours|dear|thank you|kind regards|"
-    r"the (?:most recent )?figures we hold in past replies)",
+    r"the (?:most recent )?(?:figures|answer) we hold in past replies)",
     re.I,
 )
 # Capitalised words that are not names worth checking.

@@ -35,7 +35,8 @@ FLAG_WORDS: dict[str, str] = {
     "passage_instruction": "Instruction-like text in a source",
     "undated_source": "Source has no date",
     "figure_mismatch": "Figure not for the measure or period asked",
-    "other_period": "Figures for another period",
+    "other_period": "Figures or answer for another period",
+    "ask_not_answered": "Part of the question not answered",
     "repeated_evidence": "Same evidence as another question",
 }
 

@@ -31,6 +31,31 @@ from assistant.evaluation.report import cause_counts, diagnose, status_confusion
         ("council's care", "in the council’s care", True),
         ("section 40(2)", "withheld under section\n40(2) of the Act", True),
         ("not held", "The information is held.", False),
+        # A colon or a spaced dash between the same words, and "of" / "the" / "a" left in or out, say the same.
+        ("2018 – 21", "By year: 2018: 21. [1]", True),
+        ("2018: 21", "2018 - 21", True),
+        ("placed outside of Lincolnshire", "all of them were placed outside Lincolnshire. [1]", True),
+        ("placed outside Lincolnshire", "they were placed outside of the county of Lincolnshire", False),
+        ("Child exploitation – LSCP", "on the page Child exploitation: LSCP. [1]", True),
+        # ... but never another figure: a dash glued to figures makes a period, not "2018 – 21".
+        ("2018 – 21", "In 2018-21 there were 55. [1]", False),
+        ("2018 – 21", "2018: 210", False),
+        ("2018 – 21", "2017-2018: 21", False),
+        ("16", "In 2015-16 nothing changed.", False),
+        ("2018 – 21", "2018, 21 children", False),
+        ("6-weekly", "meets 6 weekly", False),
+        ("Multi Agency Child Exploitation (MACE)", "a Multi-Agency Child Exploitation (MACE) process", True),
+        ("out-of-area placements", "21 are in out of area placements", True),
+        # 0 stated as a count of nothing in words; a statement that nothing is held is not the figure 0.
+        ("0", "The council has not referred any UASC out of its care. [1]", True),
+        ("0", "No looked-after child was missing for longer than a month. [1]", True),
+        ("0", "None. [1]", True),
+        ("0", "The council does not hold this information. [1]", False),
+        ("0", "The council has not held any information on this. [1]", False),
+        ("0", "No information is held. [1]", False),
+        ("0", "No records were kept of these visits. [1]", False),
+        ("0", "None of this information is held. [1]", False),
+        ("0", "There were 10 referrals. [1]", False),
     ],
 )
 def test_fact_present(fact: str, answer: str, expected: bool) -> None:

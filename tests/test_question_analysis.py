@@ -201,6 +201,11 @@ def test_a_follow_on_question_takes_its_group_and_period_from_the_one_it_follows
 
 
 def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
+    assert "uasc" in terms("The number of UASCs in the care of the council")
+    # lcc-uasc-nts-2021 question 1: children "in the care of the council" are looked after, not any UASC placed.
+    assert analyse("The number of unaccompanied asylum seeker children (UASCs) in the care of the council;").groups == ("lac", "uasc")
+    assert "lac" not in terms("How many UASC have left the council's care through the National Transfer Scheme?")
+    assert "uasc" in terms("The number of unaccompanied asylum seeker children in the care of the council")
     assert "uasc" in terms("How many unaccompanied children did you place?")
     assert "uasc" in terms("unaccompanied migrant children")
     assert "lac" in terms("How many children in your care were missing?")
@@ -216,6 +221,8 @@ def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
         ("57 appeals about the contents of a plan and the placement named", {"the contents of a plan"}),
         ("How many referrals did the LADO receive from all sources?", {"all sources", "received"}),
         ("Referrals to the LADO from schools: 2018/19: 312.", {"a single source"}),
+        # lcc-uasc-nts-2021: children leaving the council's care for other councils go out of its area.
+        ("The number of UASCs who have left the council's care via the National Transfer Scheme to a) local authorities within England", {"out of the area"}),
     ],
 )
 def test_qualifier_phrases_come_from_one_table(text, sides):
@@ -263,6 +270,49 @@ def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():
     assert chain[1].text == qs[0].text
     assert chain[2].text == f"{qs[0].text}\n{qs[1].text}"
     assert chain[4].text == qs[3].text  # a question that stands alone starts the chain again
+
+
+def test_within_a_nation_is_not_the_within_the_area_qualifier():
+    """lcc-uasc-nts-2021: "to local authorities within England" names the nation, not the council's own area."""
+    assert "within" not in analyse("How many UASCs have left through the NTS to local authorities within England?").qualifiers
+    assert "within" in analyse("How many UASC are placed within the council's area?").qualifiers
+
+
+def test_a_statement_that_nothing_was_done_is_a_none_statement():
+    from assistant.drafting.evidence import has_answer_type, is_none_statement
+
+    text = "The council has not referred any UASC out of its care through the National Transfer Scheme."
+    assert is_none_statement(text) and has_answer_type(text, "count")
+    assert not is_none_statement("The council has referred 12 UASC through the National Transfer Scheme.")
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        # lcc-cse-strategy-2025 question 6, moray-school-taxi-spending-2024 question 1, p1-mash-2024 question 3.
+        ("Please provide membership by organisation and frequency of meetings for the multi-agency partnership for child exploitation.",
+         ("membership by organisation", "frequency of meetings")),
+        ("In the last complete financial year how much did the council spend on providing taxis to bring children to and from school and what was the total number of children?",
+         ("In the last complete financial year how much did the council spend on providing taxis to bring children to and from school", "what was the total number of children?")),
+        # One ask, or a follow-up that depends on the answer, or a definition: not two asks.
+        ("Does the council have a standalone CSE strategy? If so, please provide a copy of the most recent version.", ()),
+        ("How many boys and girls were placed outside the county?", ()),
+        ("By electively home educated children, I mean children who are not on a school roll and who are not provided with education by the Authority.", ()),
+    ],
+)
+def test_two_asks_in_one_sentence_are_found(text, asks):
+    from assistant.drafting.analysis import asks_of
+
+    assert asks_of(text) == asks
+
+
+def test_an_ask_the_answer_does_not_speak_of_is_not_answered():
+    from assistant.drafting.analysis import asks_not_answered
+
+    q = "Please provide membership by organisation and frequency of meetings for the multi-agency partnership."
+    members = "The organisations taking part are: Lincolnshire Police; Horizon; NEST accommodation providers."
+    assert asks_not_answered(q, members) == ["frequency of meetings"]
+    assert asks_not_answered(q, members + "\nMACE Level 1 and MACE Level 2 each meet weekly.") == []
 
 
 def test_a_numeric_date_ending_a_sentence_is_read():
@@ -361,3 +411,35 @@ def test_a_count_ends_at_a_past_participle():
 )
 def test_a_year_with_an_end_date_in_brackets_is_that_part_of_the_year(text, expected):
     assert labels(text, None) == expected
+
+
+def test_what_a_figure_counts_is_read_from_its_lead_in_label_or_noun():
+    from assistant.drafting.evidence import Item, counts_other, item_counted
+
+    assert item_counted(Item("list_item", "- 2022: 1,252", "Initial requests for an EHC needs assessment:")) == "request"
+    assert item_counted(Item("sentence", "Registered foster carers: 2020/21: 276.")) == "fostercarer"
+    assert item_counted(Item("list_item", "- 2020-21: 1,452", "Children known to be electively home educated:")) == "child"
+    assert item_counted(Item("sentence", "There were 335 fixed-period exclusions and 21 permanent exclusions.")) == "exclus"
+    assert item_counted(Item("sentence", "In 2023/24, 286 School Attendance Orders were issued.")) == "order"
+    assert item_counted(Item("sentence", "Individual agency children's social workers engaged by the council: 2019/20: 40.")) == "socialworker"
+    # A count of children is not answered by a count of requests or of carers; pupils and UASC are children.
+    assert counts_other("child", Item("list_item", "- 2022: 1,252", "Initial requests for an EHC needs assessment:")) == "request"
+    assert counts_other("child", Item("sentence", "Registered foster carers: 2020/21: 276.")) == "fostercarer"
+    assert counts_other("child", Item("sentence", "6,809 children and young people have an EHCP maintained by the council.")) == ""
+    assert counts_other("child", Item("sentence", "There were 1,020 pupils in alternative provision.")) == ""
+    assert counts_other("request", Item("sentence", "The council refused 329 requests.")) == ""
+
+
+def test_an_undated_reply_whose_figures_all_postdate_the_request_is_later_than_it():
+    from assistant.drafting.evidence import items_from_answer, items_json, states_later_figures
+    from assistant.models import DocType, Unit
+
+    def reply(answer: str, decided: date | None = None) -> Unit:
+        items = items_json(items_from_answer(answer, decided=decided))
+        return Unit("u", "d", DocType.DECISION, "t", answer, "p", decided=decided, question="q", answer=answer, extra={"evidence": items})
+
+    snapshot = reply("6,922 children and young people had an EHCP on 7 February 2023.")
+    assert states_later_figures(snapshot, date(2022, 9, 12))
+    assert not states_later_figures(snapshot, date(2023, 3, 1))
+    assert not states_later_figures(reply("2021: 971. 2022 to date: 981."), date(2022, 1, 10))  # 2021 was known then
+    assert not states_later_figures(reply("6,922 had an EHCP on 7 February 2023.", decided=date(2023, 2, 9)), date(2022, 9, 12))  # dated: the search decides

@@ -118,6 +118,17 @@ def test_the_same_evidence_is_not_copied_into_two_questions(corpus_drafter):
     assert second.status is Status.NEEDS_REVIEW and "repeated_evidence" in {f.kind for f in second.flags}
 
 
+def test_an_undated_reply_with_figures_after_the_request_is_not_its_evidence(corpus_drafter):
+    """The undated 2023 reply gives EHCP figures as at 7 February 2023: a request of September 2022 cannot be
+    answered from it, and requests or plans are no count of children waiting."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How many children have been waiting more than a year for their EHC needs assessment to finish?"),
+        received=date(2022, 9, 12), exclude=["2022-70240-send-and-ehcps"],
+    )
+    assert "6,922" not in claim_lines(d.answer) and "1,252" not in claim_lines(d.answer)
+    assert d.status is Status.NEEDS_REVIEW
+
+
 def test_the_app_applies_the_same_rule_when_it_drafts_a_case(corpus_drafter, tmp_path):
     import time as clock
 
@@ -267,6 +278,60 @@ def test_a_group_the_question_names_must_be_named_by_the_evidence(corpus_drafter
     assert d.status is Status.NEEDS_REVIEW
     for figure in ("936", "1,117"):
         assert figure not in claim_lines(d.answer), d.answer
+
+
+def test_a_reply_older_than_the_period_asked_is_left_to_the_officer(corpus_drafter):
+    """lcc-cse-strategy-2025 question 3 asks about the past 3 years to May 2025; the nearest reply (June 2023) can say
+    what had been done by then, not since: its answer is shown with its date and left for review, never not_held."""
+    text = (
+        "Has the local authority undertaken any evaluation or impact assessment of any child exploitation strategy "
+        "or services in the past 3 years?"
+    )
+    d = corpus_drafter.draft_question(Question("3", text), received=date(2025, 5, 14))
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert "The most recent answer we hold in past replies is from the reply of 28 June 2023:" in d.answer
+    assert "No formal evaluation or impact assessment" in d.answer
+    assert "other_period" in {f.kind for f in d.flags}
+    # Received a month after that reply, the same question is answered from it.
+    d = corpus_drafter.draft_question(Question("3", text), received=date(2023, 7, 28))
+    assert d.status is Status.NOT_HELD, (d.answer, d.status_reason)
+
+
+MEMBERSHIP = "The organisations taking part in the MACE process are Lincolnshire Police, Horizon and NEST accommodation providers [1]."
+
+
+@pytest.mark.parametrize("frequency_drafted", [False, True])
+def test_a_question_with_two_asks_is_not_provided_when_one_is_left_out(corpus_drafter, corpus_index, frequency_drafted):
+    """lcc-cse-strategy-2025 question 6 asks for membership *and* frequency of meetings. A draft that gives only the
+    membership is left for review with a note naming the ask it leaves out. The language model is a LangChain fake
+    chat model (no model can run in this test), standing in for one that drafts only one of the two asks."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    reply = MEMBERSHIP + ("\nMACE Level 1 and MACE Level 2 each meet weekly [1]." if frequency_drafted else "")
+    llm = Drafter(corpus_drafter.settings.model_copy(update={"engine": "llm"}), corpus_index, chat_model=FakeListChatModel(responses=[reply]))
+    q = Question("6", "Please provide membership by organisation and frequency of meetings for the multi-agency partnership for child exploitation.")
+    d = llm.draft_question(q, received=date(2025, 5, 14))
+    if frequency_drafted:
+        assert d.status is Status.PROVIDED and "ask_not_answered" not in {f.kind for f in d.flags}, (d.answer, d.status_reason)
+    else:
+        assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+        assert "ask_not_answered" in {f.kind for f in d.flags}
+        assert "Note for the officer: the question also asks for “frequency of meetings”" in d.answer
+
+
+def test_each_part_takes_its_own_past_answer_after_a_long_preamble(corpus_drafter):
+    """lcc-cse-monitoring-2024: a preamble about the LGA resource pack, then "Can you please confirm: a) … b) …".
+    Part (b) (the nature of the mechanisms) is drafted from the past answer to 1b (MACE), not 1a's again."""
+    import yaml
+
+    from assistant.evaluation.runner import REAL_REQUESTS_DIR
+
+    request = yaml.safe_load((REAL_REQUESTS_DIR / "lcc-cse-monitoring-2024.yaml").read_text(encoding="utf-8"))["request"]
+    question = corpus_drafter.split(request)[0]
+    d = corpus_drafter.draft_question(question)
+    part_b = d.answer.split("(b)\n", 1)[1].split("\n(c)", 1)[0]
+    assert "Multi-Agency Child Exploitation (MACE)" in part_b and "Child Exploitation Screening Tool" in part_b, d.answer
+    assert "does not publish a separate council-only CSE strategy" not in part_b
 
 
 # ---------------------------------------------------------------------------------------------- several periods

@@ -34,10 +34,14 @@ _TYPE_CUES: dict[str, re.Pattern] = {
 # Abbreviations and their long forms read as one term, so "LAC" and "children in care" are the same measure.
 _LONG_FORMS = [
     (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b"
-     r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b", " lac "),
+     r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
+     # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
+     r"|\bin\s+(?:the\s+care\s+of\s+(?:the\s+|your\s+|this\s+)?(?:council|local\s+authority|authority)|(?:your|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care)\b", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
-    (r"\bunaccompanied\s+asylum[\s-]+seeking\s+(?:children|child|young\s+people|minors)\b", " uasc "),
+    # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
+    (r"\b(?:within|inside)\s+(?=(?:England|Scotland|Wales|Northern\s+Ireland|the\s+UK|the\s+United\s+Kingdom|Great\s+Britain|Britain)\b)", " in "),
+    (r"\bunaccompanied\s+asylum[\s-]+seek(?:ing|ers?)\s+(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
     (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
@@ -62,7 +66,7 @@ _LONG_FORMS = [
 ]
 # Abbreviations are matched case-sensitively: "SEND" is special educational needs, "send me" is not.
 _ACRONYMS = [
-    (r"\bLAC\b|\bCLA\b|\bCiC\b", " lac "), (r"\bCSE\b", " cse "), (r"\bCCE\b", " cce "), (r"\bUASC\b", " uasc "),
+    (r"\bLAC\b|\bCLA\b|\bCiC\b", " lac "), (r"\bCSE\b", " cse "), (r"\bCCE\b", " cce "), (r"\bUASCs?\b", " uasc "),
     (r"\bEHC\s*Ps?\b|\bEHCNA\b|\bEHC\b", " ehcp "), (r"\bSGOs?\b", " sgo "), (r"\bIFAs?\b", " ifa "), (r"\bEHE\b", " ehe "),
     (r"\bMASH\b", " mash "), (r"\bLADO\b", " lado "), (r"\bSEND?\b", " sendneeds "), (r"\bFGCs?\b", " fgc "), (r"\bCME\b", " cme "),
     (r"\bMACE\b", " mace "), (r"\bCE\b", " exploitation "), (r"\bCPPs?\b", " cpp "),
@@ -76,9 +80,9 @@ _FRAME = frozenset(
     that the their them then there these they this those to was were which who will with would you your can could may might
     also any all each other such only very more most some what when where how do does did please provide tell give let know
     me my we us number numbers figure figures data information detail details total totals many much breakdown broken down
-    council councils council's authority authority's local lincolnshire lcc county year years yearly annual annually month months
+    council councils council's authority authority's authorities local lincolnshire lcc county year years yearly annual annually month months
     financial academic calendar last past previous preceding current currently latest recent most since period date dates
-    time times separately split respectively relating related regarding about whether if yes no copy copies including include
+    time times separately split respectively relating related regarding about whether if yes no copy copies via including include
     includes included request requested foi freedom act held hold list name names which following above below latest
     amount amounts possible possibly between during e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
 )
@@ -112,7 +116,8 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     ),
     (
         ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
-        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b", re.I)),
+        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
+                                 r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),
     (
         ("all sources", re.compile(r"\ball\s+(?:sources|referrers|agencies|settings|organisations)\b|\bany\s+source\b|\bwhatever\s+(?:the\s+)?source\b", re.I)),
@@ -296,7 +301,15 @@ CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "youn
 
 
 # Past participles that end a noun phrase ("nights paid for", "notices sent out"): what follows is not counted.
-_PARTICIPLES = frozenset("paid spent made given held sent served issued done taken kept seen met brought put won lost".split())
+_PARTICIPLES = frozenset(
+    """paid spent made given held sent served issued done taken kept seen met brought put won lost known recorded placed
+    referred received funded registered allocated supported identified assessed reported""".split()
+)
+
+
+def _participle(word: str) -> bool:
+    """'engaged', 'employed', 'excluded' after a noun end its phrase ('social workers engaged by the council')."""
+    return len(word) > 5 and word.endswith("ed") and "-" not in word and not word.endswith("eed")
 
 
 def counted_of(text: str) -> str:
@@ -306,7 +319,7 @@ def counted_of(text: str) -> str:
         return ""
     phrase: list[str] = []
     for w in _WORD.findall(normalise(m.group(1))):
-        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES)):
+        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES or _participle(w))):
             break
         phrase.append(w)
     heads = [w for w in phrase if w not in _FRAME and not re.fullmatch(r"[\d/-]+", w)]
@@ -453,3 +466,42 @@ def analyse_question(question: object, received: date | None, follows: object | 
 def periods_stated(text: str, ref: date | None) -> list[Period]:
     """Re-exported for evidence: the periods a sentence states."""
     return periods_in(text, ref)
+
+
+# Two asks in one sentence: "membership by organisation and frequency of meetings", "the number of referrals and the
+# number of assessments", "How many … and how many …". Each side is an ask of its own that the draft must answer.
+_TWO_NOUN_ASKS = re.compile(
+    r"\b(?P<a>[a-z][\w-]*\s+(?:by|of|for|per)\s+[^.?;]{1,60}?)\s+and\s+(?:the\s+)?(?P<b>[a-z][\w-]*\s+(?:of|for|per|by)\s+[\w-]+(?:\s+[\w-]+)?)",
+    re.I,
+)
+_AND_WH = re.compile(r"\s+and\s+(?=(?:how|what|which|when|where|whether)\b)", re.I)
+_CONDITIONAL = re.compile(r"^\s*(?:if\s+(?:so|yes|not|this|these|there|you|the)|for\s+clarity|e\.?g\.?|i\.?e\.?)\b|\bis\s+defined\s+as\b|\bI\s+mean\b", re.I)
+
+
+def asks_of(text: str) -> tuple[str, ...]:
+    """The separate asks of a question when one sentence joins two ("X by Y and frequency of Z", "how many … and
+    how many …"); () when it asks one thing. Conditional follow-ups ("If so, please provide a copy") and definitions
+    are not asks of their own: whether they apply depends on the answer."""
+    from assistant.text import split_sentences
+
+    asks: list[str] = []
+    for sentence in split_sentences(text) or [text]:
+        if _CONDITIONAL.search(sentence):
+            continue
+        sides = [s for s in _AND_WH.split(sentence) if s.strip()]
+        if len(sides) > 1:
+            asks += sides
+            continue
+        m = _TWO_NOUN_ASKS.search(sentence)
+        if m and terms(m.group("a")) and terms(m.group("b")):
+            b = m.group("b").split()
+            while b and b[-1].lower() in _NOUN_PHRASE_END:
+                b.pop()
+            asks += [m.group("a"), " ".join(b)]
+    return tuple(asks) if len(asks) > 1 else ()
+
+
+def asks_not_answered(text: str, answer: str) -> list[str]:
+    """The asks of a question (`asks_of`) none of whose measure words the answer uses."""
+    said = set(terms(answer))
+    return [ask for ask in asks_of(text) if not set(terms(measure_text(ask))) & said]

@@ -12,9 +12,10 @@ from typing import Any, Iterator, Sequence
 from langchain_core.runnables import Runnable
 
 from assistant.citations import check_draft, make_citation, renumber, strip_markers
-from assistant.drafting.analysis import Analysis, analyse_question, is_follow_on
+from assistant.drafting.analysis import Analysis, analyse_question, asks_not_answered, is_follow_on
 from assistant.drafting.checks import figure_periods_cited, unfit_figures
 from assistant.drafting.engines import EngineInput, EngineOutput
+from assistant.drafting.evidence import states_later_figures
 from assistant.drafting.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
 from assistant.drafting.repeats import Answered, repeated_from
 from assistant.flags import review_flags
@@ -27,6 +28,12 @@ from assistant.settings import Settings
 from assistant.status import suggest_status
 
 log = logging.getLogger(__name__)
+
+
+def _claim_text(answer: str) -> str:
+    """The answer without markers and without notes for the officer (a note naming an ask does not answer it)."""
+    lines = [line for line in strip_markers(answer).split("\n") if not line.strip().lower().startswith("note for the officer")]
+    return "\n".join(lines)
 
 
 def follow_chain(questions: Sequence[Question]) -> list[Question | None]:
@@ -129,6 +136,9 @@ class Drafter:
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
             passages = self._part_passages(query, passages, exclude, as_of)
+        if as_of is not None:  # an undated reply whose figures all postdate the request was written after it
+            passages = [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(
+                q for q in passages if not states_later_figures(q.unit, as_of))]
         seen = {p.unit.id for p in passages}
         passages = list(passages) + [Passage(p.unit, p.score, len(passages) + i + 1, p.method, p.similarity)
                                      for i, p in enumerate(p for p in sources if p.unit.id not in seen)]
@@ -236,7 +246,11 @@ class Drafter:
         engine: str,
         received: date | None,
         analysis: Analysis | None = None,
+        *,
+        check_asks: bool = True,
     ) -> Draft:
+        """The engine's output checked against its sources, with status, flags and (for a new draft, `check_asks`)
+        a note for any ask of the question the draft leaves out."""
         result = check_draft(
             output.answer,
             passages,
@@ -270,8 +284,18 @@ class Drafter:
         if mismatched and status is not Status.NEEDS_REVIEW:
             status, exemptions = Status.NEEDS_REVIEW, []
             reason = "A figure has no cited evidence of the measure and period asked."
+        missing_asks = asks_not_answered(question.text, _claim_text(answer)) if check_asks and engine != "naive" and status is not Status.NEEDS_REVIEW else []
+        if missing_asks:
+            # "Membership by organisation and frequency of meetings": a draft that gives one ask is not the answer.
+            named = "; ".join(f"“{a.strip()}”" for a in missing_asks)
+            answer = f"{answer}\nNote for the officer: the question also asks for {named}; the draft does not give it."
+            flags.append(Flag("ask_not_answered", f"The draft does not answer every ask of the question: {named}."))
+            status, exemptions = Status.NEEDS_REVIEW, []
+            reason = f"The question also asks for {named}, which the draft does not give."
         if any(v == "other_period" for v in output.verdicts):
-            flags.append(Flag("other_period", f"The figures drafted are for another period than the one asked ({analysis.period.label if analysis.period else 'not stated'}): update them."))
+            asked = analysis.period.label if analysis.period else "not stated"
+            flags.append(Flag("other_period", f"The figures drafted are for another period than the one asked ({asked}): update them." if analysis.period_bound
+                              else f"The answer drafted is from a reply written before the end of the period asked ({asked}): confirm it still holds."))
         return Draft(
             question=question,
             answer=answer,
@@ -286,7 +310,7 @@ class Drafter:
 
     def recheck(self, draft: Draft, answer: str, *, received: date | None = None) -> Draft:
         """Re-run the checks and flags on an officer-edited answer; the officer's status and exemptions stay."""
-        checked = self._checked(draft.question, EngineOutput(answer=answer), draft.passages, draft.engine, received)
+        checked = self._checked(draft.question, EngineOutput(answer=answer), draft.passages, draft.engine, received, check_asks=False)
         return replace(checked, status=draft.status, exemptions=list(draft.exemptions), status_reason=draft.status_reason)
 
     def chat(self, message: str, *, exclude: Sequence[str] = (), engine: str | None = None) -> ChatAnswer:
@@ -309,7 +333,7 @@ class Drafter:
             output = parse_output(raw)
         else:
             output = draft_extractive(EngineInput(question, passages), self.embed, self.extractive_config)
-        draft = self._checked(question, output, passages, name, None)
+        draft = self._checked(question, output, passages, name, None, check_asks=False)
         return ChatAnswer(draft.answer, draft.citations, draft.flags + passage_flags(warnings))
 
     def revise(self, draft: Draft, instruction: str, *, received: date | None = None) -> Draft:
@@ -323,5 +347,5 @@ class Drafter:
         )
         output = parse_output(raw)
         output.status = None
-        revised = self._checked(draft.question, output, draft.passages, "llm", received)
+        revised = self._checked(draft.question, output, draft.passages, "llm", received, check_asks=False)
         return revised

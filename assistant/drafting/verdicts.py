@@ -77,7 +77,7 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
     tolerance = 45 if analysis.period_explicit else cfg.current_window_days
     fit, other = [], []
     for s in scored:
-        if not has_figure(s, analysis) or doubtful(s):
+        if not has_figure(s, analysis) or doubtful(s) or s.counts_other:
             continue
         guessed = s.item.period_source == "decision"  # the reply's date says when it was written, not the figures' period
         if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance) and not (guessed and analysis.period_explicit):
@@ -106,8 +106,10 @@ def has_figure(s: Scored, analysis: Analysis) -> bool:
     return figure_of_type(s.item.text, analysis.answer_type)
 
 
-def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict:
-    verdict = _decide(analysis, passages, scored, cfg)
+def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
+    """The verdict for one question or sub-part. `avoid`: passages another part of the same question already answers;
+    among near-equal matches a part takes a past answer of its own (1b's for part b, not 1a's again)."""
+    verdict = _decide(analysis, passages, scored, cfg, avoid)
     if verdict.kind in (ANSWERED, OTHER_PERIOD) and analysis.period_bound:
         used = set(verdict.passages_used)
         note = doubtful_note(analysis, [s for s in scored if s.passage in used])
@@ -116,7 +118,7 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     return verdict
 
 
-def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict:
+def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
     by_passage: dict[int, list[Scored]] = {}
     for s in scored:
         by_passage.setdefault(s.passage, []).append(s)
@@ -137,10 +139,13 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         return Verdict(NONE, analysis, reason="No past answer to this question.")
     best = by_passage[fitting[0][0]][0].unit_match
     near = [i for i, _ in fitting if by_passage[i][0].unit_match >= best - cfg.recency_margin]
-    order = sorted(near, key=lambda i: -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0))
+    order = sorted(near, key=lambda i: (i in avoid, -(passages[i].unit.date.toordinal() if passages[i].unit.date else 0)))
     order += [i for i, _ in fitting if i not in order]
     if not analysis.period_bound or analysis.period is None:
         first = order[0]
+        if predates_period(passages[first], analysis, cfg):
+            items = list(by_passage[first])
+            return Verdict(OTHER_PERIOD, analysis, items=items, nearest=items, reason=f"the past reply of {when(passages[first].unit)} was written before the end of the period asked ({analysis.period.label}): confirm it still holds")
         return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
     several = asks_several(analysis)
     if several and not analysis.period_explicit:
@@ -200,6 +205,19 @@ def _without_part_years(chosen: list[Scored]) -> list[Scored]:
     ]
 
 
+def predates_period(passage: Passage, analysis: Analysis, cfg: VerdictConfig) -> bool:
+    """A question that states its period ("in the past 3 years", "since 2018", "in 2024") is answered in words only by
+    a reply written after that period ended: an older reply says what had been done by its own date, and cannot say
+    whether anything was done since. A period that runs to the request's date is met by a reply as recent as the
+    current window; a period that ended earlier, by a reply from its end on (45 days' grace)."""
+    asked, written = analysis.period, passage.unit.date
+    if not (analysis.period_explicit and asked and written):
+        return False
+    to_now = asked.kind in ("rolling", "current") or asked.label.startswith("since")
+    grace = cfg.current_window_days if to_now else 45
+    return written < asked.end - timedelta(days=grace)
+
+
 def asks_several(analysis: Analysis) -> bool:
     """Figures for several periods: each year (or month, quarter), a range, 'since …', 'from … onwards'."""
     if not analysis.period_bound:
@@ -225,7 +243,7 @@ def _every_row(analysis: Analysis, passages: Sequence[Passage], by_passage: dict
     first = order[0]
     figures = [
         s for s in by_passage[first]
-        if has_figure(s, analysis) and not doubtful(s) and s.item.period and s.item.period_source != "decision"
+        if has_figure(s, analysis) and not doubtful(s) and not s.counts_other and s.item.period and s.item.period_source != "decision"
         and not s.item.text.rstrip().endswith(":")
     ]
     if not figures:

@@ -97,30 +97,64 @@ def citation_precision(precise: Sequence[bool]) -> float | None:
 
 # -- key facts --------------------------------------------------------------------------------------------
 def normalise_for_facts(text: str) -> str:
-    """Casefolded text without markers, with plain quotes and dashes, no thousands separators, single spaces."""
+    """Casefolded text without markers, with plain quotes and dashes, no thousands separators, a hyphen between two
+    letters read as a space, single spaces."""
     text = strip_markers(text).translate(_QUOTES)
     text = _THOUSANDS.sub("", text)
     text = re.sub(r"£\s+(?=\d)", "£", text)
-    return " ".join(text.casefold().split())
+    # "Multi-Agency" and "Multi Agency" are one spelling; a hyphen at a figure ("6-weekly", "2018-19") stays.
+    text = re.sub(r"(?<=[^\W\d])-(?=[^\W\d])", " ", text.casefold())
+    return " ".join(text.split())
+
+
+_FILLER = frozenset({"of", "the", "a", "an"})
+# Between two words of a fact the answer may put a colon or a spaced dash ("2018: 21" / "2018 – 21") and the small
+# words "of", "the", "a", "an" ("placed outside of Lincolnshire" / "placed outside Lincolnshire"). A dash glued to
+# its neighbours stays part of the word: "2018-21" (a period) is not "2018 – 21" (21 in 2018), "6-weekly" not "6 weekly".
+_GAP = r"(?:\s*:\s*|\s+-\s+|\s+)(?:(?:of|the|an?)\s+)*"
+
+
+def _fact_words(norm: str) -> list[str]:
+    """The words of a normalised fact without separators (a lone dash or colon, a trailing colon) or filler words."""
+    words = [w.rstrip(":") for w in norm.split(" ")]
+    words = [w for w in words if w and w != "-"]
+    kept = [w for w in words if w not in _FILLER]
+    return kept or words
 
 
 @lru_cache(maxsize=4096)
 def _fact_pattern(fact: str) -> re.Pattern[str]:
     norm = normalise_for_facts(fact)
-    body = r"\s+".join(re.escape(part) for part in norm.split(" "))
-    # A figure must match whole: '16' is not found in '160', '2016' or '16.5'.
-    if norm[:1].isdigit():
-        body = r"(?<![\d.])" + body
-    if norm[-1:].isdigit():
-        body += r"(?!\d|[.,]\d)"
+    words = _fact_words(norm)
+    body = _GAP.join(re.escape(part) for part in words)
+    # A figure must match whole: '16' is not found in '160', '2016', '16.5' or the period '2015-16'.
+    if words[0][:1].isdigit():
+        body = r"(?<![\d.])(?<!\d[/-])" + body
+    if words[-1][-1:].isdigit():
+        body += r"(?!\d|[.,]\d|[/-]\d)"
     return re.compile(body)
 
 
+_ZERO_FACTS = frozenset({"0", "none", "nil", "zero"})
+# A count of nothing stated in words: "None.", "No looked-after child was missing …", "The council has not referred
+# any UASC …". Never a statement that information is not held, recorded or available: that is not the figure 0.
+_NOT_INFORMATION = r"(?!(?:this\s+|the\s+|that\s+|such\s+)?(?:information|data|records?|figures?|details?)\b)"
+_ZERO_STATEMENT = re.compile(
+    r"\b(?:none|nil|zero)\b(?!\s+of\s+(?:this|the|that|these)\s+(?:information|data|records?))"
+    r"|\bno\s+" + _NOT_INFORMATION + r"(?:[\w'-]+\s+){1,3}?(?:have|has|had|were|was)\s+(?:been\s+)?(?!held|recorded|kept|collected|available)\w+"
+    r"|\b(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?(?!hold|held|record|collect|keep|kept|have|had)\w+\s+any\s+" + _NOT_INFORMATION
+)
+
+
 def fact_present(fact: str, answer: str) -> bool:
-    """A key fact is stated when it appears case-insensitively; figures and dates must match exactly."""
+    """A key fact is stated when it appears case-insensitively; figures and dates must match exactly. The fact 0
+    (or "none") is also stated by a sentence that counts nothing in words ("has not referred any UASC")."""
     if not fact.strip():
         return False
-    return bool(_fact_pattern(fact).search(normalise_for_facts(answer)))
+    text = normalise_for_facts(answer)
+    if _fact_pattern(fact).search(text):
+        return True
+    return normalise_for_facts(fact) in _ZERO_FACTS and bool(_ZERO_STATEMENT.search(text))
 
 
 def key_fact_recall(facts: Sequence[str], answer: str) -> float | None:

@@ -35,6 +35,7 @@ NO_EVIDENCE_NOTE = (
     "from. Please check with the service whether the information is held before replying."
 )
 MOST_RECENT = "The most recent figures we hold in past replies are {period}:"
+OLDER_ANSWER = "The most recent answer we hold in past replies is from the reply of {date}:"
 UNDATED = "The figures we hold in past replies are undated; the period they are for must be confirmed:"
 
 
@@ -166,6 +167,14 @@ def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[s
         # Several periods asked: the rows held inside the span, each with its period, and what is missing.
         lines = _render_items(verdict.items, a, passages)
         return lines + [f"{note} {verdict.reason}."]
+    if verdict.kind == OTHER_PERIOD and not a.period_bound:
+        unit = passages[verdict.items[0].passage].unit if verdict.items else None
+        written = when(unit) if unit else "an undated reply"
+        asked = ("the position " + a.period.label) if a.period and a.period.kind == "current" else a.period.label if a.period else "the period asked"
+        lines = [OLDER_ANSWER.format(date=written)]
+        lines += _render_items(verdict.items, a, passages)
+        lines.append(f"{note} the question asks about {asked}; the answer above is from the reply of {written}, written before that period ended: confirm it still holds and add anything since.")
+        return lines
     if verdict.kind == OTHER_PERIOD:
         figures = [s for s in verdict.items if s.item.period]
         newest = max((s.item.period for s in figures), key=lambda p: p.end, default=None)
@@ -203,6 +212,18 @@ def sections(analysis: Analysis) -> list[tuple[str, Analysis]]:
     return [(main_label, analysis)] + [(p.label, p) for p in analysis.parts]
 
 
+_ASKING = re.compile(r"\?\s*$|:\s*$|^\s*(?:please|can|could|would|will|how|what|which|who|when|where|why|do|does|did|is|are|has|have)\b", re.I)
+
+
+def part_lead(text: str) -> str:
+    """What a sub-part is read with: the sentences of its question that ask ("Can you please confirm:", "Does the
+    council audit …? If so, please provide:"), not the requester's preamble ("I refer to the LGA resource pack …"),
+    which would make every part look like the same past question."""
+    sentences = split_sentences(text)
+    asking = [s for s in sentences if _ASKING.search(s)]
+    return " ".join(asking) if asking else text
+
+
 def asks_something(a: Analysis) -> bool:
     """A question of its own, not only a lead-in to its sub-parts."""
     return "?" in a.text or a.answer_type != "description"
@@ -215,9 +236,10 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     for label, a in sections(analysis):
         if a is analysis and analysis.parts and not asks_something(analysis):
             continue  # "For 2021/22, please provide:" only frames its sub-parts
-        query = a.text if a is analysis else f"{analysis.text}\n{a.text}"
+        query = a.text if a is analysis else f"{part_lead(analysis.text)}\n{a.text}"
         scores, same = question_matches(query, passages, embed)
-        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict)))
+        used = frozenset(i for _, v in verdicts if v.kind == ANSWERED for i in v.passages_used)
+        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict, avoid=used)))
     lines: list[str] = []
     for label, v in verdicts:
         part_lines = render(v, passages, label)
@@ -250,7 +272,8 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
 
     reasons = [f"({label}) {why(v)}" if label else _upper_first(why(v)) for label, v in verdicts if v.kind != ANSWERED]
-    if any(k == OTHER_PERIOD for k in kinds) and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
+    figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound for _, v in verdicts)
+    if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
     return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
 
