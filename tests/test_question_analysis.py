@@ -399,6 +399,7 @@ def test_a_count_ends_at_a_past_participle():
 
     assert counted_of("The number of foster-care nights paid for, split between your own carers and agencies") == "night"
     assert counted_of("How many section 437(1) notices have you sent out each year?") == "notic"
+    assert counted_of("How many unaccompanied children came to the council through the National Transfer Scheme in 2024?") == "uasc"
 
 
 @pytest.mark.parametrize(
