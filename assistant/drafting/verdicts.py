@@ -156,7 +156,10 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
     chosen: list[Scored] = []
     seen_periods: set[str] = set()
     others: list[Scored] = []
-    for i in sorted(order, key=lambda i: -by_passage[i][0].unit_match):
+    # A reply whose wording covers every term of the measure comes before one that covers part of it ("outcomes of
+    # those School Attendance Orders" is not "School Attendance Orders served"), then the closer match.
+    whole = {i: max(s.coverage for s in by_passage[i]) >= 0.999 for i in order}
+    for i in sorted(order, key=lambda i: (not whole[i], -by_passage[i][0].unit_match)):
         fit, other = _period_items(analysis, by_passage[i], cfg)
         others += other
         for s in fit:
