@@ -339,6 +339,8 @@ def within(evidence: Period, asked: Period, *, tolerance_days: int = 45) -> bool
     if evidence.label == asked.label and evidence.kind in ("financial_year", "academic_year") and asked.kind in ("financial_year", "academic_year"):
         return True
     if asked.kind in ("point", "current"):
+        if evidence.kind == "range" and evidence.days > 92:
+            return False  # a count over a span ('2025 (to 31 August)', 'since 2018') is not a figure as at its last day
         window = Period(asked.start - timedelta(days=tolerance_days), asked.end + timedelta(days=tolerance_days), "", "range")
         if evidence.kind in ("point", "current"):
             return overlap_days(evidence, window) > 0
