@@ -489,3 +489,11 @@ def test_refusing_an_assessment_request_is_a_refusal_to_assess():
 
 def test_what_a_count_counts_ends_before_its_verb():
     assert analyse("How many requests came from parent carers or guardians?", received=MAY_2025).counted == "request"
+
+
+def test_a_count_of_the_action_asked_answers_how_many_were_so_treated():
+    from assistant.drafting.evidence import Item, counts_other
+
+    referrals = Item("list_item", "- 2024/25: 1,352", "Referrals to the Lincolnshire Young Carers Service, by financial year:")
+    assert counts_other("carer", referrals, "How many young carers were referred to the young carers service in 2025/26?") == ""
+    assert counts_other("carer", referrals, "How many young carers are known to the council?") == "referr"

@@ -291,18 +291,18 @@ def _several(
 def _newest(items: list[Scored], asked: Period | None = None) -> list[Scored]:
     """The items of the most recent period found (the whole newest table row set when a year is broken down).
 
-    Within one reply, a period an item states (or its lead-in states) outranks one read from the reply's past
-    question (or the opening that dates its figures), which outranks one guessed from the reply's date:
-    "2023/24: 7" is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of
-    that date. Across replies the newest period wins: a
-    2021/22 reply's figures (the period its question asked) are newer than a 2019/20 reply's. When some figures
-    are for periods after the one asked (May 2021 asked, a 2023 row held), the newest up to the period asked are
-    the ones that speak for it.
+    Within one reply, a period an item states (or its lead-in or the reply's opening states) outranks one read
+    from the reply's past question, which outranks one guessed from the reply's date: "2023/24: 7" is the newest
+    figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date, and "2024/25: 1,352"
+    is, not "More than 3,000 … currently known" read as the question's "2020 to 2025". Across replies the newest
+    period wins: a 2021/22 reply's figures (the period its question asked) are newer than a 2019/20 reply's. When
+    some figures are for periods after the one asked (May 2021 asked, a 2023 row held), the newest up to the
+    period asked are the ones that speak for it.
     """
     if asked is not None:
         before = [s for s in items if s.item.period and s.item.period.end <= asked.end + timedelta(days=45)]
         items = before or items
-    tiers = (("stated", "lead_in"), ("question", "response"), ("decision", "document"))
+    tiers = (("stated", "lead_in", "response"), ("question",), ("decision", "document"))
     best: list[Scored] = []
     for passage in dict.fromkeys(s.passage for s in items):
         mine = [s for s in items if s.passage == passage and s.item.period]
