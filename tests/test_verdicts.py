@@ -385,3 +385,13 @@ def test_the_newest_reply_gives_the_most_recent_figures(corpus_drafter):
     assert d.status is Status.NEEDS_REVIEW
     assert "The most recent figures we hold in past replies are for 2021/22:" in d.answer, d.answer
     assert "335" in d.answer and "129" not in d.answer
+
+
+def test_the_newest_figure_comes_from_a_reply_that_matches_as_well_as_the_best(corpus_drafter):
+    """UASC in the council's care in May 2021: the May 2021 reply (22 in care) is the best match; a newer reply's
+    figure for UASC in unregulated placements (2022/23: 0) matches less well and is not shown as the newest figure."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How many unaccompanied asylum-seeking children were in the council's care in May 2021?"), received=date(2025, 11, 3)
+    )
+    assert "22 unaccompanied asylum-seeking children are in the council's care" in d.answer, d.answer
+    assert "unregulated" not in d.answer

@@ -190,7 +190,7 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             first = order[0]
             return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
-    newest = _newest(others)
+    newest = _newest(others, cfg.recency_margin)
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
 
 
@@ -274,12 +274,16 @@ def _several(
     return Verdict(OTHER_PERIOD, analysis, items=items, nearest=figures, held=have, missing=missing or [], reason=why)
 
 
-def _newest(items: list[Scored]) -> list[Scored]:
-    """The items of the most recent period found (the whole newest table row set when a year is broken down).
+def _newest(items: list[Scored], margin: float = 0.05) -> list[Scored]:
+    """The items of the most recent period found (the whole newest table row set when a year is broken down), among
+    the replies that match the question about as well as the best one: a newer figure from a reply that matches
+    less well (UASC in unregulated placements) is not the newest figure of the measure asked (UASC in care).
 
     A period an item states (or its lead-in, or the past question it answers) outranks one guessed from the reply's date: "2023/24: 7"
     is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
     """
+    best = max((s.unit_match for s in items), default=0.0)
+    items = [s for s in items if s.unit_match >= best - margin] or items
     stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "question", "response")]
     dated = stated or [s for s in items if s.item.period]
     if not dated:
