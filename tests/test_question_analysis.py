@@ -401,3 +401,35 @@ def test_a_count_ends_at_a_past_participle():
 
     assert counted_of("The number of foster-care nights paid for, split between your own carers and agencies") == "night"
     assert counted_of("How many section 437(1) notices have you sent out each year?") == "notic"
+
+
+def test_what_a_figure_counts_is_read_from_its_lead_in_label_or_noun():
+    from assistant.drafting.evidence import Item, counts_other, item_counted
+
+    assert item_counted(Item("list_item", "- 2022: 1,252", "Initial requests for an EHC needs assessment:")) == "request"
+    assert item_counted(Item("sentence", "Registered foster carers: 2020/21: 276.")) == "fostercarer"
+    assert item_counted(Item("list_item", "- 2020-21: 1,452", "Children known to be electively home educated:")) == "child"
+    assert item_counted(Item("sentence", "There were 335 fixed-period exclusions and 21 permanent exclusions.")) == "exclus"
+    assert item_counted(Item("sentence", "In 2023/24, 286 School Attendance Orders were issued.")) == "order"
+    assert item_counted(Item("sentence", "Individual agency children's social workers engaged by the council: 2019/20: 40.")) == "socialworker"
+    # A count of children is not answered by a count of requests or of carers; pupils and UASC are children.
+    assert counts_other("child", Item("list_item", "- 2022: 1,252", "Initial requests for an EHC needs assessment:")) == "request"
+    assert counts_other("child", Item("sentence", "Registered foster carers: 2020/21: 276.")) == "fostercarer"
+    assert counts_other("child", Item("sentence", "6,809 children and young people have an EHCP maintained by the council.")) == ""
+    assert counts_other("child", Item("sentence", "There were 1,020 pupils in alternative provision.")) == ""
+    assert counts_other("request", Item("sentence", "The council refused 329 requests.")) == ""
+
+
+def test_an_undated_reply_whose_figures_all_postdate_the_request_is_later_than_it():
+    from assistant.drafting.evidence import items_from_answer, items_json, states_later_figures
+    from assistant.models import DocType, Unit
+
+    def reply(answer: str, decided: date | None = None) -> Unit:
+        items = items_json(items_from_answer(answer, decided=decided))
+        return Unit("u", "d", DocType.DECISION, "t", answer, "p", decided=decided, question="q", answer=answer, extra={"evidence": items})
+
+    snapshot = reply("6,922 children and young people had an EHCP on 7 February 2023.")
+    assert states_later_figures(snapshot, date(2022, 9, 12))
+    assert not states_later_figures(snapshot, date(2023, 3, 1))
+    assert not states_later_figures(reply("2021: 971. 2022 to date: 981."), date(2022, 1, 10))  # 2021 was known then
+    assert not states_later_figures(reply("6,922 had an EHCP on 7 February 2023.", decided=date(2023, 2, 9)), date(2022, 9, 12))  # dated: the search decides

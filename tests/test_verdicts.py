@@ -118,6 +118,17 @@ def test_the_same_evidence_is_not_copied_into_two_questions(corpus_drafter):
     assert second.status is Status.NEEDS_REVIEW and "repeated_evidence" in {f.kind for f in second.flags}
 
 
+def test_an_undated_reply_with_figures_after_the_request_is_not_its_evidence(corpus_drafter):
+    """The undated 2023 reply gives EHCP figures as at 7 February 2023: a request of September 2022 cannot be
+    answered from it, and requests or plans are no count of children waiting."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How many children have been waiting more than a year for their EHC needs assessment to finish?"),
+        received=date(2022, 9, 12), exclude=["2022-70240-send-and-ehcps"],
+    )
+    assert "6,922" not in claim_lines(d.answer) and "1,252" not in claim_lines(d.answer)
+    assert d.status is Status.NEEDS_REVIEW
+
+
 def test_the_app_applies_the_same_rule_when_it_drafts_a_case(corpus_drafter, tmp_path):
     import time as clock
 

@@ -301,7 +301,15 @@ CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "youn
 
 
 # Past participles that end a noun phrase ("nights paid for", "notices sent out"): what follows is not counted.
-_PARTICIPLES = frozenset("paid spent made given held sent served issued done taken kept seen met brought put won lost".split())
+_PARTICIPLES = frozenset(
+    """paid spent made given held sent served issued done taken kept seen met brought put won lost known recorded placed
+    referred received funded registered allocated supported identified assessed reported""".split()
+)
+
+
+def _participle(word: str) -> bool:
+    """'engaged', 'employed', 'excluded' after a noun end its phrase ('social workers engaged by the council')."""
+    return len(word) > 5 and word.endswith("ed") and "-" not in word and not word.endswith("eed")
 
 
 def counted_of(text: str) -> str:
@@ -311,7 +319,7 @@ def counted_of(text: str) -> str:
         return ""
     phrase: list[str] = []
     for w in _WORD.findall(normalise(m.group(1))):
-        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES)):
+        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES or _participle(w))):
             break
         phrase.append(w)
     heads = [w for w in phrase if w not in _FRAME and not re.fullmatch(r"[\d/-]+", w)]

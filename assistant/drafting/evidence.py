@@ -20,7 +20,7 @@ from datetime import date
 from typing import Sequence
 
 from assistant.drafting.analysis import (
-    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, measure_text, narrower_sides, phrase_sides, stem,
+    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, counted_of, measure_text, narrower_sides, phrase_sides, stem,
     strip_periods, terms, words_of,
 )
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
@@ -207,6 +207,7 @@ class Scored:
     unit_conflicts: tuple[str, ...] = ()  # qualifiers the whole past answer contradicts
     same_question: float = 0.0  # likeness of the question to the past question alone
     counts_asked: bool = True  # the passage names what a count question counts (its head noun)
+    counts_other: str = ""  # the item's figure counts something else than the question counts ("requests", not children)
 
     @property
     def key(self) -> str:
@@ -280,6 +281,38 @@ def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
     text = strip_periods(measure_text(question), ref)
     text = re.sub(r"\b[A-Za-z]{3,}ly\b", " ", text)
     return terms(text)
+
+
+_LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)
+
+
+def item_counted(item: Item) -> str:
+    """What an item's figure counts, when its wording says so: a list item's lead-in ("Initial requests for an EHC
+    needs assessment:"), a label before a colon ("Registered foster carers: 2020/21: 276."), or the noun after a
+    leading figure ("6,809 children and young people have …", "There were 335 fixed-period exclusions …")."""
+    if item.kind == "list_item" and item.context:
+        return counted_of("how many " + item.context.rstrip().rstrip(":"))
+    if item.kind != "sentence":
+        return ""
+    label, colon, rest = item.text.partition(":")
+    if colon and _COUNT_FIGURE.search(rest) and not _COUNT_FIGURE.search(label) and not periods_in(label):
+        return counted_of("how many " + label)
+    m = _LEADING_COUNT.match(item.text)
+    return counted_of("how many " + item.text[m.end():]) if m else ""
+
+
+def counts_other(counted: str, item: Item) -> str:
+    """The item's counted noun when it is not what the question counts (children, pupils and groups of them are
+    one thing: a count of UASC answers a count of children)."""
+    if not counted:
+        return ""
+    mine = item_counted(item)
+    if not mine or mine == counted:
+        return ""
+    child_like = {stem(w) for w in CHILD_WORDS} | {stem(g) for g in GROUPS}
+    if mine in child_like and counted in child_like:
+        return ""
+    return mine
 
 
 def names_counted(counted: str, found: set[str]) -> bool:
@@ -358,12 +391,22 @@ def score_items(
                     reverse_coverage=reverse,
                     unit_conflicts=unit_conflicts,
                     counts_asked=counts_asked,
+                    counts_other=counts_other(question.counted, item) if question.answer_type == "count" else "",
                     same_question=(same_question or {}).get(i, 0.0),
                 )
             )
             if len(out) >= max_items:
                 return out
     return out
+
+
+def states_later_figures(unit: Unit, as_of: date) -> bool:
+    """An undated past reply whose figures are all for periods ending after `as_of` was written after it: it is
+    not evidence for a request received then ("6,922 had an EHCP on 7 February 2023" for a 2022 request)."""
+    if unit.date is not None or unit.doc_type is not DocType.DECISION:
+        return False
+    ends = [i.period.end for i in items_of(unit) if i.period and i.period_source in ("stated", "lead_in", "response", "question")]
+    return bool(ends) and min(ends) > as_of
 
 
 def period_coverage(items: Sequence[Item], asked: Period) -> float:

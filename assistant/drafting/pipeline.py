@@ -15,6 +15,7 @@ from assistant.citations import check_draft, make_citation, renumber, strip_mark
 from assistant.drafting.analysis import Analysis, analyse_question, asks_not_answered, is_follow_on
 from assistant.drafting.checks import figure_periods_cited, unfit_figures
 from assistant.drafting.engines import EngineInput, EngineOutput
+from assistant.drafting.evidence import states_later_figures
 from assistant.drafting.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
 from assistant.drafting.repeats import Answered, repeated_from
 from assistant.flags import review_flags
@@ -135,6 +136,9 @@ class Drafter:
         passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
             passages = self._part_passages(query, passages, exclude, as_of)
+        if as_of is not None:  # an undated reply whose figures all postdate the request was written after it
+            passages = [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(
+                q for q in passages if not states_later_figures(q.unit, as_of))]
         seen = {p.unit.id for p in passages}
         passages = list(passages) + [Passage(p.unit, p.score, len(passages) + i + 1, p.method, p.similarity)
                                      for i, p in enumerate(p for p in sources if p.unit.id not in seen)]

@@ -77,7 +77,7 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
     tolerance = 45 if analysis.period_explicit else cfg.current_window_days
     fit, other = [], []
     for s in scored:
-        if not has_figure(s, analysis) or doubtful(s):
+        if not has_figure(s, analysis) or doubtful(s) or s.counts_other:
             continue
         guessed = s.item.period_source == "decision"  # the reply's date says when it was written, not the figures' period
         if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance) and not (guessed and analysis.period_explicit):
@@ -232,7 +232,7 @@ def _every_row(analysis: Analysis, passages: Sequence[Passage], by_passage: dict
     first = order[0]
     figures = [
         s for s in by_passage[first]
-        if has_figure(s, analysis) and not doubtful(s) and s.item.period and s.item.period_source != "decision"
+        if has_figure(s, analysis) and not doubtful(s) and not s.counts_other and s.item.period and s.item.period_source != "decision"
         and not s.item.text.rstrip().endswith(":")
     ]
     if not figures:
