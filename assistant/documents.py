@@ -185,16 +185,17 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
         decided=parsed.decided,
     )
     units: list[Unit] = []
-    for pair in parsed.pairs:
+    for pair, lead in zip(parsed.pairs, lead_questions([p.question for p in parsed.pairs])):
         text = f"Question {', '.join(pair.labels)}: {pair.question}\nAnswer: {pair.answer}"
+        led = {"lead_question": lead} if lead else {}
         units.append(
             Unit(
-                id=content_id(doc_id, "qa", *pair.labels, text),
+                id=content_id(doc_id, "qa", *pair.labels, text, *led.values()),
                 text=text,
                 question_numbers=pair.labels,
                 question=pair.question,
                 answer=pair.answer,
-                extra={**extra, **evidence_meta(pair.answer, pair.question, parsed)},
+                extra={**extra, **evidence_meta(pair.answer, pair.question, parsed), **led},
                 **common,
             )
         )
@@ -209,6 +210,28 @@ def decision_units(parsed: ParsedDecision, doc_id: str, source: str) -> list[Uni
             )
         )
     return units
+
+
+# A past question that leans on the one before it without the follow-on wording: "What percentage are placed
+# inside and outside the area?", "Please describe those monitoring mechanisms".
+_LEANS_ON = re.compile(r"\b(?:these|those)\b|^\s*(?:what|how)\s+(?:percentage|share|proportion|many|much)\s+(?:are|were|is|was|have|has)\b", re.I)
+
+
+def lead_questions(questions: list[str]) -> list[str]:
+    """For each past question of a reply, the question it reads on from ('' when it stands alone): the last one
+    before it that stands alone. It is indexed with it, so "How many of these requests were refused?" is found by
+    a search for refused EHC needs assessment requests."""
+    from assistant.drafting.analysis import is_follow_on
+
+    out: list[str] = []
+    lead = ""
+    for question in questions:
+        opening = question.strip().split("\n", 1)[0]  # "those" in a sub-part refers within its own question
+        follows = bool(lead) and (is_follow_on(opening, lead) or bool(_LEANS_ON.search(opening)))
+        out.append(lead if follows else "")
+        if not follows:
+            lead = question
+    return out
 
 
 def evidence_meta(answer: str, question: str, parsed: ParsedDecision) -> dict[str, str]:

@@ -57,6 +57,19 @@ class IngestReport:
 DERIVED_METADATA = ("evidence", "evidence_version", "question_period")
 
 
+# Metadata that goes into what is embedded (a follow-on past question is embedded read on from its lead): when it
+# reads differently, the unit is embedded again.
+EMBEDDED_METADATA = ("lead_question",)
+
+
+def _embedding_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]) -> list[str]:
+    """Units already indexed whose embedded text now reads differently."""
+    return [
+        uid for uid, unit in units.items()
+        if uid in existing and any(str(unit.extra.get(k) or "") != str(existing[uid].get(k) or "") for k in EMBEDDED_METADATA)
+    ]
+
+
 def _derived_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """For units already indexed, the derived metadata that now reads differently."""
     out: dict[str, dict[str, Any]] = {}
@@ -501,6 +514,9 @@ class Index:
                 if uid not in new_units
                 and ((_under(source, scope) and source not in keep_old) or not os.path.lexists(source))
             ]
+            re_embed = _embedding_changes(new_units, existing_meta)
+            to_add += [new_units[uid] for uid in re_embed]
+            to_remove += re_embed
             report.unchanged = len(new_units) - len(to_add)
             refresh = _derived_changes(new_units, existing_meta)
             report.refreshed = len(refresh)
@@ -643,7 +659,7 @@ class Index:
         block = 1024
         total = len(to_add)
         asked = [u for u in to_add if u.question]
-        jobs = [_embedding_text(u) for u in to_add] + [u.question for u in asked]
+        jobs = [_embedding_text(u) for u in to_add] + [_question_text(u) for u in asked]
         out: list[list[float]] = []
         bar = None
         if show_bar and total > 64:
@@ -720,7 +736,12 @@ class Index:
         known = getattr(self.embeddings, "known", None)
         if remember is None or known is None or self.backend_mismatch():
             return 0
-        wanted = {p.unit.id: p.unit.question for p in passages if p.unit.question and not known(p.unit.question)}
+        # a follow-on past question is stored read on from its lead question: not the vector of its own words
+        wanted = {
+            p.unit.id: p.unit.question
+            for p in passages
+            if p.unit.question and not p.unit.extra.get("lead_question") and not known(p.unit.question)
+        }
         if not wanted:
             return 0
         got = self.questions.get(ids=list(wanted), include=["embeddings"])
@@ -736,9 +757,10 @@ class Index:
         doc_types: Sequence[DocType | str] | None = None,
         exclude: Sequence[str] = (),
         method: str = "hybrid",
+        keyword_query: str | None = None,
     ) -> list[Passage]:
         """Hybrid search: dense (passage and past-question vectors) and BM25 rankings fused by reciprocal
-        rank fusion. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
+        rank fusion; `keyword_query` (default: the query) is what BM25 searches with. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
         the store cannot be read; a generation swapped in mid-search is picked up and the search run again."""
         if k is not None and k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
@@ -753,7 +775,7 @@ class Index:
             types = {DocType(t).value for t in doc_types}
         for attempt in (1, 2):
             try:
-                return self._search(query, k or self.settings.retrieval_k, types, set(exclude), method)
+                return self._search(query, k or self.settings.retrieval_k, types, set(exclude), method, keyword_query)
             except IndexUnavailable:
                 if attempt == 2:
                     raise
@@ -767,7 +789,9 @@ class Index:
             self._forget()
         return []  # pragma: no cover - the loop returns or raises
 
-    def _search(self, query: str, k: int, types: set[str] | None, excluded: set[str], method: str) -> list[Passage]:
+    def _search(
+        self, query: str, k: int, types: set[str] | None, excluded: set[str], method: str, keyword_query: str | None = None
+    ) -> list[Passage]:
         if not query.strip() or self.count() == 0:
             return []
         candidates = max(self.settings.candidate_k, k)
@@ -777,7 +801,7 @@ class Index:
         asked = self.dense(query, candidates, where, collection=self.questions) if method == "hybrid" else []
         keyword: list[tuple[str, float]] = []
         if method in ("hybrid", "bm25"):
-            raw = self.keyword().search(query, candidates * 3 if (types or excluded) else candidates)
+            raw = self.keyword().search(keyword_query or query, candidates * 3 if (types or excluded) else candidates)
             keyword = [
                 (uid, s)
                 for uid, s in raw
@@ -945,10 +969,23 @@ def _embedding_text(unit: Unit, answer_words: int = 60) -> str:
     head = " > ".join((unit.title,) + unit.heading_path)
     if unit.question:
         opening = " ".join(unit.answer.split()[:answer_words])
-        return f"{head}\nQuestion: {unit.question}\nAnswer: {opening}"
+        return f"{head}\n{_lead(unit)}Question: {unit.question}\nAnswer: {opening}"
     return f"{head}\n{unit.text}"
+
+
+def _lead(unit: Unit) -> str:
+    """The past question a follow-on past question reads on from ("How many of these requests were refused?"
+    after "How many requests for an EHC needs assessment …"), which names what it asks about."""
+    lead = unit.extra.get("lead_question") or ""
+    return f"Following: {lead}\n" if lead else ""
+
+
+def _question_text(unit: Unit) -> str:
+    """What the past-question vector is made from: the question, after its lead question when it is a follow-on."""
+    lead = unit.extra.get("lead_question") or ""
+    return f"{lead}\n{unit.question}" if lead else unit.question
 
 
 def _keyword_text(unit: Unit) -> str:
     """A past question counts twice (a simple field boost): requests are matched to questions first."""
-    return f"{unit.title} {' '.join(unit.heading_path)} {unit.question} {unit.text}"
+    return f"{unit.title} {' '.join(unit.heading_path)} {_lead(unit)}{unit.question} {unit.text}"

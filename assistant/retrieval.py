@@ -29,13 +29,23 @@ def retrieve(
     query = question.query_text if isinstance(question, Question) else question  # scope lines included
     k = k or settings.retrieval_k
     # Later sources are left out of the search itself, so every candidate comes from the corpus of the time.
-    found = index.search(query, k=k * 3, exclude=[*exclude, *sources_after(index, as_of)])
+    found = index.search(query, k=k * 3, exclude=[*exclude, *sources_after(index, as_of)], keyword_query=search_text(query))
     kept = [
         p
         for p in dedupe(found)
         if p.similarity >= settings.relevance_floor and not (as_of and p.unit.date and p.unit.date > as_of)
     ]
     return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(kept[:k])]
+
+
+def search_text(query: str) -> str:
+    """The keyword query: the question with its abbreviations spelled both ways ("independent fostering agencies"
+    also as "IFA"), so a past question that uses the other form is found. (Only keyword search: the embedding
+    model reads a query padded with expansions as a different question.)"""
+    from assistant.drafting.analysis import spelled_out
+
+    extra = spelled_out(query)
+    return f"{query}\n({extra})" if extra else query
 
 
 def sources_after(index: Index, as_of: date | None) -> list[str]:

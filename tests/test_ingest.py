@@ -308,6 +308,22 @@ def test_reingest_reads_again_the_evidence_periods_an_older_index_stored(tmp_pat
     assert index.ingest([corpus]).refreshed == 0
 
 
+def test_reingest_embeds_again_a_follow_on_question_an_older_index_embedded_alone(tmp_path, make_foi_settings):
+    corpus = copy_into(tmp_path / "corpus", CORPUS / "decisions" / "2021-67634-missing-looked-after-children.md", ADOPTION_MD)
+    index = Index(make_foi_settings(tmp_path / "data"))
+    index.ingest([corpus])
+    stored = index._all(include=("metadatas",))
+    led = [uid for uid, m in zip(stored["ids"], stored["metadatas"]) if m.get("lead_question")]
+    assert led
+    index.collection.update(ids=led, metadatas=[{"lead_question": ""} for _ in led])  # as an older index left them
+
+    again = index.ingest([corpus])
+    assert (again.added, again.updated, again.removed) == (0, len(led), 0)
+    reread = Index(index.settings)._all(include=("metadatas",))
+    assert all(m.get("lead_question") for uid, m in zip(reread["ids"], reread["metadatas"]) if uid in led)
+    assert index.ingest([corpus]).updated == 0
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Bad files
 # ---------------------------------------------------------------------------------------------------------

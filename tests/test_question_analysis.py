@@ -433,3 +433,56 @@ def test_an_undated_reply_whose_figures_all_postdate_the_request_is_later_than_i
     assert not states_later_figures(snapshot, date(2023, 3, 1))
     assert not states_later_figures(reply("2021: 971. 2022 to date: 981."), date(2022, 1, 10))  # 2021 was known then
     assert not states_later_figures(reply("6,922 had an EHCP on 7 February 2023.", decided=date(2023, 2, 9)), date(2022, 9, 12))  # dated: the search decides
+
+
+def test_a_count_of_a_bare_noun_reads_on_from_the_question_that_named_it():
+    from assistant.drafting.pipeline import follow_chain, reading_on
+
+    qs = [
+        Question("1", "How many requests for an EHC needs assessment did the council receive?"),
+        Question("2", "How many requests did the council refuse to assess?"),
+        Question("3", "How many requests came from parent carers or guardians?"),
+        Question("4", "How many requests for school transport did the council receive?"),
+        Question("5", "How many children were placed in foster care?"),
+    ]
+    chain = follow_chain(qs)
+    assert chain[1].text == qs[0].text
+    assert chain[2].text == f"{qs[0].text}\n{qs[1].text}"
+    assert chain[4].text == qs[3].text  # "requests for school transport" names its own measure: it stands alone
+    searched = reading_on(qs[2], chain[2])
+    assert "EHC needs assessment" in searched.query_text and searched.text == qs[2].text
+    assert reading_on(qs[3], chain[3]) is qs[3]
+    assert reading_on(qs[4], chain[4]) is qs[4]  # a count of children usually stands alone
+
+
+def test_a_past_follow_on_question_is_indexed_with_the_question_it_reads_on_from():
+    from assistant.documents import lead_questions
+
+    past = [
+        "How many initial requests for an EHC needs assessment did the council receive in 2023?",
+        "How many of these requests were refused?",
+        "What percentage are placed inside and outside the local authority area?",
+        "How many School Attendance Orders were served?",
+        "Please describe those monitoring mechanisms and the strategy.",
+    ]
+    assert lead_questions(past) == ["", past[0], past[0], "", past[3]]
+
+
+def test_refusing_an_assessment_request_is_a_refusal_to_assess():
+    from assistant.drafting.analysis import phrase_sides
+
+    assert "refusal to assess" in phrase_sides("In 2024, how many EHC needs assessment requests from young people did the council refuse?")
+    assert "refusal to assess" in phrase_sides("How many requests for an EHC needs assessment did the council refuse?")
+    assert "refusal to assess" not in phrase_sides("How many requests for school transport did the council refuse?")
+
+
+def test_what_a_count_counts_ends_before_its_verb():
+    assert analyse("How many requests came from parent carers or guardians?", received=MAY_2025).counted == "request"
+
+
+def test_a_count_of_the_action_asked_answers_how_many_were_so_treated():
+    from assistant.drafting.evidence import Item, counts_other
+
+    referrals = Item("list_item", "- 2024/25: 1,352", "Referrals to the Lincolnshire Young Carers Service, by financial year:")
+    assert counts_other("carer", referrals, "How many young carers were referred to the young carers service in 2025/26?") == ""
+    assert counts_other("carer", referrals, "How many young carers are known to the council?") == "referr"

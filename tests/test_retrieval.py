@@ -26,3 +26,11 @@ def test_retrieval_as_of_leaves_out_later_decisions(corpus_index, foi_settings):
 def test_retrieval_excludes_documents(corpus_index, foi_settings):
     first = retrieve(corpus_index, QUESTION, foi_settings)[0].unit.doc_id
     assert first not in {p.unit.doc_id for p in retrieve(corpus_index, QUESTION, foi_settings, exclude=[first])}
+
+
+def test_the_keyword_query_spells_abbreviations_both_ways():
+    from assistant.retrieval import search_text
+
+    assert "IFA" in search_text("How much did the council pay to independent fostering agencies in 2021/22?")
+    assert "independent fostering agency" in search_text("How much was paid to IFAs?")
+    assert search_text("How many foster carers are registered?") == "How many foster carers are registered?"

@@ -8,7 +8,7 @@ the period asked and the breakdown asked ("by year", "by age band"). Evidence is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -60,6 +60,8 @@ _LONG_FORMS = [
     (r"\bsection\s+47\b|\bs\.?\s?47\b", " s47 "),
     (r"\bsection\s+17\b|\bs\.?\s?17\b", " s17 "),
     (r"\bsocial\s+workers?\b", " socialworker "),
+    # "council (local authority) foster carers", "in-house foster carers": the council's own carers
+    (r"\b(?:council|local\s+authority|in[\s-]house)(?:\s*\((?:local\s+authority|council)\))?\s+(?=foster(?:ing)?\s+carers?\b)", " own "),
     (r"\bfoster(?:ing)?\s+carers?\b", " fostercarer "),
     (r"\byoung\s+people\b|\byoung\s+persons?\b", " child "),
     (r"\bhome\s+to\s+school\b", " schooltransport "),
@@ -71,6 +73,24 @@ _ACRONYMS = [
     (r"\bMASH\b", " mash "), (r"\bLADO\b", " lado "), (r"\bSEND?\b", " sendneeds "), (r"\bFGCs?\b", " fgc "), (r"\bCME\b", " cme "),
     (r"\bMACE\b", " mace "), (r"\bCE\b", " exploitation "), (r"\bCPPs?\b", " cpp "),
 ]
+# Each abbreviation spelled both ways, for search: a request says "independent fostering agencies" where a past
+# question says "IFAs", and neither keyword search nor the embedding model knows they are the same.
+SPELLED: dict[str, str] = {
+    "lac": "LAC looked-after children", "cse": "CSE child sexual exploitation", "cce": "CCE child criminal exploitation",
+    "uasc": "UASC unaccompanied asylum-seeking children", "ehcp": "EHCP education, health and care plan",
+    "sgo": "SGO special guardianship order", "ifa": "IFA independent fostering agency", "ehe": "EHE elective home education",
+    "mash": "MASH multi-agency safeguarding hub", "lado": "LADO local authority designated officer",
+    "sendneeds": "SEND special educational needs", "fgc": "FGC family group conference", "cme": "CME children missing education",
+    "mace": "MACE multi-agency child exploitation", "cpp": "CPP child protection plan",
+}
+
+
+def spelled_out(text: str) -> str:
+    """The abbreviations a text uses (in either form), each spelled both ways: added to a search query."""
+    found = words_of(text)
+    return "; ".join(SPELLED[t] for t in SPELLED if t in found)
+
+
 _CANONICAL = frozenset(t.strip() for _, t in _ACRONYMS + _LONG_FORMS)
 _SYNONYMS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in _ACRONYMS] + [(re.compile(p, re.I), t) for p, t in _LONG_FORMS]
 
@@ -84,17 +104,16 @@ _FRAME = frozenset(
     financial academic calendar last past previous preceding current currently latest recent most since period date dates
     time times separately split respectively relating related regarding about whether if yes no copy copies via including include
     includes included request requested foi freedom act held hold list name names which following above below latest
-    amount amounts possible possibly between during e g eg ie etc first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
+    amount amounts possible possibly between during e g eg ie etc send together ideally example examples way written read generally use uses used non first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
 )
 
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
 OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
     (frozenset({"boy", "boys", "male", "males", "men"}), frozenset({"girl", "girls", "female", "females", "women"})),
     (frozenset({"outside", "out", "beyond", "elsewhere"}), frozenset({"within", "inside", "in-area"})),
-    (frozenset({"by"}), frozenset({"against"})),
     (frozenset({"average", "mean", "median", "typical"}), frozenset({"highest", "maximum", "lowest", "minimum", "total"})),
     (frozenset({"weekly", "week"}), frozenset({"annual", "annually", "yearly", "monthly"})),
-    (frozenset({"own", "in-house", "inhouse", "internal"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
+    (frozenset({"own", "in-house", "inhouse", "internal", "directly"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
     (frozenset({"permanent", "permanently"}), frozenset({"fixed-term", "temporary", "suspension", "suspensions", "interim"})),
     (frozenset({"accepted", "agreed", "approved", "granted", "upheld"}), frozenset({"refused", "declined", "rejected", "dismissed"})),
     (frozenset({"started", "began", "new", "starting", "opened"}), frozenset({"ended", "ceased", "closed", "leaving", "left"})),
@@ -106,7 +125,8 @@ OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
 # requests are not requests received; a figure from one source (schools) is not the figure from all sources.
 OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
-        ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*", re.I)),
+        ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*"
+                                 r"|\b(?:assessment\s+requests?|requests?\s+for\s+(?:an?\s+)?(?:\w+\s+){0,3}assessments?)\b[^.?;]{0,80}\brefus\w*|\brefus\w*\s+(?:\w+\s+){0,3}requests?\s+for\s+(?:an?\s+)?(?:\w+\s+){0,3}assessments?\b", re.I)),
         ("refusal to issue", re.compile(r"\brefus\w*\s+to\s+issue\b|\bdecided?\s+not\s+to\s+issue\b|\brefusal[\s-]+to[\s-]+issue\b", re.I)),
         ("the contents of a plan", re.compile(r"\bcontents?\s+of\s+(?:an?\s+|the\s+)?(?:ehc\w*\s+)?plans?\b|\bplacement\s+named\b", re.I)),
     ),
@@ -118,6 +138,10 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
         ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
         ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
                                  r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
+    ),
+    (  # who brought a case: a bare "by" is in nearly every sentence, so the sides are phrases
+        ("brought by the council", re.compile(r"\b(?:brought|made|lodged|issued|initiated|taken|started)\s+by\s+(?:the\s+)?(?:council|local\s+authority|authority)\b", re.I)),
+        ("brought against the council", re.compile(r"\bagainst\s+(?:the\s+)?(?:council|local\s+authority|authority|us|you)\b", re.I)),
     ),
     (
         ("all sources", re.compile(r"\ball\s+(?:sources|referrers|agencies|settings|organisations)\b|\bany\s+source\b|\bwhatever\s+(?:the\s+)?source\b", re.I)),
@@ -240,6 +264,7 @@ class Analysis:
     parts: tuple["Analysis", ...] = field(default=())
     context: str = ""  # the scope lines and, for a sub-part, its question
     counted: str = ""  # for a count: the stemmed head noun of what is counted ("request", "appeal")
+    reads_on: str = ""  # for a follow-on question: the questions it reads on from
 
     @property
     def period_bound(self) -> bool:
@@ -296,6 +321,8 @@ _NOUN_PHRASE_END = frozenset(
     against on at during within outside inside under over between before after since per you your the council where when
     while whose and or than""".split()
 )
+# Verbs that end the noun phrase of what is counted ("How many requests came from parents?").
+_PHRASE_VERBS = frozenset("came come comes went go goes got get gets took take takes left made make gave give arrived ran".split())
 # Words that all name children: a count of children is answered by a count of pupils, young people or a group of them.
 CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "young", "minor", "boy", "girl"})
 
@@ -319,7 +346,7 @@ def counted_of(text: str) -> str:
         return ""
     phrase: list[str] = []
     for w in _WORD.findall(normalise(m.group(1))):
-        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES or _participle(w))):
+        if w in _NOUN_PHRASE_END or (phrase and (w.endswith("ing") or w in _PARTICIPLES or w in _PHRASE_VERBS or _participle(w))):
             break
         phrase.append(w)
     heads = [w for w in phrase if w not in _FRAME and not re.fullmatch(r"[\d/-]+", w)]
@@ -442,9 +469,41 @@ _FOLLOW_ON = re.compile(
 )
 
 
-def is_follow_on(text: str) -> bool:
-    """The question reads on from the one before it (its subject or period is there, not in its own words)."""
-    return bool(_FOLLOW_ON.search(text))
+# After the bare head noun of a count ("How many requests …"), these words start a complement that names what is
+# counted in the question's own words ("requests for transport"); anything else ("requests did …", "requests came
+# from …") leaves the noun as the one an earlier question qualified.
+_COMPLEMENT = frozenset("for of about on regarding relating concerning into to under with through involving".split())
+
+
+def _bare_head(text: str) -> str:
+    """The stemmed head noun of a count question when it stands bare ("How many requests did …"), else ''."""
+    m = _COUNTED.search(text)
+    if not m:
+        return ""
+    words = _WORD.findall(normalise(m.group(1)))
+    if not words or words[0] in _FRAME or words[0] in _NOUN_PHRASE_END:
+        return ""
+    following = words[1] if len(words) > 1 else ""
+    if following in _COMPLEMENT or not (following in _NOUN_PHRASE_END or following in _PHRASE_VERBS):
+        return ""  # "requests for transport", "EHC needs assessment requests": the noun is qualified here
+    return stem(words[0])
+
+
+def is_follow_on(text: str, before: str = "") -> bool:
+    """The question reads on from the one before it (its subject or period is there, not in its own words).
+
+    With `before` (the earlier questions), a count of a bare noun that the earlier questions name with more words
+    also reads on ("How many requests did the council refuse?" after "How many requests for an EHC needs
+    assessment …"): children and other people are left out, a question about them usually stands alone."""
+    if _FOLLOW_ON.search(text):
+        return True
+    if not before:
+        return False
+    head = _bare_head(text)
+    if not head or head in CHILD_WORDS or head in {stem(w) for w in ("people", "staff", "carers", "families")}:
+        return False
+    earlier = terms(measure_text(before))
+    return head in earlier and len(earlier) > len(set(terms(measure_text(text))) & set(earlier))
 
 
 def analyse_question(question: object, received: date | None, follows: object | None = None) -> Analysis:
@@ -458,9 +517,11 @@ def analyse_question(question: object, received: date | None, follows: object | 
         text, parts = parts[0][1], parts[1:]
     context = question_context(question)
     before = (getattr(follows, "text", "") or "") if follows is not None else ""
-    if before and is_follow_on(text):
+    reads_on = before if before and is_follow_on(text, before) else ""
+    if reads_on:
         context = f"{context}\n{before}".strip()
-    return analyse(text, context=context, received=received, label=str(getattr(question, "number", "")), parts=parts)
+    analysis = analyse(text, context=context, received=received, label=str(getattr(question, "number", "")), parts=parts)
+    return replace(analysis, reads_on=reads_on) if reads_on else analysis
 
 
 def periods_stated(text: str, ref: date | None) -> list[Period]:

@@ -301,13 +301,16 @@ def item_counted(item: Item) -> str:
     return counted_of("how many " + item.text[m.end():]) if m else ""
 
 
-def counts_other(counted: str, item: Item) -> str:
+def counts_other(counted: str, item: Item, question: str = "") -> str:
     """The item's counted noun when it is not what the question counts (children, pupils and groups of them are
-    one thing: a count of UASC answers a count of children)."""
+    one thing: a count of UASC answers a count of children; a count of referrals answers how many were referred)."""
     if not counted:
         return ""
     mine = item_counted(item)
     if not mine or mine == counted:
+        return ""
+    done = [w for w in words_of(question) if len(w) > 5 and w.endswith("ed")]  # "referred", "excluded", "placed"
+    if any(len(mine) >= 5 and w[:5] == mine[:5] for w in done):
         return ""
     child_like = {stem(w) for w in CHILD_WORDS} | {stem(g) for g in GROUPS}
     if mine in child_like and counted in child_like:
@@ -391,7 +394,7 @@ def score_items(
                     reverse_coverage=reverse,
                     unit_conflicts=unit_conflicts,
                     counts_asked=counts_asked,
-                    counts_other=counts_other(question.counted, item) if question.answer_type == "count" else "",
+                    counts_other=counts_other(question.counted, item, question.text) if question.answer_type == "count" else "",
                     same_question=(same_question or {}).get(i, 0.0),
                 )
             )

@@ -43,8 +43,17 @@ def follow_chain(questions: Sequence[Question]) -> list[Question | None]:
     chain = ""
     for question in questions:
         out.append(Question(question.number, chain) if chain else None)
-        chain = f"{chain}\n{question.text}".strip() if is_follow_on(question.text) else question.text
+        chain = f"{chain}\n{question.text}".strip() if chain and is_follow_on(question.text, chain) else question.text
     return out
+
+
+def reading_on(question: Question, follows: Question | None) -> Question:
+    """The question as searched: a follow-on ("How many requests came from parents?") carries the questions it
+    reads on from, so the search looks for the measure they name (EHC needs assessment requests), as its analysis
+    reads their group and period."""
+    if follows is None or not follows.text or not is_follow_on(question.text, follows.text):
+        return question
+    return replace(question, context=[*question.context, follows.text])
 
 
 @dataclass
@@ -133,9 +142,10 @@ class Drafter:
         query = replace(question, text=clean_text, parts=clean_parts, context=clean_context)
         analysis = analyse_question(query, received, follows=follows)
         as_of = received if self.settings.only_earlier_decisions else None
-        passages = retrieve(self.index, query, self.settings, exclude=exclude, as_of=as_of)
+        searched = reading_on(query, follows)
+        passages = retrieve(self.index, searched, self.settings, exclude=exclude, as_of=as_of)
         if query.parts:
-            passages = self._part_passages(query, passages, exclude, as_of)
+            passages = self._part_passages(searched, passages, exclude, as_of)
         if as_of is not None:  # an undated reply whose figures all postdate the request was written after it
             passages = [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(
                 q for q in passages if not states_later_figures(q.unit, as_of))]

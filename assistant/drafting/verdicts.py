@@ -156,7 +156,10 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
     chosen: list[Scored] = []
     seen_periods: set[str] = set()
     others: list[Scored] = []
-    for i in sorted(order, key=lambda i: -by_passage[i][0].unit_match):
+    # A reply whose wording covers every term of the measure comes before one that covers part of it ("outcomes of
+    # those School Attendance Orders" is not "School Attendance Orders served"), then the closer match.
+    whole = {i: max(s.coverage for s in by_passage[i]) >= 0.999 for i in order}
+    for i in sorted(order, key=lambda i: (not whole[i], -by_passage[i][0].unit_match)):
         fit, other = _period_items(analysis, by_passage[i], cfg)
         others += other
         for s in fit:
@@ -279,12 +282,19 @@ def _newest(items: list[Scored], margin: float = 0.05) -> list[Scored]:
     the replies that match the question about as well as the best one: a newer figure from a reply that matches
     less well (UASC in unregulated placements) is not the newest figure of the measure asked (UASC in care).
 
-    A period an item states (or its lead-in, or the past question it answers) outranks one guessed from the reply's date: "2023/24: 7"
-    is the newest figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date.
+    A period an item states (or its lead-in, the reply's opening, or the past question it answers) outranks one
+    guessed from the reply's date: "2023/24: 7" is the newest figure of a reply dated June 2024, not "where a figure
+    is below 5 …" read as of that date. Within one reply, the periods it states outrank its question's: "2024/25:
+    1,352" is the newest, not "More than 3,000 … currently known" read as the question's "2020 to 2025".
     """
     best = max((s.unit_match for s in items), default=0.0)
     items = [s for s in items if s.unit_match >= best - margin] or items
-    stated = [s for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "question", "response")]
+    states = {s.passage for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "response")}
+    stated = [
+        s for s in items if s.item.period and (
+            s.item.period_source in ("stated", "lead_in", "response") or (s.item.period_source == "question" and s.passage not in states)
+        )
+    ]
     dated = stated or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage

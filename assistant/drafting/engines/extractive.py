@@ -237,6 +237,8 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         if a is analysis and analysis.parts and not asks_something(analysis):
             continue  # "For 2021/22, please provide:" only frames its sub-parts
         query = a.text if a is analysis else f"{part_lead(analysis.text)}\n{a.text}"
+        if analysis.reads_on:  # "How many requests came from parents?" is compared with past questions as read on
+            query = f"{analysis.reads_on}\n{query}"
         scores, same = question_matches(query, passages, embed)
         used = frozenset(i for _, v in verdicts if v.kind == ANSWERED for i in v.passages_used)
         verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict, avoid=used)))
