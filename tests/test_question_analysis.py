@@ -401,6 +401,19 @@ def test_a_count_ends_at_a_past_participle():
 
     assert counted_of("The number of foster-care nights paid for, split between your own carers and agencies") == "night"
     assert counted_of("How many section 437(1) notices have you sent out each year?") == "notic"
+    assert counted_of("How many unaccompanied children came to the council through the National Transfer Scheme in 2024?") == "uasc"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2023 (to 30 June): 23", [("2023 (to 30 June 2023)", "range", "2023-01-01", "2023-06-30")]),
+        ("2024-25 (to 24 March 2025): 191", [("2024/25 (to 24 March 2025)", "range", "2024-04-01", "2025-03-24")]),
+        ("2023 (up to and including 30/6/23)", [("2023 (to 30 June 2023)", "range", "2023-01-01", "2023-06-30")]),
+    ],
+)
+def test_a_year_with_an_end_date_in_brackets_is_that_part_of_the_year(text, expected):
+    assert labels(text, None) == expected
 
 
 def test_what_a_figure_counts_is_read_from_its_lead_in_label_or_noun():

@@ -371,8 +371,9 @@ def test_a_span_the_rows_cover_only_in_part_is_drafted_and_left_to_the_officer(c
     for row in ("2018: 21", "2019: 33", "2020: 16", "2021: 26", "2022: 66"):
         assert row in d.answer, (d.answer, d.status_reason)
     assert d.status is Status.NEEDS_REVIEW
-    assert "missing: 2024 and 2025" in d.status_reason, d.status_reason
-    assert "missing: 2024 and 2025" in d.answer  # the officer's note says it too
+    assert "2023 (to 30 June): 23" in d.answer  # a part-year row, labelled as such
+    assert "missing: 2023 (in part), 2024 and 2025" in d.status_reason, d.status_reason
+    assert "missing: 2023 (in part), 2024 and 2025" in d.answer  # the officer's note says it too
 
 
 def test_the_row_for_the_year_asked_wins_over_a_newer_row(corpus_drafter):
@@ -406,3 +407,11 @@ def test_the_newest_figure_comes_from_a_reply_that_matches_as_well_as_the_best(c
     )
     assert "22 unaccompanied asylum-seeking children are in the council's care" in d.answer, d.answer
     assert "unregulated" not in d.answer
+
+
+def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
+    """'2023 (to 30 June): 23' is half of 2023: the whole-year figure (41) of the later reply is drafted instead."""
+    d = corpus_drafter.draft_question(
+        Question("1", "How many unaccompanied asylum-seeking children did the council place in the whole of 2023?"), received=date(2025, 11, 1)
+    )
+    assert "2023: 41" in d.answer and "(to 30 June)" not in d.answer, d.answer

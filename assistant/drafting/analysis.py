@@ -327,10 +327,11 @@ _PHRASE_VERBS = frozenset("came come comes went go goes got get gets took take t
 CHILD_WORDS = frozenset({"child", "pupil", "learner", "student", "person", "young", "minor", "boy", "girl"})
 
 
-# Past participles that end a noun phrase ("nights paid for", "notices sent out"): what follows is not counted.
+# Past participles and past tenses that end a noun phrase ("nights paid for", "notices sent out", "children came
+# through the scheme"): what follows is not counted.
 _PARTICIPLES = frozenset(
     """paid spent made given held sent served issued done taken kept seen met brought put won lost known recorded placed
-    referred received funded registered allocated supported identified assessed reported""".split()
+    referred received funded registered allocated supported identified assessed reported came went left became got""".split()
 )
 
 

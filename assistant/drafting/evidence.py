@@ -38,7 +38,7 @@ _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|t
 
 # The way answers are read into items and periods: items stored at ingest under another version are read again
 # (an index built before a change to period reading would otherwise keep the old periods).
-EVIDENCE_VERSION = 2
+EVIDENCE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -93,13 +93,15 @@ def opening_period(opening: str, ref: date | None) -> Period | None:
 
 
 def items_from_answer(
-    answer: str, *, question: str = "", scope: str = "", opening: str = "", received: date | None = None, decided: date | None = None
+    answer: str, *, question: str = "", scope: str = "", opening: str = "", received: date | None = None,
+    decided: date | None = None, asked: Period | None = None,
 ) -> list[Item]:
     """Split a past answer into items and give each the period it states (see the module docstring); the past
-    request's scope lines ("please give figures for 2024") count as part of what its question asked."""
+    request's scope lines ("please give figures for 2024") count as part of what its question asked, and `asked`
+    (the period stored at ingest) stands in for them when they are not at hand."""
     ref = received or decided
-    asked = (periods_in(question, ref) if question else []) or (periods_in(scope, ref) if scope else [])
-    question_period = (max(asked, key=lambda p: p.days) if len(asked) > 1 else asked[0]) if asked else None
+    found = (periods_in(question, ref) if question else []) or (periods_in(scope, ref) if scope else [])
+    question_period = (max(found, key=lambda p: p.days) if len(found) > 1 else found[0]) if found else asked
     response_period = opening_period(opening, ref) if opening else None
     fallback, fallback_source = (
         (question_period, "question") if question_period
@@ -163,7 +165,9 @@ def unit_items(unit: Unit) -> list[Item]:
         except (ValueError, TypeError):
             pass
     if unit.doc_type is DocType.DECISION:
-        return items_from_answer(unit.answer or unit.text, question=unit.question, received=unit.received, decided=unit.decided)
+        # The request's scope lines are not kept with the unit; the period they and the question asked is.
+        asked = Period.from_text(str(unit.extra.get("question_period") or ""))
+        return items_from_answer(unit.answer or unit.text, question=unit.question, received=unit.received, decided=unit.decided, asked=asked)
     published = unit.date
     return [
         Item("sentence", s, "", current(published) if published else None, "document" if published else "undated", i)
@@ -274,13 +278,16 @@ def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -
     return out
 
 
+# Adverbs that say how or when, never what is counted ("located, temporarily or permanently, in your area").
+_MANNER = frozenset(stem(w) for w in "temporarily permanently approximately specifically respectively separately previously formally informally roughly".split())
+
+
 @lru_cache(maxsize=20_000)
 def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
     """The terms of a past question that name its measure: without its periods ('between 1 January 2018 and 30
     June 2023'), asides and adverbs of manner ('temporarily or permanently'), which qualify rather than name it."""
     text = strip_periods(measure_text(question), ref)
-    text = re.sub(r"\b[A-Za-z]{3,}ly\b", " ", text)
-    return terms(text)
+    return tuple(t for t in terms(text) if t not in _MANNER)
 
 
 _LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)

@@ -9,7 +9,7 @@ the same label for both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -206,7 +206,8 @@ def find_periods(text: str, ref: date | None = None, *, academic: bool | None = 
         if _STATUTE.search(text, 0, m.start(1)):
             continue  # "the Education Act 1996", "Special Guardianship Regulations 2005": a name, not a period
         add(calendar_year(int(m.group(1))), *m.span(1))
-    found[:] = [_onwards(f, text, ref, taken) for f in found]
+    found[:] = [_part_year(_onwards(f, text, ref, taken), text, taken) for f in found]
+    found[:] = [f for f in found if not any(g.span != f.span and g.span[0] <= f.span[0] and f.span[1] <= g.span[1] for g in found)]
     if ref:
         for m in _NOW.finditer(text):
             add(current(ref), *m.span())
@@ -229,6 +230,37 @@ def _onwards(f: Found, text: str, ref: date | None, taken: list[tuple[int, int]]
     taken[taken.index(f.span)] = (start, end)
     label = f"since {p.label}" if before else f"{p.label} onwards" if "onward" in after.group(0).lower() else f"{p.label} to date"
     return Found(Period(p.start, ref or p.end, label, "range"), (start, end))
+
+
+_PART_YEAR = re.compile(
+    rf"\s*\(\s*(?:to|until|up\s+to(?:\s+and\s+including)?|as\s+(?:of|at))\s+(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<m>{_MONTH_RE})\.?(?:\s+(?P<y>(?:19|20)\d{{2}}))?\s*\)"
+    r"|\s*\(\s*(?:to|until|up\s+to(?:\s+and\s+including)?|as\s+(?:of|at))\s+(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>(?:19|20)?\d{2})\s*\)",
+    re.I,
+)
+
+
+def _part_year(f: Found, text: str, taken: list[tuple[int, int]]) -> Found:
+    """'2023 (to 30 June)', '2024-25 (as of March 2025)': the year up to that date only."""
+    p = f.period
+    if p.kind not in ("financial_year", "academic_year", "calendar_year"):
+        return f
+    m = _PART_YEAR.match(text, f.span[1])
+    if not m:
+        return f
+    try:
+        if m.group("m2"):
+            month, day, year = int(m.group("m2")), int(m.group("d2")), _year4(m.group("y2"))
+        else:
+            month = _month_number(m.group("m"))
+            year = int(m.group("y")) if m.group("y") else (p.start.year if month >= p.start.month else p.end.year)
+            day = int(m.group("d")) if m.group("d") else _month_end(year, month).day
+        end = date(year, month, day)
+    except (ValueError, StopIteration):
+        return f
+    if not p.start <= end < p.end:
+        return f
+    taken[taken.index(f.span)] = (f.span[0], m.end())
+    return Found(Period(p.start, end, f"{p.label} (to {_day(end)})", "range"), (f.span[0], m.end()))
 
 
 def is_open(p: Period) -> bool:
@@ -307,6 +339,8 @@ def within(evidence: Period, asked: Period, *, tolerance_days: int = 45) -> bool
     if evidence.label == asked.label and evidence.kind in ("financial_year", "academic_year") and asked.kind in ("financial_year", "academic_year"):
         return True
     if asked.kind in ("point", "current"):
+        if evidence.kind == "range" and evidence.days > 92:
+            return False  # a count over a span ('2025 (to 31 August)', 'since 2018') is not a figure as at its last day
         window = Period(asked.start - timedelta(days=tolerance_days), asked.end + timedelta(days=tolerance_days), "", "range")
         if evidence.kind in ("point", "current"):
             return overlap_days(evidence, window) > 0
@@ -370,7 +404,7 @@ def missing_years(asked: Period, held: list[Period], *, complete_by: date | None
     """(years of the span asked that the held periods cover, years they do not), in the grain of the held periods
     (their most common year kind); None when the held periods are not years (months, dates)."""
     kinds = [p.kind for p in held if p.kind in YEAR_KINDS]
-    if not kinds or len(kinds) < len([p for p in held if p.days <= 400]):
+    if not kinds:
         return None
     kind = max(set(kinds), key=kinds.count)
     expected = years_in(asked, kind, complete_by=complete_by)
@@ -379,13 +413,16 @@ def missing_years(asked: Period, held: list[Period], *, complete_by: date | None
 
     def covered(year: Period) -> bool:
         return any(
-            h.label == year.label or (h.kind in YEAR_KINDS and within(h, year, tolerance_days=0) and within(year, h, tolerance_days=0))
-            or (is_multi_year(h) and h.start <= year.start + timedelta(days=45) and year.end - timedelta(days=45) <= h.end)
+            h.label == year.label or (within(h, year, tolerance_days=0) and within(year, h, tolerance_days=0))
+            or (h.start <= year.start + timedelta(days=45) and year.end - timedelta(days=45) <= h.end)
             for h in held
         )
 
+    def in_part(year: Period) -> Period:  # a part-year row ('2023 (to 30 June)') leaves the rest of its year missing
+        return replace(year, label=f"{year.label} (in part)") if any(overlap_days(h, year) for h in held) else year
+
     have = [y for y in expected if covered(y)]
-    return have, [y for y in expected if not covered(y)]
+    return have, [in_part(y) for y in expected if not covered(y)]
 
 
 def label_list(periods: list[Period]) -> str:

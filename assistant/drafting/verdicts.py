@@ -170,6 +170,7 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         seen_periods |= {s.item.period.label for s in fit if s.item.period}
         if chosen and period_coverage([s.item for s in chosen], analysis.period) >= 0.999:
             break
+    chosen = _without_part_years(chosen)
     if chosen and (not analysis.period_explicit or analysis.period.kind in ("point", "current")):
         # A figure as at one date: the best reply's newest figures only, not a list gathered from several replies.
         first = chosen[0].passage
@@ -193,8 +194,18 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             first = order[0]
             return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
-    newest = _newest(others, cfg.recency_margin)
+    newest = _newest(others, analysis.period if analysis.period_explicit else None, cfg.recency_margin)
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
+
+
+def _without_part_years(chosen: list[Scored]) -> list[Scored]:
+    """A part-year figure ('2023 (to 30 June): 23') gives way to another reply's figure for the whole year."""
+    whole = [s.item.period for s in chosen if s.item.period and s.item.period.kind in ("financial_year", "academic_year", "calendar_year")]
+    return [
+        s for s in chosen
+        if not (s.item.period and s.item.period.kind == "range" and s.item.period.days < 366
+                and any(w.start <= s.item.period.start and s.item.period.end <= w.end for w in whole))
+    ]
 
 
 def predates_period(passage: Passage, analysis: Analysis, cfg: VerdictConfig) -> bool:
@@ -277,25 +288,34 @@ def _several(
     return Verdict(OTHER_PERIOD, analysis, items=items, nearest=figures, held=have, missing=missing or [], reason=why)
 
 
-def _newest(items: list[Scored], margin: float = 0.05) -> list[Scored]:
+def _newest(items: list[Scored], asked: Period | None = None, margin: float = 0.05) -> list[Scored]:
     """The items of the most recent period found (the whole newest table row set when a year is broken down), among
     the replies that match the question about as well as the best one: a newer figure from a reply that matches
     less well (UASC in unregulated placements) is not the newest figure of the measure asked (UASC in care).
 
-    A period an item states (or its lead-in, the reply's opening, or the past question it answers) outranks one
-    guessed from the reply's date: "2023/24: 7" is the newest figure of a reply dated June 2024, not "where a figure
-    is below 5 …" read as of that date. Within one reply, the periods it states outrank its question's: "2024/25:
-    1,352" is the newest, not "More than 3,000 … currently known" read as the question's "2020 to 2025".
+    Within one reply, a period an item states (or its lead-in or the reply's opening states) outranks one read
+    from the reply's past question, which outranks one guessed from the reply's date: "2023/24: 7" is the newest
+    figure of a reply dated June 2024, not "where a figure is below 5 …" read as of that date, and "2024/25: 1,352"
+    is, not "More than 3,000 … currently known" read as the question's "2020 to 2025". Across replies the newest
+    period wins: a 2021/22 reply's figures (the period its question asked) are newer than a 2019/20 reply's. When
+    some figures are for periods after the one asked (May 2021 asked, a 2023 row held), the newest up to the
+    period asked are the ones that speak for it.
     """
-    best = max((s.unit_match for s in items), default=0.0)
-    items = [s for s in items if s.unit_match >= best - margin] or items
-    states = {s.passage for s in items if s.item.period and s.item.period_source in ("stated", "lead_in", "response")}
-    stated = [
-        s for s in items if s.item.period and (
-            s.item.period_source in ("stated", "lead_in", "response") or (s.item.period_source == "question" and s.passage not in states)
-        )
-    ]
-    dated = stated or [s for s in items if s.item.period]
+    top_match = max((s.unit_match for s in items), default=0.0)
+    items = [s for s in items if s.unit_match >= top_match - margin] or items
+    if asked is not None:
+        before = [s for s in items if s.item.period and s.item.period.end <= asked.end + timedelta(days=45)]
+        items = before or items
+    tiers = (("stated", "lead_in", "response"), ("question",), ("decision", "document"))
+    best: list[Scored] = []
+    for passage in dict.fromkeys(s.passage for s in items):
+        mine = [s for s in items if s.passage == passage and s.item.period]
+        for tier in tiers:
+            ranked = [s for s in mine if s.item.period_source in tier]
+            if ranked:
+                best += ranked
+                break
+    dated = best or [s for s in items if s.item.period]
     if not dated:
         first = items[0].passage
         return [s for s in items if s.passage == first]
