@@ -223,6 +223,8 @@ def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
         ("Referrals to the LADO from schools: 2018/19: 312.", {"a single source"}),
         # lcc-uasc-nts-2021: children leaving the council's care for other councils go out of its area.
         ("The number of UASCs who have left the council's care via the National Transfer Scheme to a) local authorities within England", {"out of the area"}),
+        # lcc-uasc-since-2018 question 2: moved *to* the area is into it.
+        ("The number of unaccompanied asylum-seeking children moved to your area as part of the National Transfer Scheme", {"into the area"}),
     ],
 )
 def test_qualifier_phrases_come_from_one_table(text, sides):

@@ -434,6 +434,16 @@ def test_against_the_council_is_not_contradicted_by_a_bare_by():
     assert conflicts(question, words_of(brought), brought)
 
 
+def test_the_newest_figure_comes_from_a_reply_that_matches_as_well_as_the_best(corpus_drafter):
+    """UASC in the council's care in May 2021: the May 2021 reply (22 in care) is the best match; a newer reply's
+    figure for UASC in unregulated placements (2022/23: 0) matches less well and is not shown as the newest figure."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How many unaccompanied asylum-seeking children were in the council's care in May 2021?"), received=date(2025, 11, 3)
+    )
+    assert "22 unaccompanied asylum-seeking children are in the council's care" in d.answer, d.answer
+    assert "unregulated" not in d.answer
+
+
 def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
     """'2023 (to 30 June): 23' is half of 2023: the whole-year figure (41) of the later reply is drafted instead."""
     d = corpus_drafter.draft_question(

@@ -135,7 +135,7 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
         ("received", re.compile(r"\breceiv\w*", re.I)),
     ),
     (
-        ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+in)\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
+        ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
         ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
                                  r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),

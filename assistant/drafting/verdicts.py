@@ -202,7 +202,7 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             first = order[0]
             return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
-    newest = _newest(others, analysis.period if analysis.period_explicit else None)
+    newest = _newest(others, analysis.period if analysis.period_explicit else None, cfg.recency_margin)
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
 
 
@@ -296,8 +296,10 @@ def _several(
     return Verdict(OTHER_PERIOD, analysis, items=items, nearest=figures, held=have, missing=missing or [], reason=why)
 
 
-def _newest(items: list[Scored], asked: Period | None = None) -> list[Scored]:
-    """The items of the most recent period found (the whole newest table row set when a year is broken down).
+def _newest(items: list[Scored], asked: Period | None = None, margin: float = 0.05) -> list[Scored]:
+    """The items of the most recent period found (the whole newest table row set when a year is broken down), among
+    the replies that match the question about as well as the best one: a newer figure from a reply that matches
+    less well (UASC in unregulated placements) is not the newest figure of the measure asked (UASC in care).
 
     Within one reply, a period an item states (or its lead-in or the reply's opening states) outranks one read
     from the reply's past question, which outranks one guessed from the reply's date: "2023/24: 7" is the newest
@@ -307,6 +309,8 @@ def _newest(items: list[Scored], asked: Period | None = None) -> list[Scored]:
     some figures are for periods after the one asked (May 2021 asked, a 2023 row held), the newest up to the
     period asked are the ones that speak for it.
     """
+    top_match = max((s.unit_match for s in items), default=0.0)
+    items = [s for s in items if s.unit_match >= top_match - margin] or items
     if asked is not None:
         before = [s for s in items if s.item.period and s.item.period.end <= asked.end + timedelta(days=45)]
         items = before or items
