@@ -233,8 +233,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def now_iso() -> str:
-    """UTC time to the millisecond, so events of the same second still sort in the order they happened."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """UTC time to the microsecond, so events in quick succession (a review, then an edit) still sort in the order
+    they happened; older millisecond stamps sort with them ('+' sorts before any digit)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
