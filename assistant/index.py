@@ -57,19 +57,6 @@ class IngestReport:
 DERIVED_METADATA = ("evidence", "evidence_version", "question_period")
 
 
-# Metadata that goes into what is embedded (a follow-on past question is embedded read on from its lead): when it
-# reads differently, the unit is embedded again.
-EMBEDDED_METADATA = ("lead_question",)
-
-
-def _embedding_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]) -> list[str]:
-    """Units already indexed whose embedded text now reads differently."""
-    return [
-        uid for uid, unit in units.items()
-        if uid in existing and any(str(unit.extra.get(k) or "") != str(existing[uid].get(k) or "") for k in EMBEDDED_METADATA)
-    ]
-
-
 def _derived_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """For units already indexed, the derived metadata that now reads differently."""
     out: dict[str, dict[str, Any]] = {}
@@ -514,9 +501,6 @@ class Index:
                 if uid not in new_units
                 and ((_under(source, scope) and source not in keep_old) or not os.path.lexists(source))
             ]
-            re_embed = _embedding_changes(new_units, existing_meta)
-            to_add += [new_units[uid] for uid in re_embed]
-            to_remove += re_embed
             report.unchanged = len(new_units) - len(to_add)
             refresh = _derived_changes(new_units, existing_meta)
             report.refreshed = len(refresh)

@@ -249,6 +249,11 @@ def figure_of_type(text: str, answer_type: str) -> bool:
     return False
 
 
+def states_figure(text: str) -> bool:
+    """The text states a count, an amount or a rate (not only a year or a cross-reference)."""
+    return any(figure_of_type(text, kind) for kind in ("count", "money", "rate"))
+
+
 def is_none_statement(text: str) -> bool:
     return bool(_NONE_WORDS.search(text))
 
@@ -293,6 +298,10 @@ def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
 _LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)
 
 
+# Stemmed words that all name children or a group of them (CHILD_WORDS are stems already).
+_CHILD_LIKE = frozenset(CHILD_WORDS | {stem(g) for g in GROUPS})
+
+
 def item_counted(item: Item) -> str:
     """What an item's figure counts, when its wording says so: a list item's lead-in ("Initial requests for an EHC
     needs assessment:"), a label before a colon ("Registered foster carers: 2020/21: 276."), or the noun after a
@@ -319,8 +328,7 @@ def counts_other(counted: str, item: Item, question: str = "") -> str:
     done = [w for w in words_of(question) if len(w) > 5 and w.endswith("ed")]  # "referred", "excluded", "placed"
     if any(len(mine) >= 5 and w[:5] == mine[:5] for w in done):
         return ""
-    child_like = {stem(w) for w in CHILD_WORDS} | {stem(g) for g in GROUPS}
-    if mine in child_like and counted in child_like:
+    if mine in _CHILD_LIKE and counted in _CHILD_LIKE:
         return ""
     return mine
 
@@ -331,8 +339,7 @@ def names_counted(counted: str, found: set[str]) -> bool:
         return True
     if counted in found:
         return True
-    child_like = CHILD_WORDS | {stem(g) for g in GROUPS}
-    return counted in child_like and bool(found & child_like)
+    return counted in _CHILD_LIKE and bool(found & _CHILD_LIKE)
 
 
 def score_items(
@@ -418,7 +425,7 @@ def states_later_figures(unit: Unit, as_of: date) -> bool:
     ends = [
         i.period.end for i in items_of(unit)
         if i.period and i.period_source in ("stated", "lead_in", "response", "question")
-        and any(figure_of_type(i.text, kind) for kind in ("count", "money", "rate"))
+        and states_figure(i.text)
     ]  # only figures date a reply: "… is published in the DfE statistics" holds whenever it was written
     return bool(ends) and min(ends) > as_of
 

@@ -77,7 +77,7 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
     tolerance = 45 if analysis.period_explicit else cfg.current_window_days
     fit, other = [], []
     for s in scored:
-        if not has_figure(s, analysis) or doubtful(s) or s.counts_other:
+        if not usable_figure(s, analysis):
             continue
         guessed = s.item.period_source == "decision"  # the reply's date says when it was written, not the figures' period
         if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance) and not (guessed and analysis.period_explicit):
@@ -104,6 +104,11 @@ def doubtful_note(analysis: Analysis, scored: Sequence[Scored]) -> str:
 def has_figure(s: Scored, analysis: Analysis) -> bool:
     """A figure of the type asked (a count, an amount, a rate): these are bound to a period."""
     return figure_of_type(s.item.text, analysis.answer_type)
+
+
+def usable_figure(s: Scored, analysis: Analysis) -> bool:
+    """A figure that may be drafted as the answer: of the type asked, not marked [sic], counting what is asked."""
+    return has_figure(s, analysis) and not doubtful(s) and not s.counts_other
 
 
 def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
@@ -254,7 +259,7 @@ def _every_row(analysis: Analysis, passages: Sequence[Passage], by_passage: dict
     first = order[0]
     figures = [
         s for s in by_passage[first]
-        if has_figure(s, analysis) and not doubtful(s) and not s.counts_other and s.item.period and s.item.period_source != "decision"
+        if usable_figure(s, analysis) and s.item.period and s.item.period_source != "decision"
         and not s.item.text.rstrip().endswith(":")
     ]
     if not figures:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant.drafting.analysis import Analysis, analyse_question
 from assistant.drafting.engines import Embed, EngineInput, EngineOutput
-from assistant.drafting.evidence import Scored, figure_of_type, score_items, when
+from assistant.drafting.evidence import Scored, figure_of_type, score_items, states_figure, when
 from assistant.drafting.periods import describe
 from assistant.drafting.verdicts import ANSWERED, NONE, OTHER_PERIOD, OTHER_PERIOD_REASON, RELATED, Verdict, VerdictConfig, decide
 from assistant.models import DocType, Passage, Status
@@ -133,7 +133,7 @@ def render_item(s: Scored, analysis: Analysis, passages: list[Passage], shown: s
         item = replace(item, context="")
     text = item.render()
     marker = s.passage + 1
-    has_figure = any(figure_of_type(s.item.text, kind) for kind in ("count", "money", "rate"))
+    has_figure = states_figure(s.item.text)
     bare = item.kind == "sentence" and has_figure and len(re.findall(r"[A-Za-z]{3,}", text)) < 3
     prefix = ""
     if analysis.period_bound and figure_of_type(s.item.text, analysis.answer_type) and s.item.period_source not in ("stated", "lead_in"):
