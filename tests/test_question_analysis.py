@@ -224,7 +224,7 @@ def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
         # lcc-uasc-nts-2021: children leaving the council's care for other councils go out of its area.
         ("The number of UASCs who have left the council's care via the National Transfer Scheme to a) local authorities within England", {"out of the area"}),
         # lcc-uasc-since-2018 question 2: moved *to* the area is into it.
-        ("The number of unaccompanied asylum-seeking children moved to your area as part of the National Transfer Scheme", {"into the area"}),
+        ("The number of unaccompanied asylum-seeking children moved to your area as part of the National Transfer Scheme", {"in or into the area"}),
     ],
 )
 def test_qualifier_phrases_come_from_one_table(text, sides):
@@ -249,12 +249,45 @@ def test_a_count_question_knows_what_it_counts(text, counted):
     assert analyse(text, received=MAY_2025).counted == counted
 
 
+@pytest.mark.parametrize(
+    "text, sides",
+    [
+        # nm-inside-vs-outside q1 and the 2025 UASC reply: a named place is the council's area.
+        ("At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?", {"out of the area"}),
+        ("11 were placed within Lincolnshire and 85 were placed outside Lincolnshire", {"in or into the area", "out of the area"}),
+        # Real requests to other councils.
+        ("how many were placed in a children's home outside of the geographical boundaries of the local authority?", {"out of the area"}),
+        ("the total cost to your council of transporting children to schools outside your local authority", {"out of the area"}),
+        ("A breakdown of this total showing the number of placements within the local authority", {"in or into the area"}),
+        ("How many children's homes are operating within Greenwich Borough?", {"in or into the area"}),
+        # Both sides named: the past question answers either.
+        ("How many UASC are currently in your care, and how many of them are placed inside and outside your area?", {"in or into the area", "out of the area"}),
+        # Not the council's area: a nation, a team inside the council, a time.
+        ("How many children were placed outside the United Kingdom?", set()),
+        ("Services are delivered by the Future4Me team within Lincolnshire County Council.", set()),
+        ("Is the service available outside school hours?", set()),
+    ],
+)
+def test_the_councils_own_area_in_its_usual_wordings(text, sides):
+    from assistant.drafting.analysis import phrase_sides
+
+    assert phrase_sides(text) == sides
+
+
+def test_a_past_question_on_both_sides_is_not_narrower():
+    from assistant.drafting.analysis import narrower_sides
+
+    both = "How many UASC are currently in your care, and how many of them are placed inside and outside your area?"
+    assert narrower_sides("How many UASC are in your care?", both) == []
+    assert narrower_sides("How many UASC are in your care?", "How many UASC in the council's care are placed within the council's area?") == ["in or into the area"]
+
+
 def test_narrowing_sides_of_a_past_question():
     from assistant.drafting.analysis import narrower_sides
 
     assert narrower_sides("How many SEND Tribunal appeals were registered?", "How many refusal-to-assess appeals were registered?") == ["refusal to assess"]
     assert narrower_sides("How many refusal to assess appeals?", "How many refusal-to-assess appeals were registered?") == []
-    assert narrower_sides("How many LAC boys are there?", "How many looked-after boys were placed in your area by other local authorities?") == ["into the area"]
+    assert narrower_sides("How many LAC boys are there?", "How many looked-after boys were placed in your area by other local authorities?") == ["in or into the area"]
 
 
 def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():

@@ -450,3 +450,15 @@ def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
         Question("1", "How many unaccompanied asylum-seeking children did the council place in the whole of 2023?"), received=date(2025, 11, 1)
     )
     assert "2023: 41" in d.answer and "(to 30 June)" not in d.answer, d.answer
+
+
+def test_outside_a_named_county_is_answered_by_the_reply_that_gives_inside_and_outside(corpus_drafter):
+    """nm-inside-vs-outside q1: "placed outside Lincolnshire" is the council's area; the past question on both sides
+    ("inside and outside your area") answers it, and the yearly placements (a flow, not a stock at the date) do not."""
+    d = corpus_drafter.draft_question(
+        Question("1", "At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?"),
+        received=date(2025, 10, 20),
+    )
+    assert "85 were placed outside Lincolnshire" in claim_lines(d.answer), d.answer
+    assert "37" not in claim_lines(d.answer)
+    assert d.status is Status.PROVIDED, (d.answer, d.status_reason)

@@ -123,6 +123,16 @@ OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
 # Each row is a set of mutually exclusive sides: a question on one side is not answered by evidence that speaks only
 # of another. Refusals to assess are not refusals to issue a plan nor appeals about a plan's contents; refused
 # requests are not requests received; a figure from one source (schools) is not the figure from all sources.
+# The council's own area as a request names it: "your area", "the local authority", "the borough", "the council's
+# area", "the geographical boundaries of the LA" (not "the council" alone: a team "within the council" is no place).
+_OWN_AREA = (
+    r"(?:(?:your|the|our|its|this|their)\s+)?(?:(?:council|local\s+authority|authority|LA)'?s?\s+)?(?:own\s+)?"
+    r"(?:local\s+authority|LA|borough|district|county|city|authority|area|geographical\s+(?:boundar\w*|area))"
+    r"(?:\s+(?:area|boundar\w*))?\b"
+)
+# A named place ("outside Lincolnshire", "within Greenwich Borough"), not a nation: "within England" is not the
+# council's area. Case-sensitive, so "outside school hours" is no place.
+_PLACE = r"(?!(?:England|Scotland|Wales|Northern|Great|Britain|Europe|UK|EU)\b)(?-i:[A-Z][a-z]+)\b"
 OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
         ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*"
@@ -135,8 +145,9 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
         ("received", re.compile(r"\breceiv\w*", re.I)),
     ),
     (
-        ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
-        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
+        ("in or into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*"
+                                    rf"|\b(?:within|inside)\s+(?:(?:and|or)\s+(?:outside|out\s+of)\s+)?(?:{_OWN_AREA}|{_PLACE}(?!\s+(?:County\s+)?Council\b))", re.I)),
+        ("out of the area", re.compile(rf"\boutside\s+(?:(?:and|or)\s+(?:within|inside)\s+|of\s+)?(?:{_OWN_AREA}|{_PLACE})|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
                                  r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),
     (  # who brought a case: a bare "by" is in nearly every sentence, so the sides are phrases
@@ -152,7 +163,7 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
 
 # Sides that make a measure narrower than the same words without them: a past question on one of these answers only
 # that side, so it does not answer a question that names no side of its row (all appeals, referrals from anyone).
-NARROWING_SIDES = frozenset({"refusal to assess", "refusal to issue", "the contents of a plan", "a single source", "into the area", "out of the area"})
+NARROWING_SIDES = frozenset({"refusal to assess", "refusal to issue", "the contents of a plan", "a single source", "in or into the area", "out of the area"})
 
 
 def narrower_sides(question_text: str, past_question: str) -> list[str]:
@@ -161,7 +172,7 @@ def narrower_sides(question_text: str, past_question: str) -> list[str]:
     out = []
     for row in OPPOSING_PHRASES:
         names = {n for n, _ in row}
-        if not names & asked:
+        if not names & asked and not names <= past:  # a past question on every side ("inside and outside") is not narrower
             out += [n for n, _ in row if n in past and n in NARROWING_SIDES]
     return out
 
