@@ -212,13 +212,15 @@ def test_refusal_to_issue_is_not_answered_by_other_appeals(corpus_drafter):
 
 
 def test_refused_requests_are_not_answered_by_requests_received(corpus_drafter):
-    """2023 holds requests received by group (parents 544) and refusals in total; 2024 holds refusals by group."""
+    """The 2023 reply holds requests received by group (parents 544) and refusals by group (parents 329): the refusals
+    answer, labelled with the year its request asked for ("In 2023:", checked against the reply's own period)."""
     d = corpus_drafter.draft_question(
         Question("1", "In 2023, how many EHC needs assessment requests from parent carers or guardians did the council refuse?"),
         received=date(2025, 3, 3),
     )
     assert "544" not in claim_lines(d.answer), d.answer
-    assert d.status is Status.NEEDS_REVIEW
+    assert "In 2023: Requests refused: Parent carers or guardians: 329." in claim_lines(d.answer), d.answer
+    assert d.status is Status.PROVIDED, d.status_reason
 
 
 def test_all_sources_is_not_answered_by_one_source(corpus_drafter):
@@ -462,3 +464,76 @@ def test_outside_a_named_county_is_answered_by_the_reply_that_gives_inside_and_o
     assert "85 were placed outside Lincolnshire" in claim_lines(d.answer), d.answer
     assert "37" not in claim_lines(d.answer)
     assert d.status is Status.PROVIDED, (d.answer, d.status_reason)
+
+
+@pytest.mark.parametrize(
+    "text, zero",
+    [
+        # Corpus replies that count nothing in words.
+        ("The council has not referred any UASC out of its care through the National Transfer Scheme.", True),
+        ("None.", True),
+        ("None. No UASC have left the council's care through the National Transfer Scheme: England 0, Scotland 0, Wales 0.", True),
+        ("In 2020/21 no looked-after child was missing for longer than a month.", True),
+        ("There were no permanent exclusions of pupils with an EHC plan.", True),
+        # Not a count of nothing: not held, published elsewhere, a yes/no, a policy not kept.
+        ("Not held. The council does not record whether online learning is a pupil's main provision.", False),
+        ("None of this information is held.", False),
+        ("No. The council does not have a MASH.", False),
+        ("The council has no separate EOTAS policy.", False),
+        ("The number of pupils receiving SEN support in mainstream schools without an EHC plan is published in the DfE statistics.", False),
+    ],
+)
+def test_a_count_of_nothing_in_words_is_a_zero(text, zero):
+    from assistant.drafting.evidence import counts_zero
+
+    assert counts_zero(text) is zero
+
+
+def _zero_item(text: str, period, source: str):
+    from assistant.drafting.evidence import Item, Scored
+
+    return Scored(passage=0, item=Item("sentence", text, "", period, source), coverage=1.0, own_coverage=1.0, conflicts=[],
+                  extra_groups=[], type_fit=True, period_fit=None)
+
+
+def test_a_zero_in_words_is_a_figure_only_for_a_period_its_reply_gives():
+    """'None.' is a count of 0 for the span its reply gives; not when only the reply's date dates it, and a position
+    at a date ('none remain missing today') is no count over a year."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.periods import Period
+    from assistant.drafting.verdicts import has_figure
+
+    span = Period(date(2018, 1, 1), date(2023, 6, 30), "1 January 2018 to 30 June 2023", "range")
+    today = Period(date(2024, 5, 20), date(2024, 5, 20), "at 20 May 2024", "point")
+    year = analyse("How many looked-after children were missing for a week or longer in 2024/25?", received=date(2025, 6, 1))
+    assert has_figure(_zero_item("The council has not referred any UASC out of its care.", span, "response"), year)
+    assert not has_figure(_zero_item("The council has not referred any UASC out of its care.", span, "decision"), year)
+    assert not has_figure(_zero_item("None. No looked-after child who was missing for more than a week remains missing.", today, "question"), year)
+    now = analyse("How many looked-after children who went missing remain missing today?", received=date(2024, 5, 20))
+    assert has_figure(_zero_item("None. No looked-after child who was missing for more than a week remains missing.", today, "question"), now)
+
+
+def test_a_follow_on_count_of_nothing_is_drafted_with_its_span_and_the_years_missing(corpus_drafter):
+    """p1-uasc-2025 q4 ("through the scheme", reading on from 2018 to 2025): the 2023 reply says none were referred
+    out from 1 January 2018 to 30 June 2023; that is drafted with its span, and the rest is left to the officer."""
+    request = (
+        "1. How many unaccompanied children did you place in each calendar year from 2018 to 2025?\n"
+        "2. For each of those years, how many arrived through the National Transfer Scheme?\n"
+        "3. How many have you transferred out to other authorities through the scheme?\n"
+    )
+    drafts = list(corpus_drafter.draft_request(request, received=date(2025, 9, 15), exclude=["2025-14105733-uasc"]))
+    d = drafts[2]
+    assert "From 1 January 2018 to 30 June 2023: The council has not referred any UASC out of its care" in claim_lines(d.answer), d.answer
+    assert d.status is Status.NEEDS_REVIEW and "after 30 June 2023" in d.status_reason
+
+
+def test_a_figure_labelled_with_its_replys_own_period_passes_the_source_check(corpus_drafter):
+    """nm-inside-vs-outside q2: the reply's opening gives "a snapshot at 1 November 2023"; the drafted figure carries
+    that label, and the check reads it from the reply, so the sentence is supported (it was flagged before)."""
+    d = corpus_drafter.draft_question(
+        Question("2", "At 1 November 2023, what percentage of young people aged 16 to 18 in supported accommodation were placed outside the council's area?"),
+        received=date(2025, 10, 20),
+    )
+    assert "At 1 November 2023:" in d.answer and "58.09% outside it" in d.answer, d.answer
+    assert not [f for f in d.flags if f.kind == "unsupported"], d.flags
+    assert d.status is Status.PROVIDED, d.status_reason

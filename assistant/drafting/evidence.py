@@ -249,6 +249,26 @@ def figure_of_type(text: str, answer_type: str) -> bool:
     return False
 
 
+# A count of nothing in words: "None.", "No UASC have left …", "The council has not referred any UASC …". Unlike "not
+# held" or "published in …" (true whatever the period), it is a figure (0) for the period its reply speaks of.
+_ZERO_COUNT = re.compile(
+    r"^\s*(?:none|nil|zero)\b|\b(?:there\s+(?:were|was|have\s+been)\s+)?no\s+(?:[\w-]+\s+){0,3}?(?:were|was|have|has|had)\s+(?:been\s+)?\w+"
+    r"|\b(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?\w+\s+any\b|\bthere\s+(?:were|was|(?:have|has)\s+been)\s+no\b",
+    re.I,
+)
+_NOT_HELD = re.compile(r"\bheld\b|\bnot\s+(?:held|recorded|available|collected)\b|\bdo(?:es)?\s+not\s+(?:hold|record|collect)\b|\bunable\s+to\b|\bpublished\b|\bsection\s+21\b", re.I)
+
+
+def counts_zero(text: str) -> bool:
+    """The text counts nothing in words (a zero count), and does not say the count is not held or published."""
+    return bool(_ZERO_COUNT.search(text)) and not _NOT_HELD.search(text)
+
+
+def states_count_of_type(text: str, answer_type: str) -> bool:
+    """A figure of the type asked, or for a count a zero count in words ("None.", "has not referred any UASC")."""
+    return figure_of_type(text, answer_type) or (answer_type == "count" and counts_zero(text))
+
+
 def states_figure(text: str) -> bool:
     """The text states a count, an amount or a rate (not only a year or a cross-reference)."""
     return any(figure_of_type(text, kind) for kind in ("count", "money", "rate"))
@@ -258,15 +278,19 @@ def is_none_statement(text: str) -> bool:
     return bool(_NONE_WORDS.search(text))
 
 
-def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -> list[str]:
+def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "", past_question: str = "") -> list[str]:
     """Qualifiers of the question whose opposite, and not they, is what the evidence speaks of (word pairs in
-    OPPOSITES, phrase pairs in OPPOSING_PHRASES: one table each, in the analysis module)."""
+    OPPOSITES, phrase pairs in OPPOSING_PHRASES: one table each, in the analysis module). A past question that names
+    a side of a row says what its answer counts: the answer's passing mention of another side ("came through the
+    scheme …, and all of them were placed outside Lincolnshire") does not make it about that side."""
     asked = words_of(question.text)
     out = []
     if frame_text:
-        asked_sides, found_sides = phrase_sides(question.text), phrase_sides(frame_text)
+        asked_sides, all_found = phrase_sides(question.text), phrase_sides(frame_text)
+        past_sides = phrase_sides(past_question) if past_question else set()
         for row in OPPOSING_PHRASES:
             sides = [name for name, _ in row]
+            found_sides = past_sides if past_sides & set(sides) else all_found
             mine = [n for n in sides if n in asked_sides]
             other = [n for n in sides if n in found_sides and n not in asked_sides]
             if mine and other and not any(n in found_sides for n in mine):
@@ -367,7 +391,7 @@ def score_items(
         own_frame = unit.question if unit.question else frame_text
         unit_text = f"{own_frame}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
         narrower = [f"the past question is only about {n}" for n in narrower_sides(question.text, unit.question)] if unit.question else []
-        unit_conflicts = tuple(conflicts(question, unit_words, unit_text) + narrower)
+        unit_conflicts = tuple(conflicts(question, unit_words, unit_text, unit.question) + narrower)
         counts_asked = names_counted(question.counted, set(terms(unit_text)) | frame_terms)
         # A group the question itself names (boys, disabled, UASC) must be named by the evidence: figures for all
         # children do not answer a question about boys.
@@ -399,7 +423,7 @@ def score_items(
                     item=item,
                     coverage=cov,
                     own_coverage=own_cov,
-                    conflicts=conflicts(question, words, f"{own_frame}\n{item.context} {item.text}"),
+                    conflicts=conflicts(question, words, f"{own_frame}\n{item.context} {item.text}", unit.question),
                     extra_groups=extra,
                     type_fit=has_answer_type(item.text, question.answer_type),
                     period_fit=period_fit,
