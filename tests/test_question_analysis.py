@@ -546,3 +546,14 @@ def test_a_past_question_that_asked_only_for_a_figure_does_not_answer_a_question
     assert asks_other_kind("list", "How many partners sit on the MACE panel, and which organisations are they?") == ""
     # a count question is matched by its figure as before
     assert asks_other_kind("count", "How many individual children were placed in mainstream foster care?") == ""
+
+
+def test_a_past_question_on_how_many_does_not_answer_how_much_or_the_other_way_round():
+    from assistant.drafting.analysis import asks_other_kind
+
+    past = "How many of these children were in foster care, and how many had special educational needs?"
+    assert asks_other_kind("money", past) == "the past question asked how many, not how much"
+    assert asks_other_kind("count", "How much was paid for placements through IFAs?") == "the past question asked how much, not how many"
+    # a past question asking both is no other kind
+    assert asks_other_kind("money", "How many children used council transport and what did it cost?") == ""
+    assert asks_other_kind("count", "How much time and how many staff were given to the review?") == ""

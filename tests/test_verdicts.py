@@ -471,3 +471,15 @@ def test_a_request_with_no_received_date_is_read_as_received_today(corpus_drafte
     )
     assert d.status is Status.NEEDS_REVIEW, d.answer
     assert "figures to update" in d.answer
+
+
+def test_not_recorded_for_a_count_is_not_suggested_for_an_amount(corpus_drafter):
+    """London Borough of Barnet 2019: "How much of a) was for children with Special Educational Needs?" (a) is the
+    cost of transport) must not be marked not_held from a past reply that could not count pupils with SEN."""
+    text = (
+        "I would like to request the following data for the financial year 2017/18.\n\n"
+        "a) The total cost to your council of transporting children to schools outside your local authority in the financial year 2017/18.\n\n"
+        "b) How much of a) was for children with Special Educational Needs?\n"
+    )
+    drafts = list(corpus_drafter.draft_request(text, received=date(2019, 6, 3)))
+    assert drafts and all(d.status is not Status.NOT_HELD for d in drafts), [(d.question.number, d.status, d.answer) for d in drafts]

@@ -309,6 +309,8 @@ _NAMED_ASKS = ("list", "document")
 _NAMED_ASK_WORDS = {"list": "names", "document": "a copy of a document"}
 # Only a past question that plainly asks for a figure, and for nothing described ("What is the allowance, and how is
 # it means-tested?" also describes the means test).
+_COUNT_ASK = re.compile(r"\bhow\s+many\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
+_MONEY_ASK = re.compile(r"\bhow\s+much\b", re.I)
 _FIGURE_ASK = re.compile(r"\bhow\s+(?:many|much)\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
 _OTHER_ASK = re.compile(
     r"\bhow\s+(?:is|are|was|were|do|does|did|often)\b|\bwhich\b|\bwho\b|\bwhat\s+(?:is|are)\s+the\s+(?:process|criteria|policy)\b"
@@ -318,14 +320,21 @@ _OTHER_ASK = re.compile(
 
 
 def asks_other_kind(answer_type: str, past_question: str) -> str:
-    """What differs when the question asks for names or a document and the past question asked only for figures."""
-    if answer_type not in _NAMED_ASKS or not past_question.strip():
+    """What differs when the past question asked for another kind of answer: only a figure when names or a copy
+    are asked; only a number of things when an amount of money is asked, or the other way round (a past "not
+    recorded" for how many pupils had SEN is no answer to how much their transport cost)."""
+    if not past_question.strip():
         return ""
     past = past_question.splitlines()[0]
-    figure = _FIGURE_ASK.search(past)
-    if figure and not _OTHER_ASK.search(past):
-        kind = "money" if figure.group(0).lower().startswith("how much") else "count"
-        return f"the past question asked for a {kind} figure, not {_NAMED_ASK_WORDS[answer_type]}"
+    if answer_type in _NAMED_ASKS:
+        figure = _FIGURE_ASK.search(past)
+        if figure and not _OTHER_ASK.search(past):
+            kind = "money" if figure.group(0).lower().startswith("how much") else "count"
+            return f"the past question asked for a {kind} figure, not {_NAMED_ASK_WORDS[answer_type]}"
+    elif answer_type == "money" and _COUNT_ASK.search(past) and not _TYPE_CUES["money"].search(past):
+        return "the past question asked how many, not how much"
+    elif answer_type == "count" and _MONEY_ASK.search(past) and not _TYPE_CUES["count"].search(past):
+        return "the past question asked how much, not how many"
     return ""
 
 
