@@ -276,6 +276,31 @@ def test_the_councils_own_area_in_its_usual_wordings(text, sides):
     assert phrase_sides(text) == sides
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Which team deals with home-educating families?",  # p2-ehe-trends-2025 q1
+        "Please send me your home education policy.",
+        "How many children are electively home educated?",
+        "How many Home educators contacted the council?",
+    ],
+)
+def test_home_education_in_any_of_its_words_is_ehe(text):
+    from assistant.drafting.analysis import terms
+
+    assert "ehe" in terms(text)
+
+
+def test_moved_from_the_area_is_out_of_it():
+    """lcc-uasc-since-2018 q3 (a real request): children moved *from* your area under the scheme left it."""
+    from assistant.drafting.analysis import narrower_sides, phrase_sides
+
+    asked = "The number of unaccompanied asylum-seeking children moved from your area as part of the National Transfer Scheme"
+    assert phrase_sides(asked) == {"out of the area"}
+    assert narrower_sides(asked, "How many UASC were moved out of your area under the National Transfer Scheme?") == []
+    assert phrase_sides("How many referrals came from your area?") == set()
+
+
 def test_a_past_question_on_both_sides_is_not_narrower():
     from assistant.drafting.analysis import narrower_sides
 

@@ -51,7 +51,8 @@ _LONG_FORMS = [
     (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
     (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
     (r"\bindependent\s+fostering\s+agenc(?:y|ies)\b", " ifa "),
-    (r"\belective(?:ly)?\s+home[\s-]+educat(?:ion|ed)\b|\bhome[\s-]+educated\b", " ehe "),
+    # "home education", "home-educating families", "home educators": elective home education, whichever word is used.
+    (r"\b(?:elective(?:ly)?\s+)?home[\s-]+educat(?:ion|ed|ing|ors?)\b", " ehe "),
     (r"\bmulti[\s-]+agency\s+safeguarding\s+hub\b", " mash "),
     (r"\blocal\s+authority\s+designated\s+officer\b", " lado "),
     (r"\bspecial\s+educational\s+needs(?:\s+and\s+disabilit(?:y|ies))?\b", " sendneeds "),
@@ -152,7 +153,7 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
         ("in or into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*"
                                     rf"|\b(?:within|inside)\s+(?:(?:and|or)\s+(?:outside|out\s+of)\s+)?(?:{_OWN_AREA}|{_PLACE}(?!\s+(?:County\s+)?Council\b))", re.I)),
-        ("out of the area", re.compile(rf"\boutside\s+(?:(?:and|or)\s+(?:within|inside)\s+|of\s+)?(?:{_OWN_AREA}|{_PLACE})|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
+        ("out of the area", re.compile(rf"\boutside\s+(?:(?:and|or)\s+(?:within|inside)\s+|of\s+)?(?:{_OWN_AREA}|{_PLACE})|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\b(?:moved|transferred|relocated|sent|left|departed)\s+(?:away\s+)?from\s+{_OWN_AREA}|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
                                  r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),
     (  # who brought a case: a bare "by" is in nearly every sentence, so the sides are phrases
