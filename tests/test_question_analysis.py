@@ -615,3 +615,28 @@ def test_a_past_question_on_how_many_does_not_answer_how_much_or_the_other_way_r
     # a past question asking both is no other kind
     assert asks_other_kind("money", "How many children used council transport and what did it cost?") == ""
     assert asks_other_kind("count", "How much time and how many staff were given to the review?") == ""
+
+
+@pytest.mark.parametrize(
+    "text, without",
+    [
+        ("How many pupils with special educational needs are supported in mainstream schools without an EHC plan?", ("ehcp",)),
+        ("How many children with SEN who do not have an EHCP attend special schools?", ("ehcp",)),
+        ("How many pupils receive SEN support without an education, health and care plan?", ("ehcp",)),
+        ("How many children were placed without a social worker visit?", ()),  # not a group
+        ("How many pupils with an EHC plan are in mainstream schools?", ()),
+    ],
+)
+def test_a_group_the_question_leaves_out(text, without):
+    assert analyse(text, received=MAY_2025).without == without
+
+
+def test_a_group_named_only_as_the_other_side_of_an_or_widens_the_past_question():
+    """p2-ehc-timeliness-2023 q2: the past question "a disability or special educational needs" covers SEN; a past
+    question about disabled children alone does not."""
+    from assistant.drafting.analysis import either_or
+
+    past = "How many children and young people in Lincolnshire have a disability or special educational needs?"
+    assert either_or("disability", past, {"sendneeds", "ehcp"})
+    assert not either_or("disability", "How many disabled children have a disability assessment?", {"sendneeds"})
+    assert not either_or("disability", past, {"lac"})

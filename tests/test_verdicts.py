@@ -570,3 +570,16 @@ def test_not_recorded_for_a_count_is_not_suggested_for_an_amount(corpus_drafter)
     )
     drafts = list(corpus_drafter.draft_request(text, received=date(2019, 6, 3)))
     assert drafts and all(d.status is not Status.NOT_HELD for d in drafts), [(d.question.number, d.status, d.answer) for d in drafts]
+
+
+def test_published_statistics_answer_pupils_without_a_plan_not_the_count_of_those_with_one(corpus_drafter):
+    """p2-ehc-timeliness-2023 q2: the reply names the DfE publication (section 21) beside "6,809 … have an EHCP";
+    the question leaves out pupils with a plan, so the figure is not drafted and the pointer is."""
+    d = corpus_drafter.draft_question(
+        Question("2", "How many pupils with special educational needs are supported in mainstream schools without an EHC plan?"),
+        received=date(2023, 2, 13),
+        exclude=["2023-73134-ehc-assessments-and-plans-2018-2022"],
+    )
+    assert "Special educational needs in England" in d.answer and "section 21" in d.answer, d.answer
+    assert "6,809" not in claim_lines(d.answer)
+    assert d.status is Status.PUBLISHED_ELSEWHERE, (d.status, d.status_reason)

@@ -282,6 +282,7 @@ class Analysis:
     context: str = ""  # the scope lines and, for a sub-part, its question
     counted: str = ""  # for a count: the stemmed head noun of what is counted ("request", "appeal")
     reads_on: str = ""  # for a follow-on question: the questions it reads on from
+    without: tuple[str, ...] = ()  # groups the question leaves out ("pupils with SEN … without an EHC plan": ehcp)
 
     @property
     def period_bound(self) -> bool:
@@ -417,6 +418,26 @@ _DIMENSIONS = [
 ]
 
 
+_WITHOUT = re.compile(r"\b(?:without|not\s+(?:on|with|having)|who\s+(?:do|does|did)\s+not\s+have)\s+(?:an?\s+|any\s+)?((?:[\w'-]+\s+){0,3}[\w'-]+)", re.I)
+
+
+def groups_without(text: str) -> tuple[str, ...]:
+    """The groups a question leaves out ("supported in mainstream schools without an EHC plan" → ehcp): a figure
+    for those in the group (children who have a plan) counts the other side."""
+    return tuple(dict.fromkeys(g for m in _WITHOUT.finditer(normalise(text)) for g in words_of(m.group(1)) if g in GROUPS))
+
+
+def either_or(group: str, past_question: str, asked: set[str]) -> bool:
+    """The past question names `group` only as one side of an "or" whose other side the question asks about ("a
+    disability or special educational needs" for a question about SEN): it widens, it does not narrow."""
+    text = normalise(past_question)
+    for m in re.finditer(r"([\w'-]+(?:\s+[\w'-]+){0,2})\s+(?:and\s*/\s*)?or\s+([\w'-]+(?:\s+[\w'-]+){0,2})", text):
+        left, right = set(_WORD.findall(m.group(1))), set(_WORD.findall(m.group(2)))
+        if (group in left and right & asked) or (group in right and left & asked):
+            return True
+    return False
+
+
 def breakdown_of(text: str) -> tuple[str, ...]:
     """The breakdowns asked: the usual phrasings, and every dimension named in a 'broken down by …' clause."""
     found = [name for name, pattern in _BREAKDOWN if pattern.search(text)]
@@ -483,6 +504,7 @@ def analyse(
         parts=sub,
         context=context,
         counted=counted_of(measure_text(text)) if types[0] == "count" else "",
+        without=groups_without(text),
     )
 
 

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Sequence
 
 from assistant.drafting.analysis import (
-    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, asks_other_kind, counted_of, measure_text, narrower_sides,
+    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, asks_other_kind, counted_of, either_or, measure_text, narrower_sides,
     phrase_sides, stem,
     strip_periods, terms, words_of,
 )
@@ -358,6 +358,19 @@ def counts_other(counted: str, item: Item, question: str = "") -> str:
     return mine
 
 
+_NEGATED = re.compile(r"\b(?:without|no|not|non)\b", re.I)
+
+
+def counts_left_out(question: Analysis, item: Item) -> str:
+    """For a question that leaves a group out ("… without an EHC plan"), an item counting those in it ("6,809
+    children and young people have an EHCP") counts the other side: the group it names, else ''."""
+    if not question.without:
+        return ""
+    text = f"{item.context} {item.text}"
+    named = [g for g in question.without if g in words_of(text)]
+    return f"those with {named[0]}" if named and not _NEGATED.search(text) else ""
+
+
 def names_counted(counted: str, found: set[str]) -> bool:
     """Evidence names what is counted: the head noun itself, or for children any word naming children or a group."""
     if not counted:
@@ -414,7 +427,7 @@ def score_items(
             asked_words = words_of(question.text)
             extra = sorted(
                 g for g in (words_of(unit.question) & GROUPS) - set(question.groups) - asked_words
-                if not GROUP_ALTERNATES.get(g, frozenset()) & asked_words
+                if not GROUP_ALTERNATES.get(g, frozenset()) & asked_words and not either_or(g, unit.question, set(question.groups))
             ) if unit.question else []
             period_fit = None
             if question.period_bound and question.period is not None:
@@ -434,7 +447,7 @@ def score_items(
                     reverse_coverage=reverse,
                     unit_conflicts=unit_conflicts,
                     counts_asked=counts_asked,
-                    counts_other=counts_other(question.counted, item, question.text) if question.answer_type == "count" else "",
+                    counts_other=(counts_other(question.counted, item, question.text) or counts_left_out(question, item)) if question.answer_type == "count" else "",
                     same_question=(same_question or {}).get(i, 0.0),
                 )
             )

@@ -224,7 +224,10 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         statements = [s for s in by_passage[order[0]] if is_none_statement(s.item.text)]
         if statements:  # "not held / not recorded": true whatever the period, so the answer stands
             first = order[0]
-            return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
+            # Without the reply's figures that do not count what is asked ("6,809 … have an EHCP" beside "published in
+            # the DfE statistics" for pupils without a plan): every usable figure would have been drafted above.
+            items = [s for s in by_passage[first] if not has_figure(s, analysis)] or list(by_passage[first])
+            return Verdict(ANSWERED, analysis, items=items, reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
     newest = _newest(others, analysis.period if analysis.period_explicit else None, cfg.recency_margin)
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
