@@ -640,3 +640,17 @@ def test_a_group_named_only_as_the_other_side_of_an_or_widens_the_past_question(
     assert either_or("disability", past, {"sendneeds", "ehcp"})
     assert not either_or("disability", "How many disabled children have a disability assessment?", {"sendneeds"})
     assert not either_or("disability", past, {"lac"})
+
+
+@pytest.mark.parametrize(
+    "text, qualifiers",
+    [
+        ("Who carries out return interviews for children in your care?", ()),  # p1-missing-lac-2024 q6
+        ("How many section 437(1) notices have you sent out each year?", ()),  # p2-ehe-trends-2025 q3
+        ("The number of UASCs currently residing in out-ofarea placements", ("out-ofarea",)),  # lcc-uasc-nts-2021 3b
+        ("How many Looked After Boys were placed out of your area into another area?", ("boys", "out")),  # lcc-cce-young-males-2025 q7
+        ("How many UASC has the council transferred out to other authorities?", ("out",)),
+    ],
+)
+def test_out_as_a_verbs_particle_is_no_side_of_the_area(text, qualifiers):
+    assert analyse(text, received=MAY_2025).qualifiers == qualifiers

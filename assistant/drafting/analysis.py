@@ -42,6 +42,10 @@ _LONG_FORMS = [
      r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
      # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
      r"|\bin\s+(?:the\s+care\s+of\s+(?:the\s+|your\s+|this\s+)?(?:council|local\s+authority|authority)|(?:your|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care)\b", " lac "),
+    # "carries out return interviews", "notices sent out", "set out in the attached": a verb's particle, not the
+    # out-of-area side ("placed out of county", "transferred out to other authorities" keep it).
+    (r"\b(carr(?:y|ies|ied|ying)|set(?:s|ting)?|find(?:s|ing)?|found|sen[dt](?:s|ing)?|sort(?:s|ed|ing)?|work(?:s|ed|ing)?|point(?:s|ed|ing)?"
+     r"|fill(?:s|ed|ing)?|turn(?:s|ed|ing)?|roll(?:s|ed|ing)?|rule[sd]?|ruling|print(?:s|ed|ing)?|hand(?:s|ed|ing)?|give[sn]?|gave|giving)\s+out\b(?![\s-]+of\b)", r" \1 "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
@@ -116,7 +120,7 @@ _FRAME = frozenset(
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
 OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
     (frozenset({"boy", "boys", "male", "males", "men"}), frozenset({"girl", "girls", "female", "females", "women"})),
-    (frozenset({"outside", "out", "beyond", "elsewhere"}), frozenset({"within", "inside", "in-area"})),
+    (frozenset({"outside", "out", "beyond", "elsewhere", "out-of-area", "out-of-county", "out-ofarea"}), frozenset({"within", "inside", "in-area", "in-county"})),
     (frozenset({"average", "mean", "median", "typical"}), frozenset({"highest", "maximum", "lowest", "minimum", "total"})),
     (frozenset({"weekly", "week"}), frozenset({"annual", "annually", "yearly", "monthly"})),
     (frozenset({"own", "in-house", "inhouse", "internal", "directly"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
