@@ -654,3 +654,18 @@ def test_a_group_named_only_as_the_other_side_of_an_or_widens_the_past_question(
 )
 def test_out_as_a_verbs_particle_is_no_side_of_the_area(text, qualifiers):
     assert analyse(text, received=MAY_2025).qualifiers == qualifiers
+
+
+@pytest.mark.parametrize(
+    "asked, past",
+    [
+        ("How much did the council pay to independent fostering agencies in 2021/22?", "How much was paid for placements through IFAs?"),
+        ("How much does the council spend on agency social workers?", "What was spent on agency social workers?"),
+        ("How many notices did you send?", "How many notices were sent?"),
+    ],
+)
+def test_irregular_past_forms_are_the_same_measure(asked, past):
+    from assistant.drafting.analysis import terms
+
+    shared = set(terms(asked)) & set(terms(past))
+    assert {"pay", "spend", "send"} & shared, (terms(asked), terms(past))

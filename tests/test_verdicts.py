@@ -583,3 +583,14 @@ def test_published_statistics_answer_pupils_without_a_plan_not_the_count_of_thos
     assert "Special educational needs in England" in d.answer and "section 21" in d.answer, d.answer
     assert "6,809" not in claim_lines(d.answer)
     assert d.status is Status.PUBLISHED_ELSEWHERE, (d.status, d.status_reason)
+
+
+def test_how_much_was_paid_is_the_measure_of_how_much_did_the_council_pay(corpus_drafter):
+    """lk-foster-carers-years q3: the 2019 reply's "How much was paid for placements through IFAs" is the same
+    measure; its newest year is drafted with its period for the officer to update (2021/22 is asked)."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How much did the council pay to independent fostering agencies in 2021/22?"), received=date(2024, 2, 12)
+    )
+    assert d.status is Status.NEEDS_REVIEW, d.status_reason
+    assert "IFAs" in d.answer and "2019/20: £607,677" in d.answer, d.answer
+    assert "figures to update for the period asked" in d.status_reason.lower()

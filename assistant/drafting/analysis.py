@@ -241,7 +241,12 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-_IRREGULAR = {"children": "child", "people": "person", "women": "woman", "men": "man"}
+# Irregular forms the stemmer leaves apart: "How much was paid" asks what "How much did the council pay" asks.
+_IRREGULAR = {
+    "children": "child", "people": "person", "women": "woman", "men": "man",
+    "paid": "pay", "spent": "spend", "sent": "send", "bought": "buy", "brought": "bring", "taken": "take", "took": "take",
+    "given": "give", "gave": "give", "chosen": "choos", "sought": "seek", "taught": "teach", "kept": "keep", "lost": "lose",
+}
 
 
 @lru_cache(maxsize=20_000)
