@@ -661,11 +661,11 @@ def test_out_as_a_verbs_particle_is_no_side_of_the_area(text, qualifiers):
     [
         ("How much did the council pay to independent fostering agencies in 2021/22?", "How much was paid for placements through IFAs?"),
         ("How much does the council spend on agency social workers?", "What was spent on agency social workers?"),
-        ("How many notices did you send?", "How many notices were sent?"),
+        ("How many children did the council take into care?", "How many children were taken into care?"),
     ],
 )
 def test_irregular_past_forms_are_the_same_measure(asked, past):
     from assistant.drafting.analysis import terms
 
     shared = set(terms(asked)) & set(terms(past))
-    assert {"pay", "spend", "send"} & shared, (terms(asked), terms(past))
+    assert {"pay", "spend", "take"} & shared, (terms(asked), terms(past))

@@ -244,7 +244,7 @@ def _stemmer() -> Any:
 # Irregular forms the stemmer leaves apart: "How much was paid" asks what "How much did the council pay" asks.
 _IRREGULAR = {
     "children": "child", "people": "person", "women": "woman", "men": "man",
-    "paid": "pay", "spent": "spend", "sent": "send", "bought": "buy", "brought": "bring", "taken": "take", "took": "take",
+    "paid": "pay", "spent": "spend", "bought": "buy", "brought": "bring", "taken": "take", "took": "take",
     "given": "give", "gave": "give", "chosen": "choos", "sought": "seek", "taught": "teach", "kept": "keep", "lost": "lose",
 }
 
