@@ -46,6 +46,8 @@ _LONG_FORMS = [
     # out-of-area side ("placed out of county", "transferred out to other authorities" keep it).
     (r"\b(carr(?:y|ies|ied|ying)|set(?:s|ting)?|find(?:s|ing)?|found|sen[dt](?:s|ing)?|sort(?:s|ed|ing)?|work(?:s|ed|ing)?|point(?:s|ed|ing)?"
      r"|fill(?:s|ed|ing)?|turn(?:s|ed|ing)?|roll(?:s|ed|ing)?|rule[sd]?|ruling|print(?:s|ed|ing)?|hand(?:s|ed|ing)?|give[sn]?|gave|giving)\s+out\b(?![\s-]+of\b)", r" \1 "),
+    # "How many boys were looked after by the council?": the verb names children in care as well.
+    (r"\b(?:(?<=were\s)|(?<=was\s)|(?<=are\s)|(?<=is\s)|(?<=been\s))looked[\s-]+after\b(?!\s+(?:children|child|boys|girls|young))", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
