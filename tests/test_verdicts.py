@@ -594,3 +594,23 @@ def test_how_much_was_paid_is_the_measure_of_how_much_did_the_council_pay(corpus
     assert d.status is Status.NEEDS_REVIEW, d.status_reason
     assert "IFAs" in d.answer and "2019/20: £607,677" in d.answer, d.answer
     assert "figures to update for the period asked" in d.status_reason.lower()
+
+
+def test_a_count_over_months_to_the_date_asked_is_no_number_at_that_date():
+    """nm-inside-vs-outside q1: "2025 (to 31 August): 37" placed is a flow over eight months, not how many were
+    placed outside the county at 31 August 2025: not the same measure for another period (nothing is drafted)."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.evidence import items_from_answer
+    from assistant.drafting.verdicts import counted_over_span
+
+    rows = items_from_answer(
+        "UASC placed by the council in each year:\n\n- 2024: 58\n- 2025 (to 31 August): 37\n",
+        question="How many UASC has the council placed in each calendar year from 2018 to 2025?", decided=date(2025, 10, 8),
+    )
+    year, part = (_zero_item(r.text, r.period, r.period_source) for r in rows[-2:])
+    at_date = analyse("At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?",
+                      received=date(2025, 10, 20))
+    assert "31 August" in counted_over_span(at_date, [part])
+    assert counted_over_span(at_date, [year]) == ""  # the whole of 2024 is another period, not a flow to the date
+    in_2025 = analyse("How many unaccompanied asylum-seeking children did the council place in 2025?", received=date(2025, 10, 20))
+    assert counted_over_span(in_2025, [part]) == ""

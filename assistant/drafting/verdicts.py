@@ -230,7 +230,24 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             return Verdict(ANSWERED, analysis, items=items, reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
     newest = _newest(others, analysis.period if analysis.period_explicit else None, cfg.recency_margin)
+    span = counted_over_span(analysis, newest)
+    if span:
+        differs = [f"it counts over a span ({span}), the question asks for the number {analysis.period.label}"]
+        return Verdict(RELATED, analysis, nearest=newest, differs=differs, reason="; ".join(differs))
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
+
+
+def counted_over_span(analysis: Analysis, items: Sequence[Scored]) -> str:
+    """The span of figures counted over months up to the date a question asks about ("2025 (to 31 August): 37"
+    placed, for how many were placed outside the county "at 31 August 2025"): a flow, not the number at that date,
+    so not the same measure for another period. '' when the figures are not of that kind."""
+    asked = analysis.period
+    if not (analysis.period_explicit and asked and asked.kind == "point" and items):
+        return ""
+    spans = {s.item.period for s in items if s.item.period}
+    if not spans or not all(p.kind == "range" and p.days > 92 and abs((p.end - asked.end).days) <= 45 for p in spans):
+        return ""
+    return label_list(sorted(spans, key=lambda p: p.end))
 
 
 def _without_part_years(chosen: list[Scored]) -> list[Scored]:
