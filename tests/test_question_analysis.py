@@ -680,3 +680,17 @@ def test_irregular_past_forms_are_the_same_measure(asked, past):
 
     shared = set(terms(asked)) & set(terms(past))
     assert {"pay", "spend", "take"} & shared, (terms(asked), terms(past))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many unaccompanied children in your care were flagged as at risk of criminal exploitation in the last 12 months?",  # p1-uasc-2025 q6
+        "At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?",
+        "How many missing incidents involving unaccompanied children in your care were there in the last 12 months?",  # p1-uasc-2025 q5
+    ],
+)
+def test_unaccompanied_children_in_your_care_are_uasc_and_looked_after(text):
+    from assistant.drafting.analysis import terms
+
+    assert {"uasc", "lac"} <= set(terms(text)) and "unaccompani" not in terms(text)

@@ -38,6 +38,9 @@ _TYPE_CUES: dict[str, re.Pattern] = {
 
 # Abbreviations and their long forms read as one term, so "LAC" and "children in care" are the same measure.
 _LONG_FORMS = [
+    # Before "children in your care" (looked after) takes their noun: "unaccompanied children in your care" is UASC and LAC.
+    (r"\bunaccompanied\s+asylum[\s-]+seek(?:ing|ers?)\s+(?:children|child|young\s+people|minors)\b", " uasc "),
+    (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b"
      r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
      # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
@@ -52,8 +55,6 @@ _LONG_FORMS = [
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
     (r"\b(?:within|inside)\s+(?=(?:England|Scotland|Wales|Northern\s+Ireland|the\s+UK|the\s+United\s+Kingdom|Great\s+Britain|Britain)\b)", " in "),
-    (r"\bunaccompanied\s+asylum[\s-]+seek(?:ing|ers?)\s+(?:children|child|young\s+people|minors)\b", " uasc "),
-    (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
     (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
     (r"\bindependent\s+fostering\s+agenc(?:y|ies)\b", " ifa "),
