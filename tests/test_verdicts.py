@@ -450,3 +450,24 @@ def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
         Question("1", "How many unaccompanied asylum-seeking children did the council place in the whole of 2023?"), received=date(2025, 11, 1)
     )
     assert "2023: 41" in d.answer and "(to 30 June)" not in d.answer, d.answer
+
+
+def test_a_not_held_statement_written_before_the_years_asked_ended_is_left_for_review(corpus_drafter):
+    """The 2025 exploitation request asks for the budget of 2022/23 to 2024/25; the only past answer (June 2023) says
+    the work has no budget of its own. That reply cannot speak for 2023/24 or 2024/25, so it is shown as the most
+    recent answer held, for the officer to confirm, never marked not held."""
+    d = corpus_drafter.draft_question(
+        Question("10", "What was the total budget allocated to child exploitation work (including prevention and victim support) "
+                       "in the previous three financial years (22/23, 23/24, 24/25)?"),
+        received=date(2025, 5, 14),
+    )
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert d.answer.startswith("The most recent answer we hold in past replies is from the reply of 28 June 2023:")
+    assert "funded as part of the early help offer" in d.answer
+    assert "confirm it still holds" in d.answer and "figures to update" not in d.status_reason.lower()
+    # Asked in the year the reply was written, for a year already ended, the same statement answers.
+    past = corpus_drafter.draft_question(
+        Question("1", "What was the total budget allocated to child exploitation work in the financial year 2022/23?"),
+        received=date(2023, 9, 1),
+    )
+    assert past.status is Status.NOT_HELD, (past.answer, past.status_reason)
