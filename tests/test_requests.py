@@ -744,3 +744,70 @@ def test_parsed_request_round_trips_through_json() -> None:
         "For each of the last three financial years:\n1. How many?\n2. How much?\n\nAlso, how many were late?"
     )
     assert ParsedRequest.from_json(parsed.to_json()) == parsed
+
+
+# Inline parts inside the asking sentence, with no list intro before "a)" (real wordings: Lincolnshire UASC 2021,
+# Lincolnshire missing children 2021, Wokingham home education 2025).
+@pytest.mark.parametrize(
+    ("line", "head", "parts"),
+    [
+        (
+            "2. The number of UASCs who have left the council's care via the National Transfer Scheme to a) local "
+            "authorities within England, b) local authorities in Scotland or c) local authorities in Wales",
+            "The number of UASCs who have left the council's care via the National Transfer Scheme to",
+            ["local authorities within England,", "local authorities in Scotland or", "local authorities in Wales"],
+        ),
+        (
+            "3. The number of UASCs currently residing in a) in-area placements or b) out-ofarea placements;",
+            "The number of UASCs currently residing in",
+            ["in-area placements or", "out-ofarea placements;"],
+        ),
+        (
+            "2. Of these, how many were a) known to have an education, health and care plan or statement of special "
+            "educational need, b) known to be claiming free school meals, c) known to social services",
+            "Of these, how many were",
+            ["known to have an education, health and care plan or statement of special educational need,",
+             "known to be claiming free school meals,", "known to social services"],
+        ),
+    ],
+)
+def test_inline_parts_inside_the_asking_sentence_are_sub_parts(line: str, head: str, parts: list[str]) -> None:
+    questions = split_request(f"Please provide:\n1. The number of UASCs in the care of the council;\n{line}\n")
+    q = questions[1]
+    assert q.text == head
+    assert [t for _, t in q.parts] == parts
+    assert [label for label, _ in q.parts] == ["a", "b", "c"][: len(parts)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # One label only, or labels out of order, or items that do not enumerate: the sentence stays whole.
+        "1. How many children were placed under section 20 a) of the Act in 2023?",
+        "1. Please state the reason for b) and a) in your last reply.",
+        "1. What was spent on option a) the new building and what on option b) the refurbishment in 2024?",
+    ],
+)
+def test_label_like_text_that_is_no_enumeration_stays_one_question(line: str) -> None:
+    questions = split_request(line)
+    assert len(questions) == 1 and not questions[0].parts
+
+
+def test_parts_of_an_open_head_are_read_as_the_whole_sentence() -> None:
+    """Each part of "… via the National Transfer Scheme to a) … b) …" is analysed as the head followed by the part,
+    so "left … to local authorities" (a move out of the area) is what part a asks; the main question reads as the
+    whole sentence. A head ending with a list intro ("Please provide the number of:") leaves its parts alone."""
+    from datetime import date
+
+    from assistant.drafting.analysis import analyse_question, phrase_sides
+
+    q = split_request(
+        "1. The number of UASCs who have left the council's care via the National Transfer Scheme to a) local "
+        "authorities within England, b) local authorities in Scotland or c) local authorities in Wales"
+    )[0]
+    a = analyse_question(q, date(2021, 5, 14))
+    assert a.text.endswith("or local authorities in Wales") and "a)" not in a.text
+    assert a.parts[0].text == "The number of UASCs who have left the council's care via the National Transfer Scheme to local authorities within England,"
+    assert "out of the area" in phrase_sides(a.parts[0].text)
+    listed = split_request("8. What services do you provide?\n9. Please provide the number of:\na) Children identified as at risk of CSE in the last 12 months\nb) Children identified as victims of CSE in the last 12 months")[1]
+    assert analyse_question(listed, date(2025, 5, 14)).parts[0].text == "Children identified as at risk of CSE in the last 12 months"

@@ -397,6 +397,9 @@ def period_asked(text: str, context: str, received: date | None) -> tuple[Period
     return (current(received) if received else None), False
 
 
+_LIST_INTRO_END = re.compile(r"[:;?.!\-–—)]\s*$")
+
+
 def analyse(
     text: str,
     *,
@@ -406,7 +409,15 @@ def analyse(
     parts: list[tuple[str, str]] | None = None,
     inherit: tuple[str, ...] = (),
 ) -> Analysis:
-    """Analyse a question; its sub-parts are analysed with the main text and scope lines as their context."""
+    """Analyse a question; its sub-parts are analysed with the main text and scope lines as their context.
+
+    A main text that stops mid-sentence ("… via the National Transfer Scheme to", "Of these, how many were") is
+    completed by each of its parts, as a reader reads an inline list: each part is read as the main text followed by
+    the part, and the main question as the whole sentence."""
+    if parts and text.strip() and not _LIST_INTRO_END.search(text):
+        head = text.strip()
+        text = " ".join([head, *(part_text.strip() for _, part_text in parts)])
+        parts = [(part_label, f"{head} {part_text.strip()}") for part_label, part_text in parts]
     types = answer_types(text)
     if inherit and types == ("description",) and inherit[0] in PERIOD_BOUND:
         types = inherit  # "Please provide the number of: a) children at risk of CSE …"

@@ -283,23 +283,31 @@ def _inline_bullet_splits(piece: str) -> list[str]:
     return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
+_ENUMERATED = re.compile(r"(?:[,;]|\b(?:or|and))\s*$", re.I)
+
+
 def _inline_sub_splits(piece: str) -> list[str]:
-    """Cut "...: a) X b) Y" (or "(i) ... (ii) ...") when the labels run in order from a list intro."""
+    """Cut "...: a) X b) Y" (or "(i) ... (ii) ...") when the labels run in order from a list intro, or run inside
+    the asking sentence as an enumeration ("... to a) authorities within England, b) in Scotland or c) in Wales":
+    each labelled item but the last ends with a comma, semicolon, "or" or "and")."""
     for scheme, first in (("alpha", "a"), ("roman", "i")):
         cuts: list[int] = []
         expected = 1
         for match in _INLINE_SUB.finditer(piece):
             label = match.group(1)
             value = (ord(label) - 96 if len(label) == 1 else None) if scheme == "alpha" else _roman_value(label)
-            if value != expected:
-                continue
-            if expected == 1 and (label != first or not _LIST_INTRO.search(piece[: match.start()])):
+            if value != expected or (expected == 1 and label != first):
                 continue
             cuts.append(match.start())
             expected += 1
-        if len(cuts) >= 2:
-            bounds = [0, *cuts, len(piece)]
-            return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
+        if len(cuts) < 2:
+            continue
+        bounds = [0, *cuts, len(piece)]
+        pieces = [piece[a:b] for a, b in zip(bounds, bounds[1:])]
+        if _LIST_INTRO.search(pieces[0]) or (
+            pieces[0].strip() and all(_ENUMERATED.search(p.rstrip()) for p in pieces[1:-1])
+        ):
+            return pieces
     return [piece]
 
 
