@@ -158,7 +158,7 @@ _CLAUSE = re.compile(r"[;:]|,\s*(?=(?:but|although|though|however|whereas|while)
 _TOKEN = re.compile(r"[\w£%]+(?:[./'-][\w%]+)*")
 SAME_WORDS_MIN = 3
 """A described fact of at least this many content words (two of them words, not figures) may be stated in other
-inflections and with function words or one other word between its words (`_same_words`)."""
+inflections and with other small words between its words (`_same_words`)."""
 
 
 @lru_cache(maxsize=1)
@@ -178,28 +178,18 @@ def _content(text: str) -> tuple[list[str], bool]:
     return [t if any(ch.isdigit() for ch in t) else next(it) for t in kept], negates
 
 
-def _in_order(fact: list[str], clause: list[str], max_gap: int = 0) -> bool:
-    """Every fact word in the clause, in the fact's order, at most `max_gap` other content words between two of
-    them; a figure sits right after the word the fact writes before it ("Level 2", not "Level 1 … 2")."""
-    starts = [i for i, t in enumerate(clause) if t == fact[0]]
-    for start in starts:
-        pos, ok = start, True
-        for k, word in enumerate(fact[1:], 1):
-            gap = 0 if word[:1].isdigit() or (k == 1 and fact[0][:1].isdigit()) else max_gap
-            nxt = next((j for j in range(pos + 1, min(len(clause), pos + 2 + gap)) if clause[j] == word), None)
-            if nxt is None:
-                ok = False
-                break
-            pos = nxt
-        if ok:
-            return True
-    return False
+def _in_order(fact: list[str], clause: list[str]) -> bool:
+    """The fact's content words, in its order, next to each other once small words are set aside."""
+    n = len(fact)
+    return any(clause[i:i + n] == fact for i in range(len(clause) - n + 1))
 
 
 def _same_words(fact_norm: str, text_norm: str) -> bool:
-    """A described fact stated in other forms of the same words: "MACE Level 2 is also weekly" in "MACE Level 1 and
-    MACE Level 2 each meet weekly". Same content words (stemmed), same order, the same negation in the clause;
-    figures exact and bound to their word. Synonyms are never matched ("sits" is not "meets")."""
+    """A described fact stated in other forms of the same words: "CE Screening Tools" in "a CE Screening Tool",
+    "MACE Level 2 is also weekly" in "MACE Level 1 and MACE Level 2 are weekly". The same content words (stemmed,
+    figures exact), in the same order with only small words between them, in one clause with the same negation.
+    Never a synonym or an inserted qualifier ("sits" is not "meets"; "placed outside the county of Lincolnshire"
+    is left to the exact rule)."""
     fact, fact_neg = _content(fact_norm)
     if len(fact) < SAME_WORDS_MIN or sum(not any(ch.isdigit() for ch in t) for t in fact) < 2:
         return False
@@ -212,19 +202,31 @@ def _same_words(fact_norm: str, text_norm: str) -> bool:
     return False
 
 
+_CROSS_REFERENCE = re.compile(r"\bsee the answer to question\s+\S+", re.I)
+
+
+def stated_text(answer: str) -> str:
+    """What a draft states: without its notes for the officer (the nearest evidence a note quotes is what does
+    *not* answer; its "question 3 of …, source 2" is reference, not a figure) and without cross-references
+    ("see the answer to question 2"). Key facts and wrong facts are looked for here only."""
+    lines = [line for line in answer.split("\n") if not _NOTE.match(line)]
+    return _CROSS_REFERENCE.sub("", "\n".join(lines))
+
+
 def fact_present(fact: str, answer: str) -> bool:
-    """A key fact is stated when it appears case-insensitively; figures and dates must match exactly. The fact 0
-    (or "none") is also stated by a sentence that counts nothing in words ("has not referred any UASC"); a described
-    fact of several words also by the same words in other forms and order of small words (`_same_words`)."""
+    """A key fact is stated when it appears case-insensitively outside notes for the officer; figures and dates
+    must match exactly. The fact 0 (or "none") is also stated by a sentence that counts nothing in words ("has not
+    referred any UASC"); a described fact of several words also by the same words in other forms and with small
+    words between them (`_same_words`)."""
     if not fact.strip():
         return False
-    text = normalise_for_facts(answer)
+    text = normalise_for_facts(stated_text(answer))
     if _fact_pattern(fact).search(text):
         return True
     if normalise_for_facts(fact) in _ZERO_FACTS:
         return bool(_ZERO_STATEMENT.search(text))
-    keep_lines = "\n".join(normalise_for_facts(line) for line in strip_markers(answer).split("\n"))
-    return _same_words(normalise_for_facts(fact), keep_lines)
+    lines = "\n".join(normalise_for_facts(line) for line in strip_markers(stated_text(answer)).split("\n"))
+    return _same_words(normalise_for_facts(fact), lines)
 
 
 def key_fact_recall(facts: Sequence[str], answer: str) -> float | None:
@@ -442,13 +444,6 @@ def unlabelled_wrong_facts(wrong_facts: Sequence[str], answer: str, labels: Sequ
     return [f for f in wrong_facts if fact_present(f, answer) and not labelled(f, answer, labels)]
 
 
-def requester_text(answer: str) -> str:
-    """The answer as the requester would read it: notes for the officer left out. A note names the nearest evidence
-    and source numbers ("question 3 … (source 2)"); it states no fact, so a figure in it neither answers the question
-    nor is a wrong figure given as the answer."""
-    return "\n".join(line for line in answer.split("\n") if not _NOTE.match(line))
-
-
 def is_note_only(answer: str) -> bool:
     """A draft that makes no claim: only notes for the officer (or nothing)."""
     return not claim_sentences(answer)
@@ -494,7 +489,6 @@ def grade(
     """
     labels = [*other_periods, *wrong_labels]
     abstaining = status in ("needs_review", "missing")
-    answer = requester_text(answer)
     wrong = unlabelled_wrong_facts(wrong_facts, answer, labels)
     if kind == "period_shift":
         wrong += [f for f in unlabelled_wrong_facts(key_facts, answer, other_periods) if f not in wrong]
