@@ -202,6 +202,14 @@ def test_a_follow_on_question_takes_its_group_and_period_from_the_one_it_follows
     assert analyse_question(standalone, date(2025, 9, 15), follows=before).groups == ()
 
 
+def test_were_looked_after_names_children_in_care():
+    """lcc-cce-young-males-2025: "How many boys were a Looked After Child?" is the past "How many boys were looked
+    after by the council?"; a looked-after child is still one term."""
+    assert set(terms("How many boys were a Looked After Child?")) <= set(terms("How many boys were looked after by the council?")) | {"child"}
+    assert "lac" in terms("children who have been looked after")
+    assert "lac" not in terms("Who looked after the building?")
+
+
 def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
     assert "uasc" in terms("The number of UASCs in the care of the council")
     # lcc-uasc-nts-2021 question 1: children "in the care of the council" are looked after, not any UASC placed.
@@ -433,6 +441,9 @@ def test_what_a_figure_counts_is_read_from_its_lead_in_label_or_noun():
     assert counts_other("child", Item("sentence", "6,809 children and young people have an EHCP maintained by the council.")) == ""
     assert counts_other("child", Item("sentence", "There were 1,020 pupils in alternative provision.")) == ""
     assert counts_other("request", Item("sentence", "The council refused 329 requests.")) == ""
+    # no noun follows a figure that ends its clause (lcc-cce-young-males-2025: "9,141, taken from the … census")
+    assert item_counted(Item("sentence", "9,141, taken from the January 2025 school census.")) == ""
+    assert counts_other("boy", Item("sentence", "9,141, taken from the January 2025 school census.")) == ""
 
 
 def test_an_undated_reply_whose_figures_all_postdate_the_request_is_later_than_it():

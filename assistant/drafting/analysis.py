@@ -42,6 +42,8 @@ _LONG_FORMS = [
      r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
      # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
      r"|\bin\s+(?:the\s+care\s+of\s+(?:the\s+|your\s+|this\s+)?(?:council|local\s+authority|authority)|(?:your|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care)\b", " lac "),
+    # "How many boys were looked after by the council?": the verb names children in care as well.
+    (r"\b(?:(?<=were\s)|(?<=was\s)|(?<=are\s)|(?<=is\s)|(?<=been\s))looked[\s-]+after\b(?!\s+(?:children|child|boys|girls|young))", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).

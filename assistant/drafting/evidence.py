@@ -308,7 +308,8 @@ def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
     return tuple(t for t in terms(text) if t not in _MANNER)
 
 
-_LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)
+# The figure ends at a digit: in "9,141, taken from the January 2025 school census" no noun follows the figure.
+_LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d(?:[\d,]*\d)?\s+(?=[A-Za-z])", re.I)
 
 
 # Stemmed words that all name children or a group of them (CHILD_WORDS are stems already).
