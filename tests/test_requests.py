@@ -811,3 +811,13 @@ def test_parts_of_an_open_head_are_read_as_the_whole_sentence() -> None:
     assert "out of the area" in phrase_sides(a.parts[0].text)
     listed = split_request("8. What services do you provide?\n9. Please provide the number of:\na) Children identified as at risk of CSE in the last 12 months\nb) Children identified as victims of CSE in the last 12 months")[1]
     assert analyse_question(listed, date(2025, 5, 14)).parts[0].text == "Children identified as at risk of CSE in the last 12 months"
+
+
+def test_a_head_that_does_not_stop_mid_sentence_leaves_its_parts_alone() -> None:
+    from datetime import date
+
+    from assistant.drafting.analysis import analyse_question
+
+    q = Question("1", "Please provide the following", parts=[("a", "The number of children in care"), ("b", "The number of care leavers")])
+    a = analyse_question(q, date(2024, 1, 10))
+    assert a.text == "Please provide the following" and a.parts[0].text == "The number of children in care"

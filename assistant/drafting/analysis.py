@@ -440,7 +440,13 @@ def period_asked(text: str, context: str, received: date | None) -> tuple[Period
     return (current(received) if received else None), False
 
 
-_LIST_INTRO_END = re.compile(r"[:;?.!\-–—)]\s*$")
+# A main text that stops on a word that needs what follows ("… Scheme to", "residing in", "how many were", "stated
+# as"): its parts complete the sentence. "Please provide the following" does not stop mid-sentence.
+_OPEN_HEAD = re.compile(
+    r"\b(?:to|in|into|within|of|for|from|by|as|at|on|with|between|among|were|was|are|is|be|been|being|have|has|had"
+    r"|the|an?|either|both)\s*$",
+    re.I,
+)
 
 
 def analyse(
@@ -457,7 +463,7 @@ def analyse(
     A main text that stops mid-sentence ("… via the National Transfer Scheme to", "Of these, how many were") is
     completed by each of its parts, as a reader reads an inline list: each part is read as the main text followed by
     the part, and the main question as the whole sentence."""
-    if parts and text.strip() and not _LIST_INTRO_END.search(text):
+    if parts and _OPEN_HEAD.search(text):
         head = text.strip()
         text = " ".join([head, *(part_text.strip() for _, part_text in parts)])
         parts = [(part_label, f"{head} {part_text.strip()}") for part_label, part_text in parts]
