@@ -821,3 +821,21 @@ def test_a_head_that_does_not_stop_mid_sentence_leaves_its_parts_alone() -> None
     q = Question("1", "Please provide the following", parts=[("a", "The number of children in care"), ("b", "The number of care leavers")])
     a = analyse_question(q, date(2024, 1, 10))
     assert a.text == "Please provide the following" and a.parts[0].text == "The number of children in care"
+
+
+def test_inline_parts_of_an_unnumbered_question_are_its_sub_parts() -> None:
+    """London Borough of Barnet 2022: questions without numbers, two of them with lettered items run into the line."""
+    text = (
+        "Request clarified on 7 November 2022 to the following.\n"
+        " What is the total number of Black Social Workers in your Local Authority employed in these positions: a) Social Worker, "
+        "b) Senior Social Worker, c) Advanced Practitioner, and d) Director?\n"
+        " How many complaints have been made against Black Social Workers by White Social Workers?\n"
+        " How many Black Social Workers are a) on any Diversity Board / Diversity Committee / Diversity Group within your Local "
+        "Authority, and b) how many of the Heads or Leads of these boards, committees or groups are Black?\n"
+    )
+    questions = split_request(text)
+    assert [len(q.parts) for q in questions] == [4, 0, 2]
+    assert questions[0].text.endswith("employed in these positions:")
+    assert questions[0].parts[3] == ("d", "Director?")
+    assert questions[2].text == "How many Black Social Workers are"
+    assert questions[2].parts[1][1].startswith("how many of the Heads or Leads")
