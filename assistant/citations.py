@@ -237,9 +237,15 @@ def check_draft(
 
 
 def source_text(passage: Passage) -> str:
-    """What figures, names and dates are checked against: the unit's text and the date of the reply it is from."""
+    """What figures, names and dates are checked against: the unit's text, the date of the reply it is from and the
+    periods its reply gives for its figures (its request's "figures from 1 January 2018 to 30 June 2023", its
+    opening's "a snapshot at 1 November 2023"), which a drafted figure carries as its label."""
+    from assistant.drafting.evidence import items_of  # drafting reads the periods; the check only quotes them
+
     u = passage.unit
-    return f"{u.text}\n{u.date.day} {u.date:%B %Y}" if u.date else u.text
+    text = f"{u.text}\n{u.date.day} {u.date:%B %Y}" if u.date else u.text
+    labels = dict.fromkeys(i.period.label for i in items_of(u) if i.period and i.period_source in ("question", "response"))
+    return "\n".join([text, *labels])
 
 
 def quotable(passage: Passage) -> str:

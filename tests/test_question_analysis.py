@@ -234,7 +234,7 @@ def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
         # lcc-uasc-nts-2021: children leaving the council's care for other councils go out of its area.
         ("The number of UASCs who have left the council's care via the National Transfer Scheme to a) local authorities within England", {"out of the area"}),
         # lcc-uasc-since-2018 question 2: moved *to* the area is into it.
-        ("The number of unaccompanied asylum-seeking children moved to your area as part of the National Transfer Scheme", {"into the area"}),
+        ("The number of unaccompanied asylum-seeking children moved to your area as part of the National Transfer Scheme", {"in or into the area"}),
     ],
 )
 def test_qualifier_phrases_come_from_one_table(text, sides):
@@ -259,12 +259,70 @@ def test_a_count_question_knows_what_it_counts(text, counted):
     assert analyse(text, received=MAY_2025).counted == counted
 
 
+@pytest.mark.parametrize(
+    "text, sides",
+    [
+        # nm-inside-vs-outside q1 and the 2025 UASC reply: a named place is the council's area.
+        ("At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?", {"out of the area"}),
+        ("11 were placed within Lincolnshire and 85 were placed outside Lincolnshire", {"in or into the area", "out of the area"}),
+        # Real requests to other councils.
+        ("how many were placed in a children's home outside of the geographical boundaries of the local authority?", {"out of the area"}),
+        ("the total cost to your council of transporting children to schools outside your local authority", {"out of the area"}),
+        ("A breakdown of this total showing the number of placements within the local authority", {"in or into the area"}),
+        ("How many children's homes are operating within Greenwich Borough?", {"in or into the area"}),
+        # Both sides named: the past question answers either.
+        ("How many UASC are currently in your care, and how many of them are placed inside and outside your area?", {"in or into the area", "out of the area"}),
+        # Not the council's area: a nation, a team inside the council, a time.
+        ("How many children were placed outside the United Kingdom?", set()),
+        ("Services are delivered by the Future4Me team within Lincolnshire County Council.", set()),
+        ("Is the service available outside school hours?", set()),
+    ],
+)
+def test_the_councils_own_area_in_its_usual_wordings(text, sides):
+    from assistant.drafting.analysis import phrase_sides
+
+    assert phrase_sides(text) == sides
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Which team deals with home-educating families?",  # p2-ehe-trends-2025 q1
+        "Please send me your home education policy.",
+        "How many children are electively home educated?",
+        "How many Home educators contacted the council?",
+    ],
+)
+def test_home_education_in_any_of_its_words_is_ehe(text):
+    from assistant.drafting.analysis import terms
+
+    assert "ehe" in terms(text)
+
+
+def test_moved_from_the_area_is_out_of_it():
+    """lcc-uasc-since-2018 q3 (a real request): children moved *from* your area under the scheme left it."""
+    from assistant.drafting.analysis import narrower_sides, phrase_sides
+
+    asked = "The number of unaccompanied asylum-seeking children moved from your area as part of the National Transfer Scheme"
+    assert phrase_sides(asked) == {"out of the area"}
+    assert narrower_sides(asked, "How many UASC were moved out of your area under the National Transfer Scheme?") == []
+    assert phrase_sides("How many referrals came from your area?") == set()
+
+
+def test_a_past_question_on_both_sides_is_not_narrower():
+    from assistant.drafting.analysis import narrower_sides
+
+    both = "How many UASC are currently in your care, and how many of them are placed inside and outside your area?"
+    assert narrower_sides("How many UASC are in your care?", both) == []
+    assert narrower_sides("How many UASC are in your care?", "How many UASC in the council's care are placed within the council's area?") == ["in or into the area"]
+
+
 def test_narrowing_sides_of_a_past_question():
     from assistant.drafting.analysis import narrower_sides
 
     assert narrower_sides("How many SEND Tribunal appeals were registered?", "How many refusal-to-assess appeals were registered?") == ["refusal to assess"]
     assert narrower_sides("How many refusal to assess appeals?", "How many refusal-to-assess appeals were registered?") == []
-    assert narrower_sides("How many LAC boys are there?", "How many looked-after boys were placed in your area by other local authorities?") == ["into the area"]
+    assert narrower_sides("How many LAC boys are there?", "How many looked-after boys were placed in your area by other local authorities?") == ["in or into the area"]
 
 
 def test_follow_chain_gives_each_follow_on_what_it_reads_on_from():
@@ -568,6 +626,74 @@ def test_a_past_question_on_how_many_does_not_answer_how_much_or_the_other_way_r
     # a past question asking both is no other kind
     assert asks_other_kind("money", "How many children used council transport and what did it cost?") == ""
     assert asks_other_kind("count", "How much time and how many staff were given to the review?") == ""
+
+
+@pytest.mark.parametrize(
+    "text, without",
+    [
+        ("How many pupils with special educational needs are supported in mainstream schools without an EHC plan?", ("ehcp",)),
+        ("How many children with SEN who do not have an EHCP attend special schools?", ("ehcp",)),
+        ("How many pupils receive SEN support without an education, health and care plan?", ("ehcp",)),
+        ("How many children were placed without a social worker visit?", ()),  # not a group
+        ("How many pupils with an EHC plan are in mainstream schools?", ()),
+    ],
+)
+def test_a_group_the_question_leaves_out(text, without):
+    assert analyse(text, received=MAY_2025).without == without
+
+
+def test_a_group_named_only_as_the_other_side_of_an_or_widens_the_past_question():
+    """p2-ehc-timeliness-2023 q2: the past question "a disability or special educational needs" covers SEN; a past
+    question about disabled children alone does not."""
+    from assistant.drafting.analysis import either_or
+
+    past = "How many children and young people in Lincolnshire have a disability or special educational needs?"
+    assert either_or("disability", past, {"sendneeds", "ehcp"})
+    assert not either_or("disability", "How many disabled children have a disability assessment?", {"sendneeds"})
+    assert not either_or("disability", past, {"lac"})
+
+
+@pytest.mark.parametrize(
+    "text, qualifiers",
+    [
+        ("Who carries out return interviews for children in your care?", ()),  # p1-missing-lac-2024 q6
+        ("How many section 437(1) notices have you sent out each year?", ()),  # p2-ehe-trends-2025 q3
+        ("The number of UASCs currently residing in out-ofarea placements", ("out-ofarea",)),  # lcc-uasc-nts-2021 3b
+        ("How many Looked After Boys were placed out of your area into another area?", ("boys", "out")),  # lcc-cce-young-males-2025 q7
+        ("How many UASC has the council transferred out to other authorities?", ("out",)),
+    ],
+)
+def test_out_as_a_verbs_particle_is_no_side_of_the_area(text, qualifiers):
+    assert analyse(text, received=MAY_2025).qualifiers == qualifiers
+
+
+@pytest.mark.parametrize(
+    "asked, past",
+    [
+        ("How much did the council pay to independent fostering agencies in 2021/22?", "How much was paid for placements through IFAs?"),
+        ("How much does the council spend on agency social workers?", "What was spent on agency social workers?"),
+        ("How many children did the council take into care?", "How many children were taken into care?"),
+    ],
+)
+def test_irregular_past_forms_are_the_same_measure(asked, past):
+    from assistant.drafting.analysis import terms
+
+    shared = set(terms(asked)) & set(terms(past))
+    assert {"pay", "spend", "take"} & shared, (terms(asked), terms(past))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many unaccompanied children in your care were flagged as at risk of criminal exploitation in the last 12 months?",  # p1-uasc-2025 q6
+        "At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?",
+        "How many missing incidents involving unaccompanied children in your care were there in the last 12 months?",  # p1-uasc-2025 q5
+    ],
+)
+def test_unaccompanied_children_in_your_care_are_uasc_and_looked_after(text):
+    from assistant.drafting.analysis import terms
+
+    assert {"uasc", "lac"} <= set(terms(text)) and "unaccompani" not in terms(text)
 
 
 # -- a reply-wide statement of the kind of year governs its rows ---------------------------------------------

@@ -212,13 +212,15 @@ def test_refusal_to_issue_is_not_answered_by_other_appeals(corpus_drafter):
 
 
 def test_refused_requests_are_not_answered_by_requests_received(corpus_drafter):
-    """2023 holds requests received by group (parents 544) and refusals in total; 2024 holds refusals by group."""
+    """The 2023 reply holds requests received by group (parents 544) and refusals by group (parents 329): the refusals
+    answer, labelled with the year its request asked for ("In 2023:", checked against the reply's own period)."""
     d = corpus_drafter.draft_question(
         Question("1", "In 2023, how many EHC needs assessment requests from parent carers or guardians did the council refuse?"),
         received=date(2025, 3, 3),
     )
     assert "544" not in claim_lines(d.answer), d.answer
-    assert d.status is Status.NEEDS_REVIEW
+    assert "In 2023: Requests refused: Parent carers or guardians: 329." in claim_lines(d.answer), d.answer
+    assert d.status is Status.PROVIDED, d.status_reason
 
 
 def test_all_sources_is_not_answered_by_one_source(corpus_drafter):
@@ -455,6 +457,91 @@ def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
     assert "2023: 41" in d.answer and "(to 30 June)" not in d.answer, d.answer
 
 
+def test_outside_a_named_county_is_answered_by_the_reply_that_gives_inside_and_outside(corpus_drafter):
+    """nm-inside-vs-outside q1: "placed outside Lincolnshire" is the council's area; the past question on both sides
+    ("inside and outside your area") answers it, and the yearly placements (a flow, not a stock at the date) do not."""
+    d = corpus_drafter.draft_question(
+        Question("1", "At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?"),
+        received=date(2025, 10, 20),
+    )
+    assert "85 were placed outside Lincolnshire" in claim_lines(d.answer), d.answer
+    assert "37" not in claim_lines(d.answer)
+    assert d.status is Status.PROVIDED, (d.answer, d.status_reason)
+
+
+@pytest.mark.parametrize(
+    "text, zero",
+    [
+        # Corpus replies that count nothing in words.
+        ("The council has not referred any UASC out of its care through the National Transfer Scheme.", True),
+        ("None.", True),
+        ("None. No UASC have left the council's care through the National Transfer Scheme: England 0, Scotland 0, Wales 0.", True),
+        ("In 2020/21 no looked-after child was missing for longer than a month.", True),
+        ("There were no permanent exclusions of pupils with an EHC plan.", True),
+        # Not a count of nothing: not held, published elsewhere, a yes/no, a policy not kept.
+        ("Not held. The council does not record whether online learning is a pupil's main provision.", False),
+        ("None of this information is held.", False),
+        ("No. The council does not have a MASH.", False),
+        ("The council has no separate EOTAS policy.", False),
+        ("The number of pupils receiving SEN support in mainstream schools without an EHC plan is published in the DfE statistics.", False),
+    ],
+)
+def test_a_count_of_nothing_in_words_is_a_zero(text, zero):
+    from assistant.drafting.evidence import counts_zero
+
+    assert counts_zero(text) is zero
+
+
+def _zero_item(text: str, period, source: str):
+    from assistant.drafting.evidence import Item, Scored
+
+    return Scored(passage=0, item=Item("sentence", text, "", period, source), coverage=1.0, own_coverage=1.0, conflicts=[],
+                  extra_groups=[], type_fit=True, period_fit=None)
+
+
+def test_a_zero_in_words_is_a_figure_only_for_a_period_its_reply_gives():
+    """'None.' is a count of 0 for the span its reply gives; not when only the reply's date dates it, and a position
+    at a date ('none remain missing today') is no count over a year."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.periods import Period
+    from assistant.drafting.verdicts import has_figure
+
+    span = Period(date(2018, 1, 1), date(2023, 6, 30), "1 January 2018 to 30 June 2023", "range")
+    today = Period(date(2024, 5, 20), date(2024, 5, 20), "at 20 May 2024", "point")
+    year = analyse("How many looked-after children were missing for a week or longer in 2024/25?", received=date(2025, 6, 1))
+    assert has_figure(_zero_item("The council has not referred any UASC out of its care.", span, "response"), year)
+    assert not has_figure(_zero_item("The council has not referred any UASC out of its care.", span, "decision"), year)
+    assert not has_figure(_zero_item("None. No looked-after child who was missing for more than a week remains missing.", today, "question"), year)
+    now = analyse("How many looked-after children who went missing remain missing today?", received=date(2024, 5, 20))
+    assert has_figure(_zero_item("None. No looked-after child who was missing for more than a week remains missing.", today, "question"), now)
+
+
+def test_a_follow_on_count_of_nothing_is_drafted_with_its_span_and_the_years_missing(corpus_drafter):
+    """p1-uasc-2025 q4 ("through the scheme", reading on from 2018 to 2025): the 2023 reply says none were referred
+    out from 1 January 2018 to 30 June 2023; that is drafted with its span, and the rest is left to the officer."""
+    request = (
+        "1. How many unaccompanied children did you place in each calendar year from 2018 to 2025?\n"
+        "2. For each of those years, how many arrived through the National Transfer Scheme?\n"
+        "3. How many have you transferred out to other authorities through the scheme?\n"
+    )
+    drafts = list(corpus_drafter.draft_request(request, received=date(2025, 9, 15), exclude=["2025-14105733-uasc"]))
+    d = drafts[2]
+    assert "From 1 January 2018 to 30 June 2023: The council has not referred any UASC out of its care" in claim_lines(d.answer), d.answer
+    assert d.status is Status.NEEDS_REVIEW and "after 30 June 2023" in d.status_reason
+
+
+def test_a_figure_labelled_with_its_replys_own_period_passes_the_source_check(corpus_drafter):
+    """nm-inside-vs-outside q2: the reply's opening gives "a snapshot at 1 November 2023"; the drafted figure carries
+    that label, and the check reads it from the reply, so the sentence is supported (it was flagged before)."""
+    d = corpus_drafter.draft_question(
+        Question("2", "At 1 November 2023, what percentage of young people aged 16 to 18 in supported accommodation were placed outside the council's area?"),
+        received=date(2025, 10, 20),
+    )
+    assert "At 1 November 2023:" in d.answer and "58.09% outside it" in d.answer, d.answer
+    assert not [f for f in d.flags if f.kind == "unsupported"], d.flags
+    assert d.status is Status.PROVIDED, d.status_reason
+
+
 def test_a_not_held_statement_written_before_the_years_asked_ended_is_left_for_review(corpus_drafter):
     """The 2025 exploitation request asks for the budget of 2022/23 to 2024/25; the only past answer (June 2023) says
     the work has no budget of its own. That reply cannot speak for 2023/24 or 2024/25, so it is shown as the most
@@ -507,3 +594,47 @@ def test_not_recorded_for_a_count_is_not_suggested_for_an_amount(corpus_drafter)
     )
     drafts = list(corpus_drafter.draft_request(text, received=date(2019, 6, 3)))
     assert drafts and all(d.status is not Status.NOT_HELD for d in drafts), [(d.question.number, d.status, d.answer) for d in drafts]
+
+
+def test_published_statistics_answer_pupils_without_a_plan_not_the_count_of_those_with_one(corpus_drafter):
+    """p2-ehc-timeliness-2023 q2: the reply names the DfE publication (section 21) beside "6,809 … have an EHCP";
+    the question leaves out pupils with a plan, so the figure is not drafted and the pointer is."""
+    d = corpus_drafter.draft_question(
+        Question("2", "How many pupils with special educational needs are supported in mainstream schools without an EHC plan?"),
+        received=date(2023, 2, 13),
+        exclude=["2023-73134-ehc-assessments-and-plans-2018-2022"],
+    )
+    assert "Special educational needs in England" in d.answer and "section 21" in d.answer, d.answer
+    assert "6,809" not in claim_lines(d.answer)
+    assert d.status is Status.PUBLISHED_ELSEWHERE, (d.status, d.status_reason)
+
+
+def test_how_much_was_paid_is_the_measure_of_how_much_did_the_council_pay(corpus_drafter):
+    """lk-foster-carers-years q3: the 2019 reply's "How much was paid for placements through IFAs" is the same
+    measure; its newest year is drafted with its period for the officer to update (2021/22 is asked)."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How much did the council pay to independent fostering agencies in 2021/22?"), received=date(2024, 2, 12)
+    )
+    assert d.status is Status.NEEDS_REVIEW, d.status_reason
+    assert "IFAs" in d.answer and "2019/20: £607,677" in d.answer, d.answer
+    assert "figures to update for the period asked" in d.status_reason.lower()
+
+
+def test_a_count_over_months_to_the_date_asked_is_no_number_at_that_date():
+    """nm-inside-vs-outside q1: "2025 (to 31 August): 37" placed is a flow over eight months, not how many were
+    placed outside the county at 31 August 2025: not the same measure for another period (nothing is drafted)."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.evidence import items_from_answer
+    from assistant.drafting.verdicts import counted_over_span
+
+    rows = items_from_answer(
+        "UASC placed by the council in each year:\n\n- 2024: 58\n- 2025 (to 31 August): 37\n",
+        question="How many UASC has the council placed in each calendar year from 2018 to 2025?", decided=date(2025, 10, 8),
+    )
+    year, part = (_zero_item(r.text, r.period, r.period_source) for r in rows[-2:])
+    at_date = analyse("At 31 August 2025, how many unaccompanied asylum-seeking children in the council's care were placed outside Lincolnshire?",
+                      received=date(2025, 10, 20))
+    assert "31 August" in counted_over_span(at_date, [part])
+    assert counted_over_span(at_date, [year]) == ""  # the whole of 2024 is another period, not a flow to the date
+    in_2025 = analyse("How many unaccompanied asylum-seeking children did the council place in 2025?", received=date(2025, 10, 20))
+    assert counted_over_span(in_2025, [part]) == ""

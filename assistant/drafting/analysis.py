@@ -38,22 +38,28 @@ _TYPE_CUES: dict[str, re.Pattern] = {
 
 # Abbreviations and their long forms read as one term, so "LAC" and "children in care" are the same measure.
 _LONG_FORMS = [
+    # Before "children in your care" (looked after) takes their noun: "unaccompanied children in your care" is UASC and LAC.
+    (r"\bunaccompanied\s+asylum[\s-]+seek(?:ing|ers?)\s+(?:children|child|young\s+people|minors)\b", " uasc "),
+    (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\blooked[\s-]+after(?=\s+(?:children|child|boys|girls|young))|\bchild(?:ren)?\s+(?:looked\s+after|in\s+care)\b"
      r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
      # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
      r"|\bin\s+(?:the\s+care\s+of\s+(?:the\s+|your\s+|this\s+)?(?:council|local\s+authority|authority)|(?:your|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care)\b", " lac "),
+    # "carries out return interviews", "notices sent out", "set out in the attached": a verb's particle, not the
+    # out-of-area side ("placed out of county", "transferred out to other authorities" keep it).
+    (r"\b(carr(?:y|ies|ied|ying)|set(?:s|ting)?|find(?:s|ing)?|found|sen[dt](?:s|ing)?|sort(?:s|ed|ing)?|work(?:s|ed|ing)?|point(?:s|ed|ing)?"
+     r"|fill(?:s|ed|ing)?|turn(?:s|ed|ing)?|roll(?:s|ed|ing)?|rule[sd]?|ruling|print(?:s|ed|ing)?|hand(?:s|ed|ing)?|give[sn]?|gave|giving)\s+out\b(?![\s-]+of\b)", r" \1 "),
     # "How many boys were looked after by the council?": the verb names children in care as well.
     (r"\b(?:(?<=were\s)|(?<=was\s)|(?<=are\s)|(?<=is\s)|(?<=been\s))looked[\s-]+after\b(?!\s+(?:children|child|boys|girls|young))", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
     (r"\b(?:within|inside)\s+(?=(?:England|Scotland|Wales|Northern\s+Ireland|the\s+UK|the\s+United\s+Kingdom|Great\s+Britain|Britain)\b)", " in "),
-    (r"\bunaccompanied\s+asylum[\s-]+seek(?:ing|ers?)\s+(?:children|child|young\s+people|minors)\b", " uasc "),
-    (r"\bunaccompanied\s+(?:migrant\s+|refugee\s+)?(?:children|child|young\s+people|minors)\b", " uasc "),
     (r"\beducation,?\s+health\s+and\s+care\s+(?:plans?|needs\s+assessments?)\b|\bEHC\s+plans?\b", " ehcp "),
     (r"\bspecial\s+guardianship(?:\s+orders?)?\b", " sgo "),
     (r"\bindependent\s+fostering\s+agenc(?:y|ies)\b", " ifa "),
-    (r"\belective(?:ly)?\s+home[\s-]+educat(?:ion|ed)\b|\bhome[\s-]+educated\b", " ehe "),
+    # "home education", "home-educating families", "home educators": elective home education, whichever word is used.
+    (r"\b(?:elective(?:ly)?\s+)?home[\s-]+educat(?:ion|ed|ing|ors?)\b", " ehe "),
     (r"\bmulti[\s-]+agency\s+safeguarding\s+hub\b", " mash "),
     (r"\blocal\s+authority\s+designated\s+officer\b", " lado "),
     (r"\bspecial\s+educational\s+needs(?:\s+and\s+disabilit(?:y|ies))?\b", " sendneeds "),
@@ -117,7 +123,7 @@ _FRAME = frozenset(
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
 OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
     (frozenset({"boy", "boys", "male", "males", "men"}), frozenset({"girl", "girls", "female", "females", "women"})),
-    (frozenset({"outside", "out", "beyond", "elsewhere"}), frozenset({"within", "inside", "in-area"})),
+    (frozenset({"outside", "out", "beyond", "elsewhere", "out-of-area", "out-of-county", "out-ofarea"}), frozenset({"within", "inside", "in-area", "in-county"})),
     (frozenset({"average", "mean", "median", "typical"}), frozenset({"highest", "maximum", "lowest", "minimum", "total"})),
     (frozenset({"weekly", "week"}), frozenset({"annual", "annually", "yearly", "monthly"})),
     (frozenset({"own", "in-house", "inhouse", "internal", "directly"}), frozenset({"ifa", "independent", "agency", "external", "private"})),
@@ -130,6 +136,16 @@ OPPOSITES: list[tuple[frozenset[str], frozenset[str]]] = [
 # Each row is a set of mutually exclusive sides: a question on one side is not answered by evidence that speaks only
 # of another. Refusals to assess are not refusals to issue a plan nor appeals about a plan's contents; refused
 # requests are not requests received; a figure from one source (schools) is not the figure from all sources.
+# The council's own area as a request names it: "your area", "the local authority", "the borough", "the council's
+# area", "the geographical boundaries of the LA" (not "the council" alone: a team "within the council" is no place).
+_OWN_AREA = (
+    r"(?:(?:your|the|our|its|this|their)\s+)?(?:(?:council|local\s+authority|authority|LA)'?s?\s+)?(?:own\s+)?"
+    r"(?:local\s+authority|LA|borough|district|county|city|authority|area|geographical\s+(?:boundar\w*|area))"
+    r"(?:\s+(?:area|boundar\w*))?\b"
+)
+# A named place ("outside Lincolnshire", "within Greenwich Borough"), not a nation: "within England" is not the
+# council's area. Case-sensitive, so "outside school hours" is no place.
+_PLACE = r"(?!(?:England|Scotland|Wales|Northern|Great|Britain|Europe|UK|EU)\b)(?-i:[A-Z][a-z]+)\b"
 OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
     (
         ("refusal to assess", re.compile(r"\brefus\w*\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?(?:\w+\s+){0,2}assess\w*|\bdecided?\s+not\s+to\s+(?:carry\s+out\s+)?(?:an?\s+)?assess\w*|\brefusal[\s-]+to[\s-]+assess\w*"
@@ -142,8 +158,9 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
         ("received", re.compile(r"\breceiv\w*", re.I)),
     ),
     (
-        ("into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*", re.I)),
-        ("out of the area", re.compile(r"\boutside\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
+        ("in or into the area", re.compile(r"\barriv(?:ed|als?|ing)\b|(?:\binto|\b(?:placed|moved|transferred|sent|brought|came|arrived|relocated)\s+(?:in|to))\s+(?:your|the|our|its|this)\s+(?:area|county|authority)\b|\bfrom\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b|\bby\s+other\s+(?:local\s+)?authorit\w*"
+                                    rf"|\b(?:within|inside)\s+(?:(?:and|or)\s+(?:outside|out\s+of)\s+)?(?:{_OWN_AREA}|{_PLACE}(?!\s+(?:County\s+)?Council\b))", re.I)),
+        ("out of the area", re.compile(rf"\boutside\s+(?:(?:and|or)\s+(?:within|inside)\s+|of\s+)?(?:{_OWN_AREA}|{_PLACE})|\bout\s+of\s+(?:your|the|our|its|this)\s+(?:area|county)\b|\b(?:moved|transferred|relocated|sent|left|departed)\s+(?:away\s+)?from\s+{_OWN_AREA}|\bto\s+(?:another|other)\s+(?:areas?|authorit\w*|councils?|local\s+authorit\w*)\b"
                                  r"|\b(?:left|leaving|transferr\w*|moved)\b[^.?;]{0,80}?\bto\s+(?:[a-z]\)\s*)?(?:an?\s+)?(?:local\s+)?authorit(?:y|ies)\b", re.I)),
     ),
     (  # who brought a case: a bare "by" is in nearly every sentence, so the sides are phrases
@@ -159,7 +176,7 @@ OPPOSING_PHRASES: list[tuple[tuple[str, re.Pattern], ...]] = [
 
 # Sides that make a measure narrower than the same words without them: a past question on one of these answers only
 # that side, so it does not answer a question that names no side of its row (all appeals, referrals from anyone).
-NARROWING_SIDES = frozenset({"refusal to assess", "refusal to issue", "the contents of a plan", "a single source", "into the area", "out of the area"})
+NARROWING_SIDES = frozenset({"refusal to assess", "refusal to issue", "the contents of a plan", "a single source", "in or into the area", "out of the area"})
 
 
 def narrower_sides(question_text: str, past_question: str) -> list[str]:
@@ -168,7 +185,7 @@ def narrower_sides(question_text: str, past_question: str) -> list[str]:
     out = []
     for row in OPPOSING_PHRASES:
         names = {n for n, _ in row}
-        if not names & asked:
+        if not names & asked and not names <= past:  # a past question on every side ("inside and outside") is not narrower
             out += [n for n, _ in row if n in past and n in NARROWING_SIDES]
     return out
 
@@ -227,7 +244,12 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-_IRREGULAR = {"children": "child", "people": "person", "women": "woman", "men": "man"}
+# Irregular forms the stemmer leaves apart: "How much was paid" asks what "How much did the council pay" asks.
+_IRREGULAR = {
+    "children": "child", "people": "person", "women": "woman", "men": "man",
+    "paid": "pay", "spent": "spend", "bought": "buy", "brought": "bring", "taken": "take", "took": "take",
+    "given": "give", "gave": "give", "chosen": "choos", "sought": "seek", "taught": "teach", "kept": "keep", "lost": "lose",
+}
 
 
 @lru_cache(maxsize=20_000)
@@ -272,6 +294,7 @@ class Analysis:
     context: str = ""  # the scope lines and, for a sub-part, its question
     counted: str = ""  # for a count: the stemmed head noun of what is counted ("request", "appeal")
     reads_on: str = ""  # for a follow-on question: the questions it reads on from
+    without: tuple[str, ...] = ()  # groups the question leaves out ("pupils with SEN … without an EHC plan": ehcp)
 
     @property
     def period_bound(self) -> bool:
@@ -407,6 +430,26 @@ _DIMENSIONS = [
 ]
 
 
+_WITHOUT = re.compile(r"\b(?:without|not\s+(?:on|with|having)|who\s+(?:do|does|did)\s+not\s+have)\s+(?:an?\s+|any\s+)?((?:[\w'-]+\s+){0,3}[\w'-]+)", re.I)
+
+
+def groups_without(text: str) -> tuple[str, ...]:
+    """The groups a question leaves out ("supported in mainstream schools without an EHC plan" → ehcp): a figure
+    for those in the group (children who have a plan) counts the other side."""
+    return tuple(dict.fromkeys(g for m in _WITHOUT.finditer(normalise(text)) for g in words_of(m.group(1)) if g in GROUPS))
+
+
+def either_or(group: str, past_question: str, asked: set[str]) -> bool:
+    """The past question names `group` only as one side of an "or" whose other side the question asks about ("a
+    disability or special educational needs" for a question about SEN): it widens, it does not narrow."""
+    text = normalise(past_question)
+    for m in re.finditer(r"([\w'-]+(?:\s+[\w'-]+){0,2})\s+(?:and\s*/\s*)?or\s+([\w'-]+(?:\s+[\w'-]+){0,2})", text):
+        left, right = set(_WORD.findall(m.group(1))), set(_WORD.findall(m.group(2)))
+        if (group in left and right & asked) or (group in right and left & asked):
+            return True
+    return False
+
+
 def breakdown_of(text: str) -> tuple[str, ...]:
     """The breakdowns asked: the usual phrasings, and every dimension named in a 'broken down by …' clause."""
     found = [name for name, pattern in _BREAKDOWN if pattern.search(text)]
@@ -490,6 +533,7 @@ def analyse(
         parts=sub,
         context=context,
         counted=counted_of(measure_text(text)) if types[0] == "count" else "",
+        without=groups_without(text),
     )
 
 

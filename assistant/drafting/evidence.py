@@ -22,7 +22,7 @@ from datetime import date
 from typing import Sequence
 
 from assistant.drafting.analysis import (
-    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, asks_other_kind, counted_of, measure_text, narrower_sides,
+    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, asks_other_kind, counted_of, either_or, measure_text, narrower_sides,
     phrase_sides, stem,
     strip_periods, terms, words_of,
 )
@@ -262,6 +262,26 @@ def figure_of_type(text: str, answer_type: str) -> bool:
     return False
 
 
+# A count of nothing in words: "None.", "No UASC have left …", "The council has not referred any UASC …". Unlike "not
+# held" or "published in …" (true whatever the period), it is a figure (0) for the period its reply speaks of.
+_ZERO_COUNT = re.compile(
+    r"^\s*(?:none|nil|zero)\b|\b(?:there\s+(?:were|was|have\s+been)\s+)?no\s+(?:[\w-]+\s+){0,3}?(?:were|was|have|has|had)\s+(?:been\s+)?\w+"
+    r"|\b(?:has|have|had|did|was|were)\s+not\s+(?:been\s+)?\w+\s+any\b|\bthere\s+(?:were|was|(?:have|has)\s+been)\s+no\b",
+    re.I,
+)
+_NOT_HELD = re.compile(r"\bheld\b|\bnot\s+(?:held|recorded|available|collected)\b|\bdo(?:es)?\s+not\s+(?:hold|record|collect)\b|\bunable\s+to\b|\bpublished\b|\bsection\s+21\b", re.I)
+
+
+def counts_zero(text: str) -> bool:
+    """The text counts nothing in words (a zero count), and does not say the count is not held or published."""
+    return bool(_ZERO_COUNT.search(text)) and not _NOT_HELD.search(text)
+
+
+def states_count_of_type(text: str, answer_type: str) -> bool:
+    """A figure of the type asked, or for a count a zero count in words ("None.", "has not referred any UASC")."""
+    return figure_of_type(text, answer_type) or (answer_type == "count" and counts_zero(text))
+
+
 def states_figure(text: str) -> bool:
     """The text states a count, an amount or a rate (not only a year or a cross-reference)."""
     return any(figure_of_type(text, kind) for kind in ("count", "money", "rate"))
@@ -271,15 +291,19 @@ def is_none_statement(text: str) -> bool:
     return bool(_NONE_WORDS.search(text))
 
 
-def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "") -> list[str]:
+def conflicts(question: Analysis, frame_words: set[str], frame_text: str = "", past_question: str = "") -> list[str]:
     """Qualifiers of the question whose opposite, and not they, is what the evidence speaks of (word pairs in
-    OPPOSITES, phrase pairs in OPPOSING_PHRASES: one table each, in the analysis module)."""
+    OPPOSITES, phrase pairs in OPPOSING_PHRASES: one table each, in the analysis module). A past question that names
+    a side of a row says what its answer counts: the answer's passing mention of another side ("came through the
+    scheme …, and all of them were placed outside Lincolnshire") does not make it about that side."""
     asked = words_of(question.text)
     out = []
     if frame_text:
-        asked_sides, found_sides = phrase_sides(question.text), phrase_sides(frame_text)
+        asked_sides, all_found = phrase_sides(question.text), phrase_sides(frame_text)
+        past_sides = phrase_sides(past_question) if past_question else set()
         for row in OPPOSING_PHRASES:
             sides = [name for name, _ in row]
+            found_sides = past_sides if past_sides & set(sides) else all_found
             mine = [n for n in sides if n in asked_sides]
             other = [n for n in sides if n in found_sides and n not in asked_sides]
             if mine and other and not any(n in found_sides for n in mine):
@@ -347,6 +371,19 @@ def counts_other(counted: str, item: Item, question: str = "") -> str:
     return mine
 
 
+_NEGATED = re.compile(r"\b(?:without|no|not|non)\b", re.I)
+
+
+def counts_left_out(question: Analysis, item: Item) -> str:
+    """For a question that leaves a group out ("… without an EHC plan"), an item counting those in it ("6,809
+    children and young people have an EHCP") counts the other side: the group it names, else ''."""
+    if not question.without:
+        return ""
+    text = f"{item.context} {item.text}"
+    named = [g for g in question.without if g in words_of(text)]
+    return f"those with {named[0]}" if named and not _NEGATED.search(text) else ""
+
+
 def names_counted(counted: str, found: set[str]) -> bool:
     """Evidence names what is counted: the head noun itself, or for children any word naming children or a group."""
     if not counted:
@@ -382,7 +419,7 @@ def score_items(
         unit_text = f"{own_frame}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
         narrower = [f"the past question is only about {n}" for n in narrower_sides(question.text, unit.question)] if unit.question else []
         other_kind = asks_other_kind(question.answer_type, unit.question) if unit.question else ""
-        unit_conflicts = tuple(conflicts(question, unit_words, unit_text) + narrower + ([other_kind] if other_kind else []))
+        unit_conflicts = tuple(conflicts(question, unit_words, unit_text, unit.question) + narrower + ([other_kind] if other_kind else []))
         counts_asked = names_counted(question.counted, set(terms(unit_text)) | frame_terms)
         # A group the question itself names (boys, disabled, UASC) must be named by the evidence: figures for all
         # children do not answer a question about boys.
@@ -403,7 +440,7 @@ def score_items(
             asked_words = words_of(question.text)
             extra = sorted(
                 g for g in (words_of(unit.question) & GROUPS) - set(question.groups) - asked_words
-                if not GROUP_ALTERNATES.get(g, frozenset()) & asked_words
+                if not GROUP_ALTERNATES.get(g, frozenset()) & asked_words and not either_or(g, unit.question, set(question.groups))
             ) if unit.question else []
             period_fit = None
             if question.period_bound and question.period is not None:
@@ -414,7 +451,7 @@ def score_items(
                     item=item,
                     coverage=cov,
                     own_coverage=own_cov,
-                    conflicts=conflicts(question, words, f"{own_frame}\n{item.context} {item.text}"),
+                    conflicts=conflicts(question, words, f"{own_frame}\n{item.context} {item.text}", unit.question),
                     extra_groups=extra,
                     type_fit=has_answer_type(item.text, question.answer_type),
                     period_fit=period_fit,
@@ -423,7 +460,7 @@ def score_items(
                     reverse_coverage=reverse,
                     unit_conflicts=unit_conflicts,
                     counts_asked=counts_asked,
-                    counts_other=counts_other(question.counted, item, question.text) if question.answer_type == "count" else "",
+                    counts_other=(counts_other(question.counted, item, question.text) or counts_left_out(question, item)) if question.answer_type == "count" else "",
                     same_question=(same_question or {}).get(i, 0.0),
                 )
             )

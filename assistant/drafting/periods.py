@@ -50,8 +50,12 @@ class Period:
             return None
 
 
-def _day(d: date) -> str:
+def day_label(d: date) -> str:
+    """'30 June 2023'."""
     return f"{d.day} {MONTHS[d.month - 1].title()} {d.year}"
+
+
+_day = day_label
 
 
 def _num(word: str) -> int:

@@ -15,8 +15,8 @@ from datetime import timedelta
 from typing import Sequence
 
 from assistant.drafting.analysis import Analysis
-from assistant.drafting.evidence import Scored, figure_of_type, is_none_statement, period_coverage, when
-from assistant.drafting.periods import Period, describe, is_open, label_list, missing_years, within
+from assistant.drafting.evidence import Scored, counts_zero, figure_of_type, is_none_statement, period_coverage, states_count_of_type, when
+from assistant.drafting.periods import Period, day_label, describe, is_open, label_list, missing_years, within
 from assistant.models import DocType, Passage, Status
 
 ANSWERED, OTHER_PERIOD, RELATED, NONE = "answered", "other_period", "related", "none"
@@ -81,7 +81,7 @@ def _period_items(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) 
         if not usable_figure(s, analysis):
             continue
         guessed = s.item.period_source == "decision"  # the reply's date says when it was written, not the figures' period
-        if asked and s.item.period and within(s.item.period, asked, tolerance_days=tolerance) and not (guessed and analysis.period_explicit):
+        if asked and s.item.period and (within(s.item.period, asked, tolerance_days=tolerance) or _zero_over(s, asked)) and not (guessed and analysis.period_explicit):
             fit.append(s)
         else:
             other.append(s)
@@ -102,9 +102,28 @@ def doubtful_note(analysis: Analysis, scored: Sequence[Scored]) -> str:
     return f"a past reply marks its figure for {periods} “[sic]” (printed in error), so it is left out: confirm it with the service"
 
 
+_KNOWN_PERIOD = ("stated", "lead_in", "response", "question")
+
+
 def has_figure(s: Scored, analysis: Analysis) -> bool:
-    """A figure of the type asked (a count, an amount, a rate): these are bound to a period."""
-    return figure_of_type(s.item.text, analysis.answer_type)
+    """A figure of the type asked (a count, an amount, a rate): these are bound to a period. For a count, a zero in
+    words ("None.", "has not referred any UASC") is one too when its reply says what period it is for (not only the
+    date the reply was written: "None." of a reply dated May 2024 is no figure for 2023/24)."""
+    if figure_of_type(s.item.text, analysis.answer_type):
+        return True
+    if not (states_count_of_type(s.item.text, analysis.answer_type) and s.item.period_source in _KNOWN_PERIOD and s.item.period):
+        return False
+    # "None remain missing today" (a position at a date) is no count over a year asked.
+    at_a_date = ("point", "current")
+    return s.item.period.kind not in at_a_date or (analysis.period is not None and analysis.period.kind in at_a_date)
+
+
+def _zero_over(s: Scored, asked: Period) -> bool:
+    """A count of nothing over a span that holds the whole period asked: nothing in the span, so nothing in it
+    ("has not referred any UASC" from 1 January 2018 to 30 June 2023 answers "as at May 2021")."""
+    p = s.item.period
+    return bool(p and p.kind not in ("point", "current") and p.start <= asked.start and asked.end <= p.end
+                and not figure_of_type(s.item.text, "count") and counts_zero(s.item.text))
 
 
 def usable_figure(s: Scored, analysis: Analysis) -> bool:
@@ -206,16 +225,35 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         statements = [s for s in by_passage[order[0]] if is_none_statement(s.item.text)]
         if statements:  # "not held / not recorded": true whatever the period, so the answer stands …
             first = order[0]
+            # Without the reply's figures that do not count what is asked ("6,809 … have an EHCP" beside "published in
+            # the DfE statistics" for pupils without a plan): every usable figure would have been drafted above.
+            items = [s for s in by_passage[first] if not has_figure(s, analysis)] or list(by_passage[first])
             if predates_period(passages[first], analysis, cfg):
                 # … once the period has ended: a reply written before then speaks for its own date only (a budget
                 # "not held separately" in June 2023 says nothing yet of 2024/25).
-                items = list(by_passage[first])
                 return Verdict(OTHER_PERIOD, analysis, items=items, nearest=items, in_words=True,
                                reason=f"the past reply of {when(passages[first].unit)} was written before the end of the period asked ({analysis.period.label}): confirm it still holds")
-            return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
+            return Verdict(ANSWERED, analysis, items=items, reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
     newest = _newest(others, analysis.period if analysis.period_explicit else None, cfg.recency_margin)
+    span = counted_over_span(analysis, newest)
+    if span:
+        differs = [f"it counts over a span ({span}), the question asks for the number {analysis.period.label}"]
+        return Verdict(RELATED, analysis, nearest=newest, differs=differs, reason="; ".join(differs))
     return Verdict(OTHER_PERIOD, analysis, items=newest, nearest=newest, reason=f"{OTHER_PERIOD_REASON} ({analysis.period.label})")
+
+
+def counted_over_span(analysis: Analysis, items: Sequence[Scored]) -> str:
+    """The span of figures counted over months up to the date a question asks about ("2025 (to 31 August): 37"
+    placed, for how many were placed outside the county "at 31 August 2025"): a flow, not the number at that date,
+    so not the same measure for another period. '' when the figures are not of that kind."""
+    asked = analysis.period
+    if not (analysis.period_explicit and asked and asked.kind == "point" and items):
+        return ""
+    spans = {s.item.period for s in items if s.item.period}
+    if not spans or not all(p.kind == "range" and p.days > 92 and abs((p.end - asked.end).days) <= 45 for p in spans):
+        return ""
+    return label_list(sorted(spans, key=lambda p: p.end))
 
 
 def _without_part_years(chosen: list[Scored]) -> list[Scored]:
@@ -303,9 +341,19 @@ def _several(
     elif len({p.label for p in held_periods}) <= 1 and not missing:
         why = f"{OTHER_PERIOD_REASON} ({asked.label}): several periods are asked and past replies give only {label_list(held_periods)}"
     else:
-        what = label_list(missing) if gaps is not None else f"all of {asked.label}"
+        what = label_list(missing) if gaps is not None else _uncovered(asked, held_periods)
         why = f"{OTHER_PERIOD_REASON} ({asked.label}): past replies give {label_list(have) or 'no year of it'}; missing: {what}"
     return Verdict(OTHER_PERIOD, analysis, items=items, nearest=figures, held=have, missing=missing or [], reason=why)
+
+
+def _uncovered(asked: Period, held: list[Period]) -> str:
+    """What a span asked lacks when the replies give spans, not years: the part after the last day they cover
+    ("2018 to 2025 after 30 June 2023"), else all of it."""
+    if held and min(p.start for p in held) <= asked.start + timedelta(days=45):
+        last = max(p.end for p in held)
+        if last < asked.end:
+            return f"{asked.label} after {day_label(last)}"
+    return f"all of {asked.label}"
 
 
 def _newest(items: list[Scored], asked: Period | None = None, margin: float = 0.05) -> list[Scored]:
@@ -323,6 +371,8 @@ def _newest(items: list[Scored], asked: Period | None = None, margin: float = 0.
     """
     top_match = max((s.unit_match for s in items), default=0.0)
     items = [s for s in items if s.unit_match >= top_match - margin] or items
+    # A figure in digits speaks for its period before a zero in words ("None." to "… remain missing today").
+    items = [s for s in items if figure_of_type(s.item.text, "count") or not counts_zero(s.item.text)] or items
     if asked is not None:
         before = [s for s in items if s.item.period and s.item.period.end <= asked.end + timedelta(days=45)]
         items = before or items

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant.drafting.analysis import Analysis, analyse_question
 from assistant.drafting.engines import Embed, EngineInput, EngineOutput
-from assistant.drafting.evidence import Scored, figure_of_type, score_items, states_figure, when
+from assistant.drafting.evidence import Scored, score_items, states_count_of_type, states_figure, when
 from assistant.drafting.periods import describe
 from assistant.drafting.verdicts import ANSWERED, NONE, OTHER_PERIOD, OTHER_PERIOD_REASON, RELATED, Verdict, VerdictConfig, decide
 from assistant.models import DocType, Passage, Status
@@ -136,7 +136,7 @@ def render_item(s: Scored, analysis: Analysis, passages: list[Passage], shown: s
     has_figure = states_figure(s.item.text)
     bare = item.kind == "sentence" and has_figure and len(re.findall(r"[A-Za-z]{3,}", text)) < 3
     prefix = ""
-    if analysis.period_bound and figure_of_type(s.item.text, analysis.answer_type) and s.item.period_source not in ("stated", "lead_in"):
+    if analysis.period_bound and states_count_of_type(s.item.text, analysis.answer_type) and s.item.period_source not in ("stated", "lead_in"):
         prefix = f"{_upper_first(describe(s.item.period))}: " if s.item.period else ""
     if bare and unit.question:
         return f"{_cite(unit.question.splitlines()[0], marker)} {prefix}{_cite(text, marker)}".strip()
