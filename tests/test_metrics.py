@@ -468,6 +468,9 @@ def test_unit_matches_question_labels_and_sections() -> None:
     assert not m.unit_matches("2021-1571785-uasc#5", "2021-1571785-uasc", ("4",), ())
     assert not m.unit_matches("2021-1571785-uasc#5", "2023-other", ("5",), ())
     assert m.unit_matches("mace-terms-of-reference#Frequency", "mace-terms-of-reference", (), ("MACE", "Frequency of meetings"))
+    # a reply that answers questions 1 to 5 under one heading "1-5"
+    assert m.unit_matches("2023-ep#1-5", "2023-ep", ("1", "2", "3", "4", "5"), ())
+    assert not m.unit_matches("2023-ep#1-5", "2023-ep", ("1", "2"), ())
 
 
 def test_outcome_rates_pool_outcomes() -> None:
@@ -591,3 +594,15 @@ def test_a_heading_naming_another_period_labels_the_figures_under_it() -> None:
     assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, labels) == []
     assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, []) == ["2 missing incidents"]
     assert m.period_accurate(answer, ["2024/25"], labels, ["2 missing incidents"]) is True
+
+
+def test_source_and_question_numbers_are_not_key_facts() -> None:
+    """'(source 2)' in a note naming the nearest evidence is not the key fact 2: the draft abstained."""
+    note = "Note for the officer: no past answer gives what is asked, so nothing is proposed. The nearest evidence (source 2) differs."
+    outcome, _ = m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["2"])
+    assert outcome == "abstained"
+    outcome, _ = m.grade(answer="There were 2 missing incidents. [1]", status="provided", has_evidence=True, key_facts=["2"])
+    assert outcome == "correct"
+    quoted = "Note for the officer: the nearest evidence is the answer to question 3 (source 1): “664.”"
+    assert m.grade(answer=quoted, status="needs_review", has_evidence=True, key_facts=["664"])[0] == "correct"
+    assert m.grade(answer=quoted, status="needs_review", has_evidence=True, key_facts=["3"])[0] == "abstained"

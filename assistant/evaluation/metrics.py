@@ -393,6 +393,17 @@ def sub_part_covered(label: str, facts: Sequence[str], answer: str, *, number: s
     return False
 
 
+_REFERENCE = re.compile(
+    r"\bsources?\s+\d+(?:\s*(?:,|and)\s*\d+)*|\bquestions?\s+\d+[a-z]?(?:\s*(?:,|and)\s*\d+[a-z]?)*|\[\d+\]", re.I
+)
+
+
+def without_references(answer: str) -> str:
+    """The answer without the numbers that point at things ("(source 2)", "the answer to question 3", "[1]"):
+    they are not figures of the answer, so a key fact "2" is not found in "source 2"."""
+    return _REFERENCE.sub(" ", answer)
+
+
 def grade(
     *,
     answer: str,
@@ -426,6 +437,7 @@ def grade(
         if abstaining:
             return "abstained", "no evidence in the corpus; left to the officer"
         return "confident_error", f"status {status} although the corpus holds no answer"
+    answer = without_references(answer)
     recall = key_fact_recall(key_facts, answer)
     facts_ok = recall is None or recall >= CORRECT_RECALL
     missing_parts = [label for label, facts in sub_parts if (key_fact_recall(facts, answer) or 0.0) < CORRECT_RECALL]
@@ -485,6 +497,9 @@ def unit_matches(unit_key: str, doc_id: str, question_numbers: Sequence[str], he
     numbers = {n.casefold() for n in question_numbers}
     if label_cf in numbers or re.sub(r"[a-z]+$", "", label_cf) in numbers:
         return True
+    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", label_cf)
+    if span and int(span.group(1)) < int(span.group(2)) and numbers >= {str(n) for n in range(int(span.group(1)), int(span.group(2)) + 1)}:
+        return True  # '#1-5': the unit that answers questions 1 to 5 together
     return any(label_cf == h.casefold().strip() or label_cf in h.casefold() for h in heading_path)
 
 
