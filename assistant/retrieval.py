@@ -92,13 +92,28 @@ def dedupe(passages: list[Passage], *, threshold: float = 95.0) -> list[Passage]
     """Councils repeat answers word for word across years; keep the first (best-ranked) copy of near-identical text.
 
     Answers with different figures are never duplicates, however alike their wording: a table of years repeated
-    with a new year added is the newer evidence, not a copy.
+    with a new year added is the newer evidence, not a copy. Nor are the answers to two different past questions
+    (two units of one reply, or replies to differently worded questions): "not held: whether a child was sexually
+    exploited …" and "not held: whether a child was criminally exploited …" differ by one word and answer two asks.
     """
     kept: list[tuple[Passage, str, list[str]]] = []
     for passage in passages:
         body = passage.unit.answer or passage.unit.text
         numbers = figures(body)
-        if any(numbers == k_numbers and fuzz.ratio(body, k_body) >= threshold for _, k_body, k_numbers in kept):
+        if any(
+            numbers == k_numbers and fuzz.ratio(body, k_body) >= threshold and _same_question(passage, k_passage, threshold)
+            for k_passage, k_body, k_numbers in kept
+        ):
             continue
         kept.append((passage, body, numbers))
     return [p for p, _, _ in kept]
+
+
+def _same_question(a: Passage, b: Passage, threshold: float) -> bool:
+    """Whether two near-identical answers answer the same ask: never two units of one document; for past replies,
+    their past questions alike too."""
+    if a.unit.doc_id == b.unit.doc_id:
+        return False
+    if a.unit.question and b.unit.question:
+        return fuzz.ratio(a.unit.question, b.unit.question) >= threshold
+    return True

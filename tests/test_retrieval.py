@@ -73,3 +73,21 @@ def test_the_request_prior_reorders_candidates_and_adds_none(corpus_index, foi_s
     assert [p.unit.id for p in moved].index(last.id) < len(found) - 1, "a passage of the matched reply moves up"
     assert [p.rank for p in moved] == list(range(1, len(moved) + 1))
     assert [p.unit.id for p in with_request_prior(found, {})] == [p.unit.id for p in found], "no prior, no change"
+
+
+def test_dedupe_drops_a_repeated_answer_but_keeps_answers_to_two_asks():
+    from assistant.models import Passage, Unit
+    from assistant.retrieval import dedupe
+
+    def unit(doc: str, number: str, question: str, answer: str) -> Passage:
+        u = Unit(id=f"{doc}#{number}", doc_id=doc, doc_type=DocType.DECISION, title="t", text=answer, source_path=f"{doc}.md",
+                 question_numbers=(number,), question=question, answer=answer)
+        return Passage(u, 1.0, 1, "hybrid", 0.9)
+
+    sexual = "This information is not held. Whether a child was sexually exploited during a particular missing episode is not recorded."
+    criminal = sexual.replace("sexually", "criminally")
+    a = unit("2021-missing", "4a", "Occasions a missing child was believed sexually exploited?", sexual)
+    b = unit("2021-missing", "4b", "Occasions a missing child was believed criminally exploited?", criminal)
+    again = unit("2024-missing", "4a", "Occasions a missing child was believed sexually exploited?", sexual)
+    kept = dedupe([a, b, again])
+    assert [p.unit.id for p in kept] == ["2021-missing#4a", "2021-missing#4b"], "the later word-for-word copy goes"
