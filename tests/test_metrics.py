@@ -430,6 +430,23 @@ def test_no_evidence_question_grades_abstention_and_any_answer_as_error() -> Non
     assert m.grade(answer="Not held. [1]", status="not_held", has_evidence=False)[0] == "confident_error"
 
 
+def test_a_note_for_the_officer_states_no_fact() -> None:
+    """A note that proposes nothing is an abstention even when it quotes the right figure as the nearest evidence,
+    and the "question 3 … (source 2)" of its reference is not the figure 2 (real drafts: lcc-uasc-nts-2021 q5)."""
+    note = (
+        "Note for the officer: no past answer gives what is asked, so nothing is proposed. The nearest evidence is the "
+        "answer to question 3 of an undated reply (source 2): “664.” — it differs: it covers too little of what is asked."
+    )
+    assert not m.fact_present("2", note) and not m.fact_present("664", note)
+    assert m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["2"])[0] == "abstained"
+    assert m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["664"])[0] == "abstained"
+    # the same figure on a drafted line is stated; a cross-reference to another answer is not a figure
+    assert m.grade(answer=f"664 referrals were received. [1]\n{note}", status="needs_review", has_evidence=True, key_facts=["664"])[0] == "correct"
+    assert not m.fact_present("2", "Please see the answer to question 2.")
+    # a wrong figure quoted in a note as differing evidence is not stated either
+    assert m.unlabelled_wrong_facts(["664"], note, []) == []
+
+
 def test_period_shift_needs_labelled_newest_figures_and_review() -> None:
     shift = dict(key_facts=["1,864"], other_periods=["2024"], kind="period_shift", has_evidence=True)
     good = "Note for the officer: the newest figures are for 2024; ask the service for the last 12 months.\nRequests received in 2024:\n- Total: 1,864 [1]"

@@ -97,6 +97,8 @@ def test_seed_request_analysis():
         ("What percentage of EHC needs assessments were completed within 20 weeks?", "rate", (), ("ehcp",)),
         ("Does the council have a standalone CSE strategy? If so, please provide a copy.", "document", (), ()),
         ("Which organisations attend the MACE meetings?", "list", (), ()),
+        # Thurrock Council, foster care request 2024: a name asked for mid-sentence
+        ("Of the independent fostering agencies used by the local authority, which company provides the most placements for individual children?", "list", (), ()),
         ("How does the council decide whether a child is at risk of exploitation?", "description", (), ()),
     ],
 )
@@ -198,6 +200,14 @@ def test_a_follow_on_question_takes_its_group_and_period_from_the_one_it_follows
     assert "uasc" in read_on.groups
     standalone = Question("3", "How many foster carers were registered in 2022?")
     assert analyse_question(standalone, date(2025, 9, 15), follows=before).groups == ()
+
+
+def test_were_looked_after_names_children_in_care():
+    """lcc-cce-young-males-2025: "How many boys were a Looked After Child?" is the past "How many boys were looked
+    after by the council?"; a looked-after child is still one term."""
+    assert set(terms("How many boys were a Looked After Child?")) <= set(terms("How many boys were looked after by the council?")) | {"child"}
+    assert "lac" in terms("children who have been looked after")
+    assert "lac" not in terms("Who looked after the building?")
 
 
 def test_long_forms_of_uasc_and_children_in_care_fold_to_one_term():
@@ -431,6 +441,9 @@ def test_what_a_figure_counts_is_read_from_its_lead_in_label_or_noun():
     assert counts_other("child", Item("sentence", "6,809 children and young people have an EHCP maintained by the council.")) == ""
     assert counts_other("child", Item("sentence", "There were 1,020 pupils in alternative provision.")) == ""
     assert counts_other("request", Item("sentence", "The council refused 329 requests.")) == ""
+    # no noun follows a figure that ends its clause (lcc-cce-young-males-2025: "9,141, taken from the … census")
+    assert item_counted(Item("sentence", "9,141, taken from the January 2025 school census.")) == ""
+    assert counts_other("boy", Item("sentence", "9,141, taken from the January 2025 school census.")) == ""
 
 
 def test_an_undated_reply_whose_figures_all_postdate_the_request_is_later_than_it():
@@ -532,3 +545,26 @@ def test_only_figures_date_an_undated_reply():
     assert not states_later_figures(published, date(2022, 9, 12))
     later = unit("6,922 had an EHCP on 7 February 2023.")
     assert states_later_figures(later, date(2022, 9, 12))
+
+
+def test_a_past_question_that_asked_only_for_a_figure_does_not_answer_a_question_asking_for_names():
+    from assistant.drafting.analysis import asks_other_kind
+
+    assert "count figure, not names" in asks_other_kind("list", "How many individual children were placed in mainstream foster care?")
+    assert "money figure, not a copy" in asks_other_kind("document", "How much did the council pay to IFAs in 2021/22?")
+    # a past question that also asks how something is done, or for names, may answer it
+    assert asks_other_kind("document", "What is the weekly Special Guardianship Allowance, and how is it means-tested?") == ""
+    assert asks_other_kind("list", "How many partners sit on the MACE panel, and which organisations are they?") == ""
+    # a count question is matched by its figure as before
+    assert asks_other_kind("count", "How many individual children were placed in mainstream foster care?") == ""
+
+
+def test_a_past_question_on_how_many_does_not_answer_how_much_or_the_other_way_round():
+    from assistant.drafting.analysis import asks_other_kind
+
+    past = "How many of these children were in foster care, and how many had special educational needs?"
+    assert asks_other_kind("money", past) == "the past question asked how many, not how much"
+    assert asks_other_kind("count", "How much was paid for placements through IFAs?") == "the past question asked how much, not how many"
+    # a past question asking both is no other kind
+    assert asks_other_kind("money", "How many children used council transport and what did it cost?") == ""
+    assert asks_other_kind("count", "How much time and how many staff were given to the review?") == ""

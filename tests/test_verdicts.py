@@ -450,3 +450,36 @@ def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
         Question("1", "How many unaccompanied asylum-seeking children did the council place in the whole of 2023?"), received=date(2025, 11, 1)
     )
     assert "2023: 41" in d.answer and "(to 30 June)" not in d.answer, d.answer
+
+
+def test_a_question_asking_for_a_name_is_not_answered_by_a_count(corpus_drafter):
+    """Thurrock Council 2024: "which company provides the most placements?" is not answered by how many children
+    were placed in foster care (366), whatever the shared words."""
+    d = corpus_drafter.draft_question(
+        Question("4", "Of the independent fostering agencies used by the local authority, which company provides the most placements for individual children?"),
+        received=date(2024, 6, 1),
+    )
+    assert d.status is Status.NEEDS_REVIEW, d.answer
+    assert "366" not in claim_lines(d.answer)
+
+
+def test_a_request_with_no_received_date_is_read_as_received_today(corpus_drafter):
+    """Moray Council 2021 (no date given): "currently placed in children's homes" is not answered by a 2022/23
+    figure as the current position; the figure is shown with its year for the officer to update."""
+    d = corpus_drafter.draft_question(
+        Question("3", "The number of children in care that your local authority is responsible for that are currently placed in children's homes.")
+    )
+    assert d.status is Status.NEEDS_REVIEW, d.answer
+    assert "figures to update" in d.answer
+
+
+def test_not_recorded_for_a_count_is_not_suggested_for_an_amount(corpus_drafter):
+    """London Borough of Barnet 2019: "How much of a) was for children with Special Educational Needs?" (a) is the
+    cost of transport) must not be marked not_held from a past reply that could not count pupils with SEN."""
+    text = (
+        "I would like to request the following data for the financial year 2017/18.\n\n"
+        "a) The total cost to your council of transporting children to schools outside your local authority in the financial year 2017/18.\n\n"
+        "b) How much of a) was for children with Special Educational Needs?\n"
+    )
+    drafts = list(corpus_drafter.draft_request(text, received=date(2019, 6, 3)))
+    assert drafts and all(d.status is not Status.NOT_HELD for d in drafts), [(d.question.number, d.status, d.answer) for d in drafts]

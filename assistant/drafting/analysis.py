@@ -27,7 +27,12 @@ _TYPE_CUES: dict[str, re.Pattern] = {
     "rate": re.compile(r"\bpercentage\b|\bproportion\b|\bper\s+cent\b|%|\bratio\b|\b(?:turnover|vacancy|conversion)\s+rates?\b", re.I),
     "count": re.compile(r"\bhow\s+many\b|\bnumbers?\s+of\b|\bthe\s+number\b|\bcount\s+of\b|\bhow\s+often\b.*\bhave\b|\bfigures?\s+(?:for|on)\b", re.I),
     "document": re.compile(r"\bcop(?:y|ies)\b|\bsend\s+me\b|\bprovide\s+(?:the|your|any)\s+(?:policy|strategy|protocol|procedure|report|guidance|minutes)\b", re.I),
-    "list": re.compile(r"^\s*(?:which|who|list|name)\b|\bnames?\s+of\b|\blist\s+of\b|\bwhich\s+(?:organisations|agencies|services|providers|schools)\b|\bmembership\b", re.I),
+    # "Of the agencies used, which company provides the most placements?": a name asked mid-sentence is a list too.
+    "list": re.compile(
+        r"^\s*(?:which|who|list|name)\b|\bnames?\s+of\b|\blist\s+of\b|\bmembership\b|\bwhich\s+(?:compan(?:y|ies)|"
+        r"organisations?|agenc(?:y|ies)|services?|providers?|suppliers?|contractors?|charit(?:y|ies)|schools?|teams?|bod(?:y|ies)|partners?)\b",
+        re.I,
+    ),
     "yes_no": re.compile(r"^\s*(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should)\b", re.I),
 }
 
@@ -37,6 +42,8 @@ _LONG_FORMS = [
      r"|\bchild(?:ren)?\s+in\s+(?:your|our|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care\b"
      # "UASC (who are) in the care of the council", "UASC in the council's care": looked after, whoever is named.
      r"|\bin\s+(?:the\s+care\s+of\s+(?:the\s+|your\s+|this\s+)?(?:council|local\s+authority|authority)|(?:your|its|the\s+council'?s|the\s+local\s+authority'?s)\s+care)\b", " lac "),
+    # "How many boys were looked after by the council?": the verb names children in care as well.
+    (r"\b(?:(?<=were\s)|(?<=was\s)|(?<=are\s)|(?<=is\s)|(?<=been\s))looked[\s-]+after\b(?!\s+(?:children|child|boys|girls|young))", " lac "),
     (r"\bchild\s+sexual\s+exploitation\b", " cse "),
     (r"\bchild\s+criminal\s+exploitation\b|\bcriminal\s+exploitation\b", " cce "),
     # "within England", "inside the UK": the nation, not the council's own area (the within/outside qualifier).
@@ -295,6 +302,42 @@ def answer_types(text: str) -> tuple[str, ...]:
         kinds.remove("yes_no")  # "Does the council … if so, please provide a copy / how many" asks for the latter
         kinds.append("yes_no")
     return tuple(kinds) or ("description",)
+
+
+# What a question asks for by name (a company, the members of a meeting, a copy of a policy): a past answer that
+# gives only figures answers another question, however alike the wording ("which company provides the most
+# placements?" is not "how many children were placed?").
+_NAMED_ASKS = ("list", "document")
+_NAMED_ASK_WORDS = {"list": "names", "document": "a copy of a document"}
+# Only a past question that plainly asks for a figure, and for nothing described ("What is the allowance, and how is
+# it means-tested?" also describes the means test).
+_COUNT_ASK = re.compile(r"\bhow\s+many\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
+_MONEY_ASK = re.compile(r"\bhow\s+much\b", re.I)
+_FIGURE_ASK = re.compile(r"\bhow\s+(?:many|much)\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
+_OTHER_ASK = re.compile(
+    r"\bhow\s+(?:is|are|was|were|do|does|did|often)\b|\bwhich\b|\bwho\b|\bwhat\s+(?:is|are)\s+the\s+(?:process|criteria|policy)\b"
+    r"|\bdescribe\b|\bexplain\b|\bcop(?:y|ies)\b|\bpolic(?:y|ies)\b|\bprocedures?\b|\bnames?\b|\blist\b",
+    re.I,
+)
+
+
+def asks_other_kind(answer_type: str, past_question: str) -> str:
+    """What differs when the past question asked for another kind of answer: only a figure when names or a copy
+    are asked; only a number of things when an amount of money is asked, or the other way round (a past "not
+    recorded" for how many pupils had SEN is no answer to how much their transport cost)."""
+    if not past_question.strip():
+        return ""
+    past = past_question.splitlines()[0]
+    if answer_type in _NAMED_ASKS:
+        figure = _FIGURE_ASK.search(past)
+        if figure and not _OTHER_ASK.search(past):
+            kind = "money" if figure.group(0).lower().startswith("how much") else "count"
+            return f"the past question asked for a {kind} figure, not {_NAMED_ASK_WORDS[answer_type]}"
+    elif answer_type == "money" and _COUNT_ASK.search(past) and not _TYPE_CUES["money"].search(past):
+        return "the past question asked how many, not how much"
+    elif answer_type == "count" and _MONEY_ASK.search(past) and not _TYPE_CUES["count"].search(past):
+        return "the past question asked how much, not how many"
+    return ""
 
 
 def qualifiers_of(text: str) -> tuple[str, ...]:

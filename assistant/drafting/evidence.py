@@ -20,7 +20,8 @@ from datetime import date
 from typing import Sequence
 
 from assistant.drafting.analysis import (
-    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, counted_of, measure_text, narrower_sides, phrase_sides, stem,
+    CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, asks_other_kind, counted_of, measure_text, narrower_sides,
+    phrase_sides, stem,
     strip_periods, terms, words_of,
 )
 from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
@@ -295,7 +296,8 @@ def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
     return tuple(t for t in terms(text) if t not in _MANNER)
 
 
-_LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d[\d,]*\s+(?=[A-Za-z])", re.I)
+# The figure ends at a digit: in "9,141, taken from the January 2025 school census" no noun follows the figure.
+_LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d(?:[\d,]*\d)?\s+(?=[A-Za-z])", re.I)
 
 
 # Stemmed words that all name children or a group of them (CHILD_WORDS are stems already).
@@ -367,7 +369,8 @@ def score_items(
         own_frame = unit.question if unit.question else frame_text
         unit_text = f"{own_frame}\n" + "\n".join(f"{i.context} {i.text}" for i in unit_items_)
         narrower = [f"the past question is only about {n}" for n in narrower_sides(question.text, unit.question)] if unit.question else []
-        unit_conflicts = tuple(conflicts(question, unit_words, unit_text) + narrower)
+        other_kind = asks_other_kind(question.answer_type, unit.question) if unit.question else ""
+        unit_conflicts = tuple(conflicts(question, unit_words, unit_text) + narrower + ([other_kind] if other_kind else []))
         counts_asked = names_counted(question.counted, set(terms(unit_text)) | frame_terms)
         # A group the question itself names (boys, disabled, UASC) must be named by the evidence: figures for all
         # children do not answer a question about boys.

@@ -145,6 +145,9 @@ class Drafter:
         follows: Question | None = None, sources: Sequence[Passage] = (), prior: dict[str, int] | None = None,
     ) -> tuple[Draft, EngineOutput]:
         name = engine or self.settings.engine
+        # A request with no received date is one arriving now: "currently" and "the last 12 months" are read
+        # against today, so a 2022/23 figure is not drafted as the current position.
+        received = received or date.today()
         clean_text, removed = without_instructions(question.text)
         clean_parts = [(label, without_instructions(t)[0]) for label, t in question.parts]
         clean_context = [without_instructions(line)[0] for line in question.context]  # scope lines: data too

@@ -146,12 +146,24 @@ _ZERO_STATEMENT = re.compile(
 )
 
 
+_CROSS_REFERENCE = re.compile(r"\bsee the answer to question\s+\S+", re.I)
+
+
+def stated_text(answer: str) -> str:
+    """What a draft states: without its notes for the officer (the nearest evidence a note quotes is what does
+    *not* answer; its "question 3 of …, source 2" is reference, not a figure) and without cross-references
+    ("see the answer to question 2"). Key facts and wrong facts are looked for here only."""
+    lines = [line for line in answer.split("\n") if not _NOTE.match(line)]
+    return _CROSS_REFERENCE.sub("", "\n".join(lines))
+
+
 def fact_present(fact: str, answer: str) -> bool:
-    """A key fact is stated when it appears case-insensitively; figures and dates must match exactly. The fact 0
-    (or "none") is also stated by a sentence that counts nothing in words ("has not referred any UASC")."""
+    """A key fact is stated when it appears case-insensitively outside notes for the officer; figures and dates
+    must match exactly. The fact 0 (or "none") is also stated by a sentence that counts nothing in words ("has not
+    referred any UASC")."""
     if not fact.strip():
         return False
-    text = normalise_for_facts(answer)
+    text = normalise_for_facts(stated_text(answer))
     if _fact_pattern(fact).search(text):
         return True
     return normalise_for_facts(fact) in _ZERO_FACTS and bool(_ZERO_STATEMENT.search(text))
