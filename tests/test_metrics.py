@@ -611,15 +611,3 @@ def test_a_heading_naming_another_period_labels_the_figures_under_it() -> None:
     assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, labels) == []
     assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, []) == ["2 missing incidents"]
     assert m.period_accurate(answer, ["2024/25"], labels, ["2 missing incidents"]) is True
-
-
-def test_source_and_question_numbers_are_not_key_facts() -> None:
-    """'(source 2)' in a note naming the nearest evidence is not the key fact 2: the draft abstained."""
-    note = "Note for the officer: no past answer gives what is asked, so nothing is proposed. The nearest evidence (source 2) differs."
-    outcome, _ = m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["2"])
-    assert outcome == "abstained"
-    outcome, _ = m.grade(answer="There were 2 missing incidents. [1]", status="provided", has_evidence=True, key_facts=["2"])
-    assert outcome == "correct"
-    quoted = "Note for the officer: the nearest evidence is the answer to question 3 (source 1): “664.”"
-    assert m.grade(answer=quoted, status="needs_review", has_evidence=True, key_facts=["664"])[0] == "correct"
-    assert m.grade(answer=quoted, status="needs_review", has_evidence=True, key_facts=["3"])[0] == "abstained"

@@ -405,17 +405,6 @@ def sub_part_covered(label: str, facts: Sequence[str], answer: str, *, number: s
     return False
 
 
-_REFERENCE = re.compile(
-    r"\bsources?\s+\d+(?:\s*(?:,|and)\s*\d+)*|\bquestions?\s+\d+[a-z]?(?:\s*(?:,|and)\s*\d+[a-z]?)*|\[\d+\]", re.I
-)
-
-
-def without_references(answer: str) -> str:
-    """The answer without the numbers that point at things ("(source 2)", "the answer to question 3", "[1]"):
-    they are not figures of the answer, so a key fact "2" is not found in "source 2"."""
-    return _REFERENCE.sub(" ", answer)
-
-
 def grade(
     *,
     answer: str,
@@ -449,7 +438,6 @@ def grade(
         if abstaining:
             return "abstained", "no evidence in the corpus; left to the officer"
         return "confident_error", f"status {status} although the corpus holds no answer"
-    answer = without_references(answer)
     recall = key_fact_recall(key_facts, answer)
     facts_ok = recall is None or recall >= CORRECT_RECALL
     missing_parts = [label for label, facts in sub_parts if (key_fact_recall(facts, answer) or 0.0) < CORRECT_RECALL]
