@@ -445,6 +445,11 @@ def test_a_note_for_the_officer_states_no_fact() -> None:
     assert not m.fact_present("2", "Please see the answer to question 2.")
     # a wrong figure quoted in a note as differing evidence is not stated either
     assert m.unlabelled_wrong_facts(["664"], note, []) == []
+    # a note's own words still state what they say: the newest figures given in it for the officer to update
+    shift = "Note for the officer: the newest figures are for 2023 and must be updated: Total: 1,716 (2023)."
+    assert m.fact_present("1,716", shift) and not m.fact_present("2", note.replace("664", "2"))
+    # a note proposing nothing states nothing, not even the "no" of "no past answer" (lcc-mash-strategy-meetings-2024 q3)
+    assert not m.fact_present("No", note)
 
 
 def test_period_shift_needs_labelled_newest_figures_and_review() -> None:

@@ -147,19 +147,33 @@ _ZERO_STATEMENT = re.compile(
 
 
 _CROSS_REFERENCE = re.compile(r"\bsee the answer to question\s+\S+", re.I)
+# Inside a note for the officer: what it quotes (the nearest evidence, which does not answer) and where it points.
+_NOTE_QUOTE = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
+_NOTE_POINTER = re.compile(
+    r"\((?:source|sources)\s+[\d,\sand]+\)|\bsources?\s+\d+\b|\bquestions?\s+\d+[a-z]?(?:(?:,\s*|\s+and\s+)\d+[a-z]?)*(?=\s+of\b)", re.I
+)
+
+
+_PROPOSES_NOTHING = re.compile(r"\bnothing is proposed\b|\bno (?:past answer|source)\b[^.]*\b(?:close enough|was found|is close)", re.I)
 
 
 def stated_text(answer: str) -> str:
-    """What a draft states: without its notes for the officer (the nearest evidence a note quotes is what does
-    *not* answer; its "question 3 of …, source 2" is reference, not a figure) and without cross-references
-    ("see the answer to question 2"). Key facts and wrong facts are looked for here only."""
-    lines = [line for line in answer.split("\n") if not _NOTE.match(line)]
+    """What a draft states, for finding key and wrong facts: a note that proposes nothing states nothing; another
+    note for the officer keeps its own words (the newest figures it gives to update), but not what it quotes (the nearest evidence, which does not answer) nor where it points ("question 3 of …", "(source 2)");
+    a cross-reference ("see the answer to question 2") states nothing."""
+    lines = []
+    for line in answer.split("\n"):
+        if _NOTE.match(line):
+            if _PROPOSES_NOTHING.search(line):
+                continue
+            line = _NOTE_POINTER.sub(" ", _NOTE_QUOTE.sub(" ", line))
+        lines.append(line)
     return _CROSS_REFERENCE.sub("", "\n".join(lines))
 
 
 def fact_present(fact: str, answer: str) -> bool:
-    """A key fact is stated when it appears case-insensitively outside notes for the officer; figures and dates
-    must match exactly. The fact 0 (or "none") is also stated by a sentence that counts nothing in words ("has not
+    """A key fact is stated when it appears case-insensitively in what the draft states (`stated_text`); figures and
+    dates must match exactly. The fact 0 (or "none") is also stated by a sentence that counts nothing in words ("has not
     referred any UASC")."""
     if not fact.strip():
         return False
