@@ -616,3 +616,47 @@ def test_a_heading_naming_another_period_labels_the_figures_under_it() -> None:
     assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, labels) == []
     assert m.unlabelled_wrong_facts(["2 missing incidents"], answer, []) == ["2 missing incidents"]
     assert m.period_accurate(answer, ["2024/25"], labels, ["2 missing incidents"]) is True
+
+
+# -- key facts in other forms of the same words, and never in a note for the officer ------------------------
+@pytest.mark.parametrize(
+    ("fact", "answer", "expected"),
+    [
+        # Inflection and small words between the words of a described fact (real wordings, 2025 exploitation reply).
+        ("CE Screening Tools", "Any professional can submit a CE Screening Tool. [1]", True),
+        ("MACE Level 2 is also weekly", "MACE Level 1 and MACE Level 2 are weekly. [1]", True),
+        ("incorporated into the early help offer", "Budget for CE work has been incorporated into its early help offer. [1]", True),
+        # Never a synonym, another qualifier, another order, another figure or the opposite polarity.
+        ("MACE Level 1 sits weekly", "MACE Level 1 and MACE Level 2 each meet weekly. [1]", False),
+        ("MACE Level 2 is also weekly", "MACE Level 1 and MACE Level 2 each meet weekly. [1]", False),
+        ("incorporated into the early help offer", "It has been incorporated within the early help offer. [1]", False),
+        ("specific procedures and processes around CSE", "The council has procedures and processes for tackling CSE. [1]", False),
+        ("MACE Level 2 is also weekly", "MACE Level 1 meets weekly and Level 2 monthly. [1]", False),
+        ("placed outside Lincolnshire", "21 were placed in Lincolnshire and 3 outside. [1]", False),
+        ("No Libraries were closed by the council in 2017", "Libraries were closed by the council in 2017. [1]", False),
+        ("early help offer is incorporated", "The early help offer is not incorporated. [1]", False),
+        ("CE audit was carried out in 2024", "A CE audit was carried out in 2023. [1]", False),
+    ],
+)
+def test_fact_present_in_other_forms_of_the_same_words(fact: str, answer: str, expected: bool) -> None:
+    assert m.fact_present(fact, answer) is expected
+
+
+def test_a_note_for_the_officer_states_no_fact() -> None:
+    """Real drafts: a note naming the nearest evidence ("question 3 … (source 2)") must not count as stating the
+    figure 2, nor a quoted nearest answer as the answer; the same figure in a drafted line does."""
+    note = (
+        "Note for the officer: no past answer gives what is asked, so nothing is proposed. The nearest evidence is the "
+        "answer to question 3 of an undated reply (source 2): “The council has not referred any UASC out of its care "
+        "through the National Transfer Scheme.” — it differs: a different question."
+    )
+    assert m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["2"])[0] == "abstained"
+    assert m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["3"])[0] == "abstained"
+    drafted = "Missing incidents involving UASC in the council's care: 2. [1]\n" + note
+    assert m.grade(answer=drafted, status="provided", has_evidence=True, key_facts=["2"])[0] == "correct"
+    # A wrong figure only quoted in a note is not a wrong figure given as the answer …
+    assert m.grade(answer=note, status="needs_review", has_evidence=True, key_facts=["9"], wrong_facts=["3"])[0] == "abstained"
+    # … but one drafted without its label still is.
+    wrong = "3 UASC went missing. [1]\n" + note
+    assert m.grade(answer=wrong, status="needs_review", has_evidence=True, key_facts=["9"], wrong_facts=["3"])[0] == "confident_error"
+    assert m.stated_text(drafted) == "Missing incidents involving UASC in the council's care: 2. [1]"

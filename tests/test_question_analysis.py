@@ -568,3 +568,40 @@ def test_a_past_question_on_how_many_does_not_answer_how_much_or_the_other_way_r
     # a past question asking both is no other kind
     assert asks_other_kind("money", "How many children used council transport and what did it cost?") == ""
     assert asks_other_kind("count", "How much time and how many staff were given to the review?") == ""
+
+
+# -- a reply-wide statement of the kind of year governs its rows ---------------------------------------------
+def _stated_periods(path: str) -> dict[str, tuple[str, str]]:
+    """{item text: (period label, kind)} for the items of a corpus decision that state their own period."""
+    units = load_file(CORPUS / "decisions" / path, Settings())
+    return {i.text: (i.period.label, i.period.kind) for u in units for i in unit_items(u) if i.period and i.period_source == "stated"}
+
+
+def test_years_are_academic_years_is_carried_to_every_row_of_the_reply() -> None:
+    """Lincolnshire's 2025 EHE reply opens "Years are academic years (September to August)": its rows "2020-21:
+    1,452" are academic years (1 September to 31 August), not the financial years a bare "2020-21" would read as."""
+    rows = _stated_periods("2025-14482917-ehe-numbers-and-notices.md")
+    assert rows["- 2020-21: 1,452"] == ("2020/21", "academic_year")
+    assert rows["- 2024/25: 263"] == ("2024/25", "academic_year")
+    # "Years are academic years." alone (2020 managed-moves reply) does the same.
+    moves = _stated_periods("2020-67514-managed-moves-sen.md")
+    assert all(kind == "academic_year" for _, kind in moves.values()) and moves
+    # "All years are financial years (1 April to 31 March)." keeps them financial.
+    agency = _stated_periods("2022-69772-agency-childrens-social-workers.md")
+    assert agency and all(kind == "financial_year" for label, kind in agency.values() if "/" in label)
+
+
+def test_the_kind_of_year_comes_from_the_nearest_statement() -> None:
+    opening = "Lincolnshire County Council holds this information. Years are academic years (September to August)."
+    answer = (
+        "Children known to be electively home educated:\n\n- 2020-21: 1,452\n\n"
+        "Spend on the service, by financial year:\n\n- 2020/21: £37,000\n\n"
+        "Penalty notices issued in the 2021/22 financial year: 86."
+    )
+    items = {i.text: i.period for i in items_from_answer(answer, opening=opening, received=date(2025, 3, 10), decided=date(2025, 3, 24))}
+    assert items["- 2020-21: 1,452"].kind == "academic_year" and items["- 2020-21: 1,452"].start == date(2020, 9, 1)
+    assert items["- 2020/21: £37,000"].kind == "financial_year"  # its lead-in says financial years
+    assert items["Penalty notices issued in the 2021/22 financial year: 86."].kind == "financial_year"  # its own words
+    # Without the statement a bare split year stays a financial year.
+    plain = {i.text: i.period for i in items_from_answer(answer, received=date(2025, 3, 10), decided=date(2025, 3, 24))}
+    assert plain["- 2020-21: 1,452"].kind == "financial_year"

@@ -744,3 +744,98 @@ def test_parsed_request_round_trips_through_json() -> None:
         "For each of the last three financial years:\n1. How many?\n2. How much?\n\nAlso, how many were late?"
     )
     assert ParsedRequest.from_json(parsed.to_json()) == parsed
+
+
+# Inline parts inside the asking sentence, with no list intro before "a)" (real wordings: Lincolnshire UASC 2021,
+# Lincolnshire missing children 2021, Wokingham home education 2025).
+@pytest.mark.parametrize(
+    ("line", "head", "parts"),
+    [
+        (
+            "2. The number of UASCs who have left the council's care via the National Transfer Scheme to a) local "
+            "authorities within England, b) local authorities in Scotland or c) local authorities in Wales",
+            "The number of UASCs who have left the council's care via the National Transfer Scheme to",
+            ["local authorities within England,", "local authorities in Scotland or", "local authorities in Wales"],
+        ),
+        (
+            "3. The number of UASCs currently residing in a) in-area placements or b) out-ofarea placements;",
+            "The number of UASCs currently residing in",
+            ["in-area placements or", "out-ofarea placements;"],
+        ),
+        (
+            "2. Of these, how many were a) known to have an education, health and care plan or statement of special "
+            "educational need, b) known to be claiming free school meals, c) known to social services",
+            "Of these, how many were",
+            ["known to have an education, health and care plan or statement of special educational need,",
+             "known to be claiming free school meals,", "known to social services"],
+        ),
+    ],
+)
+def test_inline_parts_inside_the_asking_sentence_are_sub_parts(line: str, head: str, parts: list[str]) -> None:
+    questions = split_request(f"Please provide:\n1. The number of UASCs in the care of the council;\n{line}\n")
+    q = questions[1]
+    assert q.text == head
+    assert [t for _, t in q.parts] == parts
+    assert [label for label, _ in q.parts] == ["a", "b", "c"][: len(parts)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # One label only, or labels out of order, or items that do not enumerate: the sentence stays whole.
+        "1. How many children were placed under section 20 a) of the Act in 2023?",
+        "1. Please state the reason for b) and a) in your last reply.",
+        "1. What was spent on option a) the new building and what on option b) the refurbishment in 2024?",
+    ],
+)
+def test_label_like_text_that_is_no_enumeration_stays_one_question(line: str) -> None:
+    questions = split_request(line)
+    assert len(questions) == 1 and not questions[0].parts
+
+
+def test_parts_of_an_open_head_are_read_as_the_whole_sentence() -> None:
+    """Each part of "… via the National Transfer Scheme to a) … b) …" is analysed as the head followed by the part,
+    so "left … to local authorities" (a move out of the area) is what part a asks; the main question reads as the
+    whole sentence. A head ending with a list intro ("Please provide the number of:") leaves its parts alone."""
+    from datetime import date
+
+    from assistant.drafting.analysis import analyse_question, phrase_sides
+
+    q = split_request(
+        "1. The number of UASCs who have left the council's care via the National Transfer Scheme to a) local "
+        "authorities within England, b) local authorities in Scotland or c) local authorities in Wales"
+    )[0]
+    a = analyse_question(q, date(2021, 5, 14))
+    assert a.text.endswith("or local authorities in Wales") and "a)" not in a.text
+    assert a.parts[0].text == "The number of UASCs who have left the council's care via the National Transfer Scheme to local authorities within England,"
+    assert "out of the area" in phrase_sides(a.parts[0].text)
+    listed = split_request("8. What services do you provide?\n9. Please provide the number of:\na) Children identified as at risk of CSE in the last 12 months\nb) Children identified as victims of CSE in the last 12 months")[1]
+    assert analyse_question(listed, date(2025, 5, 14)).parts[0].text == "Children identified as at risk of CSE in the last 12 months"
+
+
+def test_a_head_that_does_not_stop_mid_sentence_leaves_its_parts_alone() -> None:
+    from datetime import date
+
+    from assistant.drafting.analysis import analyse_question
+
+    q = Question("1", "Please provide the following", parts=[("a", "The number of children in care"), ("b", "The number of care leavers")])
+    a = analyse_question(q, date(2024, 1, 10))
+    assert a.text == "Please provide the following" and a.parts[0].text == "The number of children in care"
+
+
+def test_inline_parts_of_an_unnumbered_question_are_its_sub_parts() -> None:
+    """London Borough of Barnet 2022: questions without numbers, two of them with lettered items run into the line."""
+    text = (
+        "Request clarified on 7 November 2022 to the following.\n"
+        " What is the total number of Black Social Workers in your Local Authority employed in these positions: a) Social Worker, "
+        "b) Senior Social Worker, c) Advanced Practitioner, and d) Director?\n"
+        " How many complaints have been made against Black Social Workers by White Social Workers?\n"
+        " How many Black Social Workers are a) on any Diversity Board / Diversity Committee / Diversity Group within your Local "
+        "Authority, and b) how many of the Heads or Leads of these boards, committees or groups are Black?\n"
+    )
+    questions = split_request(text)
+    assert [len(q.parts) for q in questions] == [4, 0, 2]
+    assert questions[0].text.endswith("employed in these positions:")
+    assert questions[0].parts[3] == ("d", "Director?")
+    assert questions[2].text == "How many Black Social Workers are"
+    assert questions[2].parts[1][1].startswith("how many of the Heads or Leads")

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(not REQUESTS, reason="no real requests in evals/
 ASK = re.compile(r"\?|\bhow many\b|\bplease provide\b|\bthe number of\b|\bi would like to know\b", re.I)
 #: Pieces of a line: sentences, and labels written mid-line ("…Act:1) As of…").
 PIECE_END = re.compile(r"(?<=[.?!:;])\s+|(?<=[?:;])(?=\(?\d{1,3}[a-z]?[.)])|\s(?=\(?\d{1,3}[a-z]?[.)]\s*[A-Z])")
+INLINE_LABEL = re.compile(r"(?<=\s)\(?(?:[a-z]|[ivx]{1,4})\)(?=\s)")
 LABEL = re.compile(r"^\s*(?:\(?(?:\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})[.)]|Q\s*\d{1,3}[.:]?|[*•+-])\s*")
 
 
@@ -49,7 +50,7 @@ def test_no_ask_outside_the_questions_goes_unflagged(real) -> None:  # noqa: ANN
     is (fuzzily) inside a question, a sub-part, a scope or fallback line, or a flagged sentence, unless it only
     introduces the list ("Please provide the following:")."""
     parsed = parse_request(real.request)
-    kept = [q.text for q in parsed.questions] + [t for q in parsed.questions for _, t in q.parts]
+    kept = [t for q in parsed.questions for t in (q.text, *(t for _, t in q.parts))]  # each question with its parts
     kept += parsed.scope_lines + parsed.fallback_lines + [item.text for item in parsed.left_out]
     kept_text = norm("\n".join(kept))
     unflagged = []
@@ -60,7 +61,8 @@ def test_no_ask_outside_the_questions_goes_unflagged(real) -> None:  # noqa: ANN
             piece = LABEL.sub("", piece).strip()
             if not ASK.search(piece) or piece.endswith(":") or re.search(r"\bthe following\b", piece, re.I):
                 continue
-            if fuzz.partial_ratio(norm(piece), kept_text) < 90:
+            words = INLINE_LABEL.sub(" ", piece)  # "… to a) X, b) Y" split into parts: the labels are not words of the ask
+            if max(fuzz.partial_ratio(norm(piece), kept_text), fuzz.partial_ratio(norm(words), kept_text)) < 90:
                 unflagged.append(piece)
     assert unflagged == [], f"{real.id}: asks outside the questions and not flagged: {unflagged}"
 

@@ -360,7 +360,10 @@ def test_each_year_with_no_span_drafts_every_row_of_the_reply(corpus_drafter):
     for row in ("2020/21: 37", "2021/22: 86", "2022/23: 220", "2023/24: 229"):
         assert row in d.answer, d.answer
     assert "In 1996" not in d.answer  # "section 437(1) of the Education Act 1996" is no figure
-    assert d.status is Status.PROVIDED, d.status_reason
+    # The reply says "Years are academic years (September to August)": its last row, "2024-25 (to 24 March 2025)",
+    # is half of an academic year that had ended by October 2025, so that year is still to update.
+    assert d.status is Status.NEEDS_REVIEW, d.status_reason
+    assert "missing: 2024/25 (in part)" in d.status_reason, d.status_reason
 
 
 def test_a_span_the_rows_cover_only_in_part_is_drafted_and_left_to_the_officer(corpus_drafter):
@@ -450,6 +453,27 @@ def test_a_part_year_row_does_not_answer_the_whole_year(corpus_drafter):
         Question("1", "How many unaccompanied asylum-seeking children did the council place in the whole of 2023?"), received=date(2025, 11, 1)
     )
     assert "2023: 41" in d.answer and "(to 30 June)" not in d.answer, d.answer
+
+
+def test_a_not_held_statement_written_before_the_years_asked_ended_is_left_for_review(corpus_drafter):
+    """The 2025 exploitation request asks for the budget of 2022/23 to 2024/25; the only past answer (June 2023) says
+    the work has no budget of its own. That reply cannot speak for 2023/24 or 2024/25, so it is shown as the most
+    recent answer held, for the officer to confirm, never marked not held."""
+    d = corpus_drafter.draft_question(
+        Question("10", "What was the total budget allocated to child exploitation work (including prevention and victim support) "
+                       "in the previous three financial years (22/23, 23/24, 24/25)?"),
+        received=date(2025, 5, 14),
+    )
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert d.answer.startswith("The most recent answer we hold in past replies is from the reply of 28 June 2023:")
+    assert "funded as part of the early help offer" in d.answer
+    assert "confirm it still holds" in d.answer and "figures to update" not in d.status_reason.lower()
+    # Asked in the year the reply was written, for a year already ended, the same statement answers.
+    past = corpus_drafter.draft_question(
+        Question("1", "What was the total budget allocated to child exploitation work in the financial year 2022/23?"),
+        received=date(2023, 9, 1),
+    )
+    assert past.status is Status.NOT_HELD, (past.answer, past.status_reason)
 
 
 def test_a_question_asking_for_a_name_is_not_answered_by_a_count(corpus_drafter):

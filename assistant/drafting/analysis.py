@@ -440,6 +440,15 @@ def period_asked(text: str, context: str, received: date | None) -> tuple[Period
     return (current(received) if received else None), False
 
 
+# A main text that stops on a word that needs what follows ("… Scheme to", "residing in", "how many were", "stated
+# as"): its parts complete the sentence. "Please provide the following" does not stop mid-sentence.
+_OPEN_HEAD = re.compile(
+    r"\b(?:to|in|into|within|of|for|from|by|as|at|on|with|between|among|were|was|are|is|be|been|being|have|has|had"
+    r"|the|an?|either|both)\s*$",
+    re.I,
+)
+
+
 def analyse(
     text: str,
     *,
@@ -449,7 +458,15 @@ def analyse(
     parts: list[tuple[str, str]] | None = None,
     inherit: tuple[str, ...] = (),
 ) -> Analysis:
-    """Analyse a question; its sub-parts are analysed with the main text and scope lines as their context."""
+    """Analyse a question; its sub-parts are analysed with the main text and scope lines as their context.
+
+    A main text that stops mid-sentence ("… via the National Transfer Scheme to", "Of these, how many were") is
+    completed by each of its parts, as a reader reads an inline list: each part is read as the main text followed by
+    the part, and the main question as the whole sentence."""
+    if parts and _OPEN_HEAD.search(text):
+        head = text.strip()
+        text = " ".join([head, *(part_text.strip() for _, part_text in parts)])
+        parts = [(part_label, f"{head} {part_text.strip()}") for part_label, part_text in parts]
     types = answer_types(text)
     if inherit and types == ("description",) and inherit[0] in PERIOD_BOUND:
         types = inherit  # "Please provide the number of: a) children at risk of CSE …"

@@ -4,7 +4,9 @@
 before it existed. A table row is read with its column headers, a list item with its lead-in sentence. Each item
 records the period it states, else the period its lead-in states, else the period its past question asked, else
 the one period the response's opening gives for its figures ("The figures are a snapshot at 1/11/23"), else "as at
-the decision date"; an item from an undated decision is marked undated.
+the decision date"; an item from an undated decision is marked undated. A bare split year ("2020-21") is a
+financial year unless the item's own words, its lead-in ("… by academic year:") or the response's opening ("Years
+are academic years (September to August)") say academic years.
 
 `score_items` rates each item for fit to an analysed question: the measure terms it covers, qualifiers that
 conflict (the other side of an opposite pair, a narrower group), the answer type (a count question needs a count)
@@ -24,7 +26,7 @@ from assistant.drafting.analysis import (
     phrase_sides, stem,
     strip_periods, terms, words_of,
 )
-from assistant.drafting.periods import MONTHS, Period, coverage, current, periods_in, within
+from assistant.drafting.periods import MONTHS, Period, coverage, current, named_year_kind, periods_in, stated_year_kind, within, year_kind_for
 from assistant.models import DocType, Passage, Unit
 from assistant.text import split_sentences
 
@@ -39,7 +41,7 @@ _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|t
 
 # The way answers are read into items and periods: items stored at ingest under another version are read again
 # (an index built before a change to period reading would otherwise keep the old periods).
-EVIDENCE_VERSION = 3
+EVIDENCE_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-def _period_of(text: str, ref: date | None) -> Period | None:
-    found = periods_in(text, ref)
+def _period_of(text: str, ref: date | None, academic: bool | None = None) -> Period | None:
+    found = periods_in(text, ref, academic=academic)
     return found[0] if len(found) == 1 else (max(found, key=lambda p: p.days) if found else None)
 
 
@@ -104,6 +106,14 @@ def items_from_answer(
     found = (periods_in(question, ref) if question else []) or (periods_in(scope, ref) if scope else [])
     question_period = (max(found, key=lambda p: p.days) if len(found) > 1 else found[0]) if found else asked
     response_period = opening_period(opening, ref) if opening else None
+    # "Years are academic years (September to August)" in the opening governs every row, item and sentence of the
+    # reply that does not name its kind of year itself; "… by academic year:" governs the items under that lead-in.
+    reply_kind = stated_year_kind(opening) if opening else None
+    lead_kind: bool | None = None
+
+    def period_of(text: str, *, under_lead: bool = True) -> Period | None:
+        return _period_of(text, ref, year_kind_for(text, lead_kind if under_lead else None, reply_kind))
+
     fallback, fallback_source = (
         (question_period, "question") if question_period
         else (response_period, "response") if response_period
@@ -126,26 +136,28 @@ def items_from_answer(
             if not headers:
                 headers = cells
                 continue
-            period = _period_of(" ".join(cells[:1]), ref) or _period_of(" ".join(cells), ref)
+            period = period_of(" ".join(cells[:1])) or period_of(" ".join(cells))
             pairs = [f"{h}: {c}" for h, c in zip(headers[1:], cells[1:]) if c]
             row = f"{cells[0]}: {'; '.join(pairs)}."
             items.append(_with_period(Item("row", row, lead, index=len(items)), period, lead_period, fallback, fallback_source))
             continue
         headers = []
         if _LIST_ITEM.match(stripped) and lead:
-            period = _period_of(stripped, ref)
+            period = period_of(stripped)
             items.append(_with_period(Item("list_item", stripped, lead, index=len(items)), period, lead_period, fallback, fallback_source))
             continue
         line_period: Period | None = None  # "In 2022/23, 463 … were received. Of these, 121 …": the period carries on
         for sentence in split_sentences(stripped):
-            period = _period_of(sentence, ref) or line_period
+            period = period_of(sentence, under_lead=False) or line_period
             line_period = period
             items.append(_with_period(Item("sentence", sentence, "", index=len(items)), period, lead_period, fallback, fallback_source))
         if stripped.endswith(":"):
             last = (split_sentences(stripped) or [stripped])[-1]
-            lead, lead_period = last, _period_of(stripped, ref)
+            lead_kind = named_year_kind(last)
+            lead, lead_period = last, period_of(stripped, under_lead=False)
         else:
             lead, lead_period = (stripped if _LIST_ITEM.match(stripped) is None else lead), None
+            lead_kind = lead_kind if _LIST_ITEM.match(stripped) else None
     return items
 
 

@@ -318,9 +318,37 @@ def ranges(found: list[Found], text: str) -> list[Found]:
     return out
 
 
-def periods_in(text: str, ref: date | None = None) -> list[Period]:
-    """The periods a text states, with 'X to Y' ranges merged."""
-    return [f.period for f in ranges(find_periods(text, ref), text)]
+def periods_in(text: str, ref: date | None = None, *, academic: bool | None = None) -> list[Period]:
+    """The periods a text states, with 'X to Y' ranges merged; `academic` as in `find_periods` (None: the text's
+    own words decide whether "2022/23" is an academic or a financial year)."""
+    return [f.period for f in ranges(find_periods(text, ref, academic=academic), text)]
+
+
+_YEARS_ARE = re.compile(r"\b(?:all\s+)?(?:the\s+)?years\s+(?:are|given\s+are|shown\s+are)\s+(academic|school|financial)\s+years?\b", re.I)
+_NAMED_KIND = re.compile(r"\b(?:academic|school|financial)\s+years?\b", re.I)
+
+
+def stated_year_kind(text: str) -> bool | None:
+    """What a reply says its years are, for every figure it gives ("Years are academic years (September to August)",
+    "All years are financial years"): True for academic (or school) years, False for financial years, None when it
+    does not say (or says both)."""
+    kinds = {m.group(1).lower() != "financial" for m in _YEARS_ARE.finditer(text)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def named_year_kind(text: str) -> bool | None:
+    """The kind of year a lead-in names for the figures under it ("Pupils reached, by academic year:"): True for
+    academic (or school) years, False for financial years, None when it names neither or both."""
+    kinds = {m.group(0).split()[0].lower() != "financial" for m in _NAMED_KIND.finditer(text)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def year_kind_for(text: str, *governing: bool | None) -> bool | None:
+    """The `academic` reading for one piece of a reply: its own words when they name the kind of year, else the
+    first statement that governs it (its lead-in's, the reply's), else None (the words decide)."""
+    if _NAMED_KIND.search(text):
+        return None
+    return next((g for g in governing if g is not None), None)
 
 
 # ---------------------------------------------------------------------------------------------- comparing

@@ -46,6 +46,7 @@ class Verdict:
     held: list[Period] = field(default_factory=list)  # several periods asked: the years drafted …
     missing: list[Period] = field(default_factory=list)  # … and the years of the span asked that no reply gives
     notes: list[str] = field(default_factory=list)  # for the officer, beside the drafted figures
+    in_words: bool = False  # other_period from a statement ("not held", "not recorded"), not from figures
 
     @property
     def passages_used(self) -> list[int]:
@@ -203,8 +204,14 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         return Verdict(OTHER_PERIOD, analysis, items=figures, nearest=figures, reason=f"{OTHER_PERIOD_REASON}: past replies cover only part of {analysis.period.label}")
     if not others:
         statements = [s for s in by_passage[order[0]] if is_none_statement(s.item.text)]
-        if statements:  # "not held / not recorded": true whatever the period, so the answer stands
+        if statements:  # "not held / not recorded": true whatever the period, so the answer stands …
             first = order[0]
+            if predates_period(passages[first], analysis, cfg):
+                # … once the period has ended: a reply written before then speaks for its own date only (a budget
+                # "not held separately" in June 2023 says nothing yet of 2024/25).
+                items = list(by_passage[first])
+                return Verdict(OTHER_PERIOD, analysis, items=items, nearest=items, in_words=True,
+                               reason=f"the past reply of {when(passages[first].unit)} was written before the end of the period asked ({analysis.period.label}): confirm it still holds")
             return Verdict(ANSWERED, analysis, items=list(by_passage[first]), reason=_reuse_reason(passages[first], best))
         return Verdict(RELATED, analysis, nearest=by_passage[order[0]][:3], differs=[f"gives no {analysis.answer_type} figure"], reason=f"gives no {analysis.answer_type} figure")
     newest = _newest(others, analysis.period if analysis.period_explicit else None, cfg.recency_margin)

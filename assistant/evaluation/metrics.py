@@ -146,6 +146,62 @@ _ZERO_STATEMENT = re.compile(
 )
 
 
+# Words that carry no fact of their own between the words of a described fact ("MACE Level 2 is also weekly").
+# Negations, quantities, directions and places ("not", "all", "outside", "in") are never among them.
+_FUNCTION_WORDS = frozenset(
+    "a an the of to for by with as at on into onto from that which who whom whose this these those there it its "
+    "their they we our is are was were be been being has have had do does did will would shall should can could "
+    "may might also each and or".split()
+)
+_NEGATION = frozenset({"no", "not", "none", "never", "nor", "nil", "neither", "without"})
+_CLAUSE = re.compile(r"[;:]|,\s*(?=(?:but|although|though|however|whereas|while)\b)|\s(?=but\b)")
+_TOKEN = re.compile(r"[\w£%]+(?:[./'-][\w%]+)*")
+SAME_WORDS_MIN = 3
+"""A described fact of at least this many content words (two of them words, not figures) may be stated in other
+inflections and with other small words between its words (`_same_words`)."""
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: the stemmer the keyword index uses
+
+    return Stemmer.Stemmer("english")
+
+
+def _content(text: str) -> tuple[list[str], bool]:
+    """(content tokens, stemmed unless figures, in order; whether the text negates) of a normalised clause."""
+    tokens = _TOKEN.findall(re.sub(r"n't\b", " not", text))
+    negates = any(t in _NEGATION for t in tokens)
+    kept = [t for t in tokens if t not in _FUNCTION_WORDS and t not in _NEGATION]
+    stems = _stemmer().stemWords([t for t in kept if not any(ch.isdigit() for ch in t)])
+    it = iter(stems)
+    return [t if any(ch.isdigit() for ch in t) else next(it) for t in kept], negates
+
+
+def _in_order(fact: list[str], clause: list[str]) -> bool:
+    """The fact's content words, in its order, next to each other once small words are set aside."""
+    n = len(fact)
+    return any(clause[i:i + n] == fact for i in range(len(clause) - n + 1))
+
+
+def _same_words(fact_norm: str, text_norm: str) -> bool:
+    """A described fact stated in other forms of the same words: "CE Screening Tools" in "a CE Screening Tool",
+    "MACE Level 2 is also weekly" in "MACE Level 1 and MACE Level 2 are weekly". The same content words (stemmed,
+    figures exact), in the same order with only small words between them, in one clause with the same negation.
+    Never a synonym or an inserted qualifier ("sits" is not "meets"; "placed outside the county of Lincolnshire"
+    is left to the exact rule)."""
+    fact, fact_neg = _content(fact_norm)
+    if len(fact) < SAME_WORDS_MIN or sum(not any(ch.isdigit() for ch in t) for t in fact) < 2:
+        return False
+    for line in text_norm.split("\n"):
+        for sentence in split_sentences(line) or [line]:
+            for clause in _CLAUSE.split(sentence):
+                words, negates = _content(clause)
+                if negates == fact_neg and _in_order(fact, words):
+                    return True
+    return False
+
+
 _CROSS_REFERENCE = re.compile(r"\bsee the answer to question\s+\S+", re.I)
 # Inside a note for the officer: what it quotes (the nearest evidence, which does not answer) and where it points.
 _NOTE_QUOTE = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
@@ -174,13 +230,17 @@ def stated_text(answer: str) -> str:
 def fact_present(fact: str, answer: str) -> bool:
     """A key fact is stated when it appears case-insensitively in what the draft states (`stated_text`); figures and
     dates must match exactly. The fact 0 (or "none") is also stated by a sentence that counts nothing in words ("has not
-    referred any UASC")."""
+    referred any UASC"); a described fact of several words also by the same words in other forms and with small
+    words between them (`_same_words`)."""
     if not fact.strip():
         return False
     text = normalise_for_facts(stated_text(answer))
     if _fact_pattern(fact).search(text):
         return True
-    return normalise_for_facts(fact) in _ZERO_FACTS and bool(_ZERO_STATEMENT.search(text))
+    if normalise_for_facts(fact) in _ZERO_FACTS:
+        return bool(_ZERO_STATEMENT.search(text))
+    lines = "\n".join(normalise_for_facts(line) for line in strip_markers(stated_text(answer)).split("\n"))
+    return _same_words(normalise_for_facts(fact), lines)
 
 
 def key_fact_recall(facts: Sequence[str], answer: str) -> float | None:

@@ -55,6 +55,7 @@ class RealRequest:
     demo_council: bool = False
     hazards: tuple[str, ...] = ()
     expected: tuple[Expected, ...] = ()
+    source_note: str = ""
     path: str = field(default="", compare=False)
 
 
@@ -110,6 +111,7 @@ def parse_real_request(data: Any, path: str = "") -> RealRequest:
             demo_council=bool(data.get("demo_council", False)),
             hazards=_strings(data.get("hazards")),
             expected=expected,
+            source_note=str(data.get("source_note") or ""),
             path=path,
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -198,10 +200,31 @@ def _draft_for(label: str, drafts: Sequence[Any], engine: str) -> Any:
     return by_number.get(parent.group(0)) if parent else None
 
 
+_RECORD = re.compile(r"directory-record/(\d+)")
+_REFERENCE = re.compile(r"\breference(?:\s+number)?\s+(?:FOI\s*)?(\d{4,})", re.I)
+
+
+def own_reply(request: RealRequest, units: Any) -> list[str]:
+    """Corpus documents that are the council's own reply to this request: the same disclosure-log record as the
+    request's page or its answer source, or the reference its source note gives. They are held out, as each
+    evaluation case holds out its reply (`exclude`): a reply with no date is not left out by the received date,
+    and drafting from it would grade the corpus's copy of the answer, not the drafting."""
+    records = set(_RECORD.findall(" ".join([request.source_url, *(e.answer_source for e in request.expected)])))
+    references = set(_REFERENCE.findall(request.source_note))
+    out = set()
+    for unit in units:
+        record = _RECORD.search(str(unit.extra.get("source_url") or ""))
+        reference = re.sub(r"\D", "", unit.reference or "")
+        if (record and record.group(1) in records) or (reference and reference in references):
+            out.add(unit.doc_id)
+    return sorted(out)
+
+
 def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict[str, Any]]:
-    """Draft one demo-council request and grade each question whose expected facts are known."""
+    """Draft one demo-council request, its own reply held out, and grade each question whose expected facts are known."""
+    exclude = own_reply(request, drafter.index.units().values())
     try:
-        drafts = list(drafter.draft_request(request.request, engine=engine, received=request.received))
+        drafts = list(drafter.draft_request(request.request, engine=engine, received=request.received, exclude=exclude))
         error = ""
     except Exception as exc:  # noqa: BLE001 - one broken request must not end the run
         drafts, error = [], f"{type(exc).__name__}: {exc}"
@@ -228,6 +251,7 @@ def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict
                 "answer": answer,
                 "question_text": draft.question.full_text if draft else "",
                 "error": error,
+                "held_out": exclude,
             }
         )
     return rows

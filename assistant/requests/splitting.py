@@ -283,23 +283,31 @@ def _inline_bullet_splits(piece: str) -> list[str]:
     return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
+_ENUMERATED = re.compile(r"(?:[,;]|\b(?:or|and))\s*$", re.I)
+
+
 def _inline_sub_splits(piece: str) -> list[str]:
-    """Cut "...: a) X b) Y" (or "(i) ... (ii) ...") when the labels run in order from a list intro."""
+    """Cut "...: a) X b) Y" (or "(i) ... (ii) ...") when the labels run in order from a list intro, or run inside
+    the asking sentence as an enumeration ("... to a) authorities within England, b) in Scotland or c) in Wales":
+    each labelled item but the last ends with a comma, semicolon, "or" or "and")."""
     for scheme, first in (("alpha", "a"), ("roman", "i")):
         cuts: list[int] = []
         expected = 1
         for match in _INLINE_SUB.finditer(piece):
             label = match.group(1)
             value = (ord(label) - 96 if len(label) == 1 else None) if scheme == "alpha" else _roman_value(label)
-            if value != expected:
-                continue
-            if expected == 1 and (label != first or not _LIST_INTRO.search(piece[: match.start()])):
+            if value != expected or (expected == 1 and label != first):
                 continue
             cuts.append(match.start())
             expected += 1
-        if len(cuts) >= 2:
-            bounds = [0, *cuts, len(piece)]
-            return [piece[a:b] for a, b in zip(bounds, bounds[1:])]
+        if len(cuts) < 2:
+            continue
+        bounds = [0, *cuts, len(piece)]
+        pieces = [piece[a:b] for a, b in zip(bounds, bounds[1:])]
+        if _LIST_INTRO.search(pieces[0]) or (
+            pieces[0].strip() and all(_ENUMERATED.search(p.rstrip()) for p in pieces[1:-1])
+        ):
+            return pieces
     return [piece]
 
 
@@ -653,28 +661,34 @@ class _Framing:
 def _running_questions(lines: list[_Line]) -> tuple[list[Question], _Framing]:
     """Questions asked in paragraphs without numbering."""
     questions: list[list[str]] = []
+    parts: dict[int, list[tuple[str, str]]] = {}  # inline lettered parts of a question ("… positions: a) …, b) …")
     preamble: list[str] = []
     closing: list[str] = []
     scope: list[tuple[str, int]] = []
     fallback: list[str] = []
     lead_in: list[str] = []  # a paragraph ending in ":" introduces the next question
     for paragraph in _paragraphs(lines):
-        items: list[tuple[str, bool, bool]] = []  # (text, is a list item, starts a line)
+        items: list[tuple[str, bool, bool, _Line | None]] = []  # (text, is a list item, starts a line, the item's line)
         text_lines: list[_Line] = []
         for line in [*paragraph, None]:
             if line is None or line.bullet or line.labels:
                 if text_lines:
                     starts = [" ".join(t.raw.split())[:20] for t in text_lines]
                     for sentence in _sentences(_join(text_lines)):
-                        items.append((sentence, False, any(" ".join(sentence.split()).startswith(s) for s in starts)))
+                        items.append((sentence, False, any(" ".join(sentence.split()).startswith(s) for s in starts), None))
                     text_lines = []
                 if line is not None:
-                    items.append((line.raw, True, True))
+                    items.append((line.raw, True, True, line))
             else:
                 text_lines.append(line)
         pending: list[str] = []
         asked_here = False
-        for text, is_item, line_start in items:
+        for text, is_item, line_start, item_line in items:
+            letter = item_line.label("alpha") if item_line is not None and item_line.inline else None
+            if letter and questions and asked_here and letter.major == len(parts.get(len(questions) - 1, [])) + 1:
+                # Split off the asking sentence at "a)", "b)" …: the parts of the question just asked.
+                parts.setdefault(len(questions) - 1, []).append((letter.name, item_line.text))
+                continue
             if not is_item and questions and _is_signoff(text):
                 closing.append(text)  # "Thank you." between or after the questions
                 continue
@@ -714,7 +728,15 @@ def _running_questions(lines: list[_Line]) -> tuple[list[Question], _Framing]:
             questions[-1].extend(pending)
     if lead_in:
         closing.extend(lead_in)
-    built = [Question(number=str(n), text=_join_sentences(q)) for n, q in enumerate(questions, start=1)]
+    built = [
+        Question(number=str(n), text=_join_sentences(q), parts=parts.get(n - 1, []) if len(parts.get(n - 1, [])) > 1 else [])
+        for n, q in enumerate(questions, start=1)
+    ]
+    # A lone "a)" is no list of parts: it stays in the question's words.
+    for i, q in enumerate(built):
+        lone = parts.get(i, [])
+        if len(lone) == 1:
+            built[i] = Question(number=q.number, text=f"{q.text} {lone[0][0]}) {lone[0][1]}".strip())
     return built, _Framing("\n\n".join(preamble), "\n\n".join(closing), scope, fallback)
 
 

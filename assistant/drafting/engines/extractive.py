@@ -167,7 +167,7 @@ def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[s
         # Several periods asked: the rows held inside the span, each with its period, and what is missing.
         lines = _render_items(verdict.items, a, passages)
         return lines + [f"{note} {verdict.reason}."]
-    if verdict.kind == OTHER_PERIOD and not a.period_bound:
+    if verdict.kind == OTHER_PERIOD and (not a.period_bound or verdict.in_words):
         unit = passages[verdict.items[0].passage].unit if verdict.items else None
         written = when(unit) if unit else "an undated reply"
         asked = ("the position " + a.period.label) if a.period and a.period.kind == "current" else a.period.label if a.period else "the period asked"
@@ -283,7 +283,7 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
 
     reasons = [f"({label}) {why(v)}" if label else _upper_first(why(v)) for label, v in verdicts if v.kind != ANSWERED]
-    figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound for _, v in verdicts)
+    figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound and not v.in_words for _, v in verdicts)
     if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
     return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
