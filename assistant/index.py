@@ -743,8 +743,8 @@ class Index:
         method: str = "hybrid",
         keyword_query: str | None = None,
     ) -> list[Passage]:
-        """Hybrid search: dense (passage and past-question vectors) and BM25 rankings fused by reciprocal
-        rank fusion; `keyword_query` (default: the query) is what BM25 searches with. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
+        """Hybrid search: a dense ranking (each unit at the better of its passage and past-question vectors) and
+        a BM25 ranking fused by reciprocal rank fusion; `keyword_query` (default: the query) is what BM25 searches with. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
         the store cannot be read; a generation swapped in mid-search is picked up and the search run again."""
         if k is not None and k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
@@ -791,11 +791,14 @@ class Index:
                 for uid, s in raw
                 if uid in units and units[uid].doc_id not in excluded and (types is None or units[uid].doc_type.value in types)
             ][:candidates]
+        passage_sims = dict(dense)  # the relevance floor reads the passage vector's similarity
+        if asked:
+            dense = _better_of(dense, asked, candidates)
         fused: dict[str, float] = {}
-        for ranking in (dense, asked, keyword):
+        for ranking in (dense, keyword):
             for rank, (uid, _) in enumerate(ranking):
                 fused[uid] = fused.get(uid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        sims = dict(dense)
+        sims = passage_sims
         missing = [uid for uid in fused if uid not in sims]
         sims.update(self.similarities(query, missing) if missing and method != "bm25" else {})
         ordered = sorted(fused.items(), key=lambda item: (-item[1], -sims.get(item[0], 0.0)))[:k]
@@ -930,6 +933,19 @@ def _refuse_claimed_references(loaded: LoadReport, registry: dict[str, dict[str,
         loaded.units = [u for u in loaded.units if u.doc_id not in refused]
         loaded.documents -= len(refused)
         loaded.loaded_paths -= {by_doc[d][0].source_path for d in refused}
+
+
+def _better_of(passages: list[tuple[str, float]], questions: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    """One dense ranking from a unit's two vectors (its passage, its past question): each unit at the better of
+    its two similarities. Fused as two rankings, every past reply got a second vote from any loosely similar
+    question, and a reply whose question is worded apart ("the amount paid to IFAs") but whose passage matches
+    ("independent fostering agencies charge …") fell below replies that were merely close on both."""
+    best = dict(passages)
+    for uid, sim in questions:
+        if sim > best.get(uid, -1.0):
+            best[uid] = sim
+    return sorted(best.items(), key=lambda item: -item[1])[:k]
+
 
 def _where(types: set[str] | None, excluded: set[str]) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []

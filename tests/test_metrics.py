@@ -490,6 +490,9 @@ def test_unit_matches_question_labels_and_sections() -> None:
     assert not m.unit_matches("2021-1571785-uasc#5", "2021-1571785-uasc", ("4",), ())
     assert not m.unit_matches("2021-1571785-uasc#5", "2023-other", ("5",), ())
     assert m.unit_matches("mace-terms-of-reference#Frequency", "mace-terms-of-reference", (), ("MACE", "Frequency of meetings"))
+    # a reply that answers questions 1 to 5 under one heading "1-5"
+    assert m.unit_matches("2023-ep#1-5", "2023-ep", ("1", "2", "3", "4", "5"), ())
+    assert not m.unit_matches("2023-ep#1-5", "2023-ep", ("1", "2"), ())
 
 
 def test_outcome_rates_pool_outcomes() -> None:

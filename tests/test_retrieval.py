@@ -34,3 +34,60 @@ def test_the_keyword_query_spells_abbreviations_both_ways():
     assert "IFA" in search_text("How much did the council pay to independent fostering agencies in 2021/22?")
     assert "independent fostering agency" in search_text("How much was paid to IFAs?")
     assert search_text("How many foster carers are registered?") == "How many foster carers are registered?"
+
+
+def test_a_reply_is_found_by_its_passage_when_its_past_question_is_worded_apart(corpus_index, foi_settings):
+    """The 2023 reply asked about "the amount paid to IFAs"; its answer speaks of independent fostering agencies.
+    One dense ranking at the better of a unit's two vectors finds it for the question in full words (it ranked
+    21st when the passage and past-question vectors voted separately)."""
+    asked = Question("3", "How much did the council pay to independent fostering agencies in 2021/22?")
+    passages = retrieve(corpus_index, asked, foi_settings, as_of=date(2024, 2, 12))
+    found = [(p.unit.doc_id, p.unit.question_numbers) for p in passages]
+    assert ("2023-7510328-foster-carers-numbers", ("4",)) in found
+
+
+def test_better_of_two_vectors_ranks_each_unit_once():
+    from assistant.index import _better_of
+
+    merged = _better_of([("a", 0.70), ("b", 0.60)], [("b", 0.80), ("c", 0.50)], k=10)
+    assert merged == [("b", 0.80), ("a", 0.70), ("c", 0.50)]
+    assert _better_of([("a", 0.7)], [("b", 0.9)], k=1) == [("b", 0.9)]
+
+
+def test_the_request_prior_reorders_candidates_and_adds_none(corpus_index, foi_settings):
+    from assistant.retrieval import request_prior, with_request_prior
+
+    questions = [
+        Question("1", "The number of foster carers registered with the council at the end of each year."),
+        Question("2", "The number of foster-care nights paid for, split between own carers and independent fostering agencies."),
+        Question("3", "The amount paid to independent fostering agencies."),
+    ]
+    prior = request_prior(corpus_index, questions, as_of=date(2024, 2, 12))
+    assert prior and set(prior.values()) == set(range(1, len(prior) + 1))
+    assert any(doc.startswith("2023-7510328") or doc.startswith("2019-66775") for doc in prior)
+    assert request_prior(corpus_index, questions[:1]) == {}, "one question: its own search is the whole request"
+    found = corpus_index.search("foster carers registered", k=12)
+    last = found[-1].unit
+    moved = with_request_prior(found, {last.doc_id: 1})
+    assert {p.unit.id for p in moved} == {p.unit.id for p in found}
+    assert [p.unit.id for p in moved].index(last.id) < len(found) - 1, "a passage of the matched reply moves up"
+    assert [p.rank for p in moved] == list(range(1, len(moved) + 1))
+    assert [p.unit.id for p in with_request_prior(found, {})] == [p.unit.id for p in found], "no prior, no change"
+
+
+def test_dedupe_drops_a_repeated_answer_but_keeps_answers_to_two_asks():
+    from assistant.models import Passage, Unit
+    from assistant.retrieval import dedupe
+
+    def unit(doc: str, number: str, question: str, answer: str) -> Passage:
+        u = Unit(id=f"{doc}#{number}", doc_id=doc, doc_type=DocType.DECISION, title="t", text=answer, source_path=f"{doc}.md",
+                 question_numbers=(number,), question=question, answer=answer)
+        return Passage(u, 1.0, 1, "hybrid", 0.9)
+
+    sexual = "This information is not held. Whether a child was sexually exploited during a particular missing episode is not recorded."
+    criminal = sexual.replace("sexually", "criminally")
+    a = unit("2021-missing", "4a", "Occasions a missing child was believed sexually exploited?", sexual)
+    b = unit("2021-missing", "4b", "Occasions a missing child was believed criminally exploited?", criminal)
+    again = unit("2024-missing", "4a", "Occasions a missing child was believed sexually exploited?", sexual)
+    kept = dedupe([a, b, again])
+    assert [p.unit.id for p in kept] == ["2021-missing#4a", "2021-missing#4b"], "the later word-for-word copy goes"

@@ -22,7 +22,7 @@ from assistant.flags import review_flags
 from assistant.index import Index
 from assistant.models import Citation, Draft, Flag, Passage, Question, Status
 from assistant.requests import split_request
-from assistant.retrieval import retrieve, sources_after
+from assistant.retrieval import request_prior, retrieve, sources_after
 from assistant.safety import passage_flags, screen_passages, without_instructions
 from assistant.settings import Settings
 from assistant.status import suggest_status
@@ -125,15 +125,24 @@ class Drafter:
         received: date | None = None,
         follows: Question | None = None,
         sources: Sequence[Passage] = (),
+        everything: Sequence[Question] = (),
     ) -> Draft:
         """One question drafted (again). `follows`: the request's previous question, which a follow-on question
         ("How many were …?") leans on; `sources` are the case's own passages (a service's return), kept citable
-        beside the corpus passages and seen by the engine and the checks like them."""
-        return self._draft_question(question, engine=engine, exclude=exclude, received=received, follows=follows, sources=sources)[0]
+        beside the corpus passages and seen by the engine and the checks like them; `everything`: the request's
+        questions, so the question is searched as it was when the whole request was drafted (`request_prior`)."""
+        prior = self._prior(everything, exclude, received)
+        return self._draft_question(
+            question, engine=engine, exclude=exclude, received=received, follows=follows, sources=sources, prior=prior
+        )[0]
+
+    def _prior(self, questions: Sequence[Question], exclude: Sequence[str], received: date | None) -> dict[str, int]:
+        as_of = received if self.settings.only_earlier_decisions else None
+        return request_prior(self.index, questions, exclude=exclude, as_of=as_of)
 
     def _draft_question(
         self, question: Question, *, engine: str | None, exclude: Sequence[str], received: date | None,
-        follows: Question | None = None, sources: Sequence[Passage] = (),
+        follows: Question | None = None, sources: Sequence[Passage] = (), prior: dict[str, int] | None = None,
     ) -> tuple[Draft, EngineOutput]:
         name = engine or self.settings.engine
         # A request with no received date is one arriving now: "currently" and "the last 12 months" are read
@@ -146,9 +155,9 @@ class Drafter:
         analysis = analyse_question(query, received, follows=follows)
         as_of = received if self.settings.only_earlier_decisions else None
         searched = reading_on(query, follows)
-        passages = retrieve(self.index, searched, self.settings, exclude=exclude, as_of=as_of)
+        passages = retrieve(self.index, searched, self.settings, exclude=exclude, as_of=as_of, prior=prior)
         if query.parts:
-            passages = self._part_passages(searched, passages, exclude, as_of)
+            passages = self._part_passages(searched, passages, exclude, as_of, prior)
         if as_of is not None:  # an undated reply whose figures all postdate the request was written after it
             passages = [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(
                 q for q in passages if not states_later_figures(q.unit, as_of))]
@@ -174,14 +183,14 @@ class Drafter:
         except Exception as exc:  # noqa: BLE001 - a speed-up, never a reason to fail a draft
             log.debug("stored question vectors not used: %s", exc)
 
-    def _part_passages(self, query: Question, passages: list, exclude: Sequence[str], as_of: date | None) -> list:
+    def _part_passages(self, query: Question, passages: list, exclude: Sequence[str], as_of: date | None, prior: dict[str, int] | None = None) -> list:
         """A sub-part gets its own evidence: passages retrieved for each part (with its question) are added."""
         seen = {p.unit.id for p in passages}
         out = list(passages)
         per_part = self.settings.retrieval_k
         for label, text in query.parts:
             part = Question(query.number, f"{query.text}\n{text}".strip())
-            for p in retrieve(self.index, part, self.settings, exclude=exclude, k=per_part, as_of=as_of):
+            for p in retrieve(self.index, part, self.settings, exclude=exclude, k=per_part, as_of=as_of, prior=prior):
                 if p.unit.id not in seen:
                     seen.add(p.unit.id)
                     out.append(Passage(p.unit, p.score, len(out) + 1, p.method, p.similarity))
@@ -213,9 +222,10 @@ class Drafter:
         whole = list(everything or questions)
         follows = {q.number: f for q, f in zip(whole, follow_chain(whole))}
         answered: list[Answered] = []
+        prior = self._prior(whole, exclude, received)
         for question in questions:
             draft, output = self._draft_question(
-                question, engine=engine, exclude=exclude, received=received, follows=follows.get(question.number)
+                question, engine=engine, exclude=exclude, received=received, follows=follows.get(question.number), prior=prior
             )
             earlier = repeated_from(question.text, output.evidence, strip_markers(draft.answer), answered)
             if earlier is not None:

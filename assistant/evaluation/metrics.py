@@ -571,6 +571,9 @@ def unit_matches(unit_key: str, doc_id: str, question_numbers: Sequence[str], he
     numbers = {n.casefold() for n in question_numbers}
     if label_cf in numbers or re.sub(r"[a-z]+$", "", label_cf) in numbers:
         return True
+    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", label_cf)
+    if span and int(span.group(1)) < int(span.group(2)) and numbers >= {str(n) for n in range(int(span.group(1)), int(span.group(2)) + 1)}:
+        return True  # '#1-5': the unit that answers questions 1 to 5 together
     return any(label_cf == h.casefold().strip() or label_cf in h.casefold() for h in heading_path)
 
 

@@ -160,7 +160,7 @@ def regenerate(drafter: Any, store: Any, case_id: int, number: str) -> tuple[Dra
     asked = [d.question for d in case.drafts]  # a follow-on question is drafted again with the one it follows
     follows = dict(zip([q.number for q in asked], follow_chain(asked))).get(number)
     fresh = drafter.draft_question(current.question, engine=case.engine, exclude=case.exclude,
-                                   received=case.received, sources=returns, follows=follows)
+                                   received=case.received, sources=returns, follows=follows, everything=asked)
     if not returns or not needs_service(fresh, case.received):
         return fresh, []
     proposal = redraft(drafter, fresh, returns, received=case.received, period=periods_sent(store, case_id).get(number, ""))
