@@ -135,12 +135,48 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     """The verdict for one question or sub-part. `avoid`: passages another part of the same question already answers;
     among near-equal matches a part takes a past answer of its own (1b's for part b, not 1a's again)."""
     verdict = _decide(analysis, passages, scored, cfg, avoid)
+    if verdict.kind == OTHER_PERIOD and not verdict.in_words or verdict.kind == RELATED and verdict.differs[:1] and verdict.differs[0].startswith(WORDED):
+        verdict = _worded_for_period(analysis, passages, scored, cfg) or verdict
     if verdict.kind in (ANSWERED, OTHER_PERIOD) and analysis.period_bound:
         used = set(verdict.passages_used)
         note = doubtful_note(analysis, [s for s in scored if s.passage in used])
         if note:
             verdict.notes.append(note)
     return verdict
+
+
+WORDED = "the past question is worded differently"
+
+
+def _worded_for_period(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict | None:
+    """A reply that fits the measure and group and holds the one period asked, though its past question is worded
+    too differently to be taken as the same ("The amount paid to IFAs, split into allowances and fees" for "How much
+    did the council pay to independent fostering agencies in 2021/22?"): its figures for that period are drafted for
+    review under a note, before a closer-worded reply's figures for another period. Figures of another period from
+    it stay out, and nothing here is ever provided."""
+    asked = analysis.period
+    if not (analysis.period_bound and analysis.period_explicit and asked) or asks_several(analysis) or asked.kind in ("point", "current"):
+        return None
+    by_passage: dict[int, list[Scored]] = {}
+    for s in scored:
+        by_passage.setdefault(s.passage, []).append(s)
+    below = sorted(
+        (i for i, group in by_passage.items()
+         if passages[i].unit.doc_type is DocType.DECISION and passages[i].unit.question
+         and cfg.related_floor <= group[0].unit_match < cfg.match_floor),
+        key=lambda i: -by_passage[i][0].unit_match,
+    )
+    for i in below:
+        group = by_passage[i]
+        if not _unit_fit(analysis, group, cfg)[0]:
+            continue
+        fit = _without_part_years(_period_items(analysis, group, cfg)[0])
+        if not fit or period_coverage([s.item for s in fit], asked) < cfg.period_coverage:
+            continue
+        differs = [f"{WORDED} (likeness {group[0].unit_match:.2f}): check that it asks the same"]
+        items = _with_frame(analysis, group, fit)
+        return Verdict(RELATED, analysis, items=items, nearest=fit, differs=differs, reason="; ".join(differs))
+    return None
 
 
 def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
@@ -160,7 +196,7 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             (i for i in decisions if i not in close and by_passage[i][0].unit_match >= cfg.related_floor),
             key=lambda i: -by_passage[i][0].unit_match,
         )
-        worded = [(i, [f"the past question is worded differently (likeness {by_passage[i][0].unit_match:.2f}): check that it asks the same"])
+        worded = [(i, [f"{WORDED} (likeness {by_passage[i][0].unit_match:.2f}): check that it asks the same"])
                   for i in below if _unit_fit(analysis, by_passage[i], cfg)[0]]
         related = near_miss or (worded or [(i, ["a different question"]) for i in below])[:1]
         if related:
