@@ -710,3 +710,37 @@ def test_a_fitting_reply_worded_differently_that_holds_the_year_asked_comes_befo
     assert d.answer.startswith("Note for the officer: the answer below was given to a differently worded question"), d.answer
     assert "2021/22: £1,011,455" in claim_lines(d.answer)
     assert "£607,677" not in d.answer  # 2019/20, from the closer-worded reply
+
+
+def test_a_document_asked_for_is_answered_by_a_sentence_saying_where_it_is_published(corpus_drafter):
+    """p2-ehe-policies-2023 q1 (the 2022 reply held out): "Please send me your current elective home education
+    procedures" is answered by the 2025 reply's sentence "The council's elective home education protocol is published
+    at …", though that reply was asked for contact details: drafted for review, never provided."""
+    d = corpus_drafter.draft_question(
+        Question("1", "Please send me your current elective home education procedures, including the letters you send to families."),
+        received=date(2025, 6, 2), exclude=["2022-71084-ehe-policies"],
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert "lincolnshire.gov.uk/downloads/file/2607/elective-home-education-protocol" in claim_lines(d.answer), d.answer
+
+
+def test_a_published_document_on_another_subject_does_not_answer_the_copy_asked_for():
+    """The sentence must name a document of a kind and every other word of the subject asked: the EHE protocol's link
+    does not answer a copy of the CSE strategy, nor a question that names no kind of document."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.evidence import score_items
+    from assistant.drafting.verdicts import _published_copy
+    from assistant.models import DocType, Passage, Unit
+
+    unit = Unit(id="u1", doc_id="d1", doc_type=DocType.DECISION, title="EHE", text="x", source_path="d1.md",
+                question="What are the generic contact details for EHE?",
+                answer="The council's elective home education protocol is published at lincolnshire.gov.uk/downloads/file/2607/elective-home-education-protocol")
+    passages = [Passage(unit, 0.5, 1, "hybrid", 0.5)]
+    for asked, found in (
+        ("Please send me your elective home education procedures.", True),
+        ("Please send me a copy of your child sexual exploitation strategy.", False),
+        ("Please send me the letters you send to home educating families.", False),
+    ):
+        a = analyse(asked, received=date(2025, 6, 2))
+        verdict = _published_copy(a, passages, score_items(a, passages, {0: 0.3}))
+        assert (verdict is not None) is found, asked
