@@ -747,6 +747,9 @@ def test_examples_listed_before_their_class_name_no_measure_of_their_own() -> No
             "work alongside the Police, Health, Education and other partners to share information")
     kept = terms(measure_text(mash))
     assert {"mash", "similar", "arrang", "partner"} <= set(kept) and not {"polic", "health", "educ"} & set(kept)
+    # One example before "or other" names what is asked (p2-noev-pothole-claims, lcc-cse-strategy-2025).
+    assert "pothol" in terms(measure_text("damage to vehicles caused by potholes or other road defects"))
+    assert "cse" in terms(measure_text("processes for tackling CSE and other forms of exploitation"))
 
 
 def test_an_agency_managed_team_is_a_whole_managed_agency_team() -> None:

@@ -556,8 +556,9 @@ _WIDENING = re.compile(
 
 # Examples before the class they belong to: "police, health or other partner staff", "the Police, Health, Education
 # and other partners" ask about partner staff, partners; the examples widen nothing and name no measure of their own.
+# Two examples at least: "potholes or other road defects", "CSE and other forms of exploitation" name what is asked.
 # ("a MASH or similar arrangement" is no list of examples: "similar" widens what is asked, and stays.)
-_EXAMPLES_OF = re.compile(r"\b(?:[A-Za-z][\w'-]*,\s+)*[A-Za-z][\w'-]*,?\s+(?:or|and)\s+(?:any\s+)?other\s+(?=[A-Za-z])", re.I)
+_EXAMPLES_OF = re.compile(r"\b(?:[A-Za-z][\w'-]*,\s+)+[A-Za-z][\w'-]*,?\s+(?:or|and)\s+(?:any\s+)?other\s+(?=[A-Za-z])", re.I)
 # "the strategy in place", "arrangements in place": the phrase says that it exists, not what it is.
 _IN_PLACE = re.compile(r"\bin\s+place\b", re.I)
 
