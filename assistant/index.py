@@ -507,9 +507,14 @@ class Index:
             found = list(iter_files(roots))
             moves = find_moves(registry, found)
             live = claimants(registry, moves)
+            given = {source_of(path) for path, _ in found}
+            scope = [os.path.abspath(r) for r in roots]
             if rebuild:  # the files as given: only an owner among them keeps its id or reference (read first)
-                given = {source_of(path) for path, _ in found}
                 live = {doc: path for doc, path in live.items() if path in given}
+            elif not base_ok:
+                # A repair (a damaged generation, another embedding backend) builds everything again, so the files
+                # of the corpus outside the paths given (an upload is given alone) are read again too, not dropped.
+                found += [(Path(p), None) for p in sorted(set(live.values()) - given) if not _under(p, scope)]
             loaded: LoadReport = load_paths(roots, self.settings, live, found=found)
             _refuse_claimed_references(loaded, registry, live)
             report = IngestReport(documents=loaded.documents, failures=loaded.failures)
@@ -526,7 +531,6 @@ class Index:
             existing = self._all(include=("metadatas",)) if base_ok else {"ids": [], "metadatas": []}
             existing_meta = {uid: (meta or {}) for uid, meta in zip(existing["ids"], existing["metadatas"])}
             existing_source = {uid: moved(meta.get("source_path", ""), moves) for uid, meta in existing_meta.items()}
-            scope = [os.path.abspath(r) for r in roots]
             keep_old = {os.path.abspath(f.path) for f in loaded.failures if f.kind == "read"}
             to_add = [u for uid, u in new_units.items() if uid not in existing_source]
             to_remove = [
