@@ -28,7 +28,10 @@ def location_of(path: Path, root: Path | None) -> Location:
     """The name of the folder a file was found under and its path inside it; for a file given by itself, its
     folder's name and its own ("uploads/return.md" either way, as an upload is indexed one file at a time)."""
     base = Path(os.path.abspath(root if root is not None else Path(path).parent))
-    rel = Path(source_of(path)).relative_to(base)
+    try:
+        rel = Path(source_of(path)).relative_to(base)
+    except ValueError:  # pragma: no cover - a file reached outside its folder (walks never yield one): its own folder
+        base, rel = Path(source_of(path)).parent, Path(Path(path).name)
     return tuple(p for p in (base.name, *rel.parts) if p)
 
 
