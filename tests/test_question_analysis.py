@@ -731,3 +731,59 @@ def test_the_kind_of_year_comes_from_the_nearest_statement() -> None:
     # Without the statement a bare split year stays a financial year.
     plain = {i.text: i.period for i in items_from_answer(answer, received=date(2025, 3, 10), decided=date(2025, 3, 24))}
     assert plain["- 2020-21: 1,452"].kind == "financial_year"
+
+
+# ---------------------------------------------------------------------------------------------- wording of the ask
+
+
+def test_examples_listed_before_their_class_name_no_measure_of_their_own() -> None:
+    """"Are police, health or other partner staff co-located …?" (a past question of the corpus) asks about partner
+    staff; the examples widen nothing. "A MASH or similar arrangement" is no list of examples and keeps its words."""
+    from assistant.drafting.analysis import measure_text, terms
+
+    past = "Are police, health or other partner staff co-located with the council's front door team?"
+    assert terms(measure_text(past)) == ("partner", "staff", "co-loc", "front", "door", "team")
+    mash = ("Do you have a Multi-agency safeguarding hub or similar arrangement in which children's social care departments "
+            "work alongside the Police, Health, Education and other partners to share information")
+    kept = terms(measure_text(mash))
+    assert {"mash", "similar", "arrang", "partner"} <= set(kept) and not {"polic", "health", "educ"} & set(kept)
+    # One example before "or other" names what is asked (p2-noev-pothole-claims, lcc-cse-strategy-2025).
+    assert "pothol" in terms(measure_text("damage to vehicles caused by potholes or other road defects"))
+    assert "cse" in terms(measure_text("processes for tackling CSE and other forms of exploitation"))
+
+
+def test_an_agency_managed_team_is_a_whole_managed_agency_team() -> None:
+    """p2-agency-social-workers-2024: "an entire agency-managed social work team" shares the words of "a whole agency
+    'managed team'"; other hyphenated qualifiers stay one word each."""
+    from assistant.drafting.analysis import words_of
+
+    asked = set(terms("Have you brought in an entire agency-managed social work team at any point in the past five years?"))
+    assert {"whole", "agenc", "manag", "team"} <= asked
+    assert {"co-loc", "in-hous", "fixed-term"} <= set(terms("co-located in-house fixed-term exclusions"))
+    assert "out-of-area" in words_of("placed out-of-area") and "agency" in words_of("an agency-managed team")
+
+
+def test_framing_of_the_ask_is_not_its_measure() -> None:
+    """lcc-cse-monitoring-2024 (a), (b): "a strategy to cover CSE", "the nature of these mechanisms … and the strategy
+    in place" name mechanisms, monitoring, CSE and a strategy; question labels of a past request ("1a.") are no words."""
+    from assistant.drafting.analysis import measure_text, terms
+
+    assert terms(measure_text("that your council currently operates these mechanisms and has a strategy to cover CSE,")) == (
+        "oper", "mechan", "strategi", "cse")
+    assert terms(measure_text("the nature of these mechanisms used to monitor CSE and the strategy in place,")) == (
+        "mechan", "monitor", "cse", "strategi")
+    assert terms("1a. How many managed teams were used?\n1b. How many were used in each year?") == ("manag", "team")
+
+
+def test_a_past_questions_follow_ups_asked_only_on_its_answer_do_not_make_it_about_something_else() -> None:
+    """The 2022 reply asked "Has the council used a whole agency 'managed team' …? If so: 1a. … 1e. …": a question asking
+    only the lead shares most of what it asked about; one sharing nothing with the lead still does not."""
+    from assistant.drafting.analysis import terms
+    from assistant.drafting.evidence import reverse_coverage
+
+    past = ("1. Has the council used a whole agency \"managed team\" of children's social workers in the last five years? If so:\n"
+            "1a. How many managed teams were used?\n1b. How many were used in each year?\n1c. Which service area did each team cover?\n"
+            "1d. What was the average length of each assignment?\n1e. What did the managed teams cost in each year?")
+    asked = set(terms("Have you brought in an entire agency-managed social work team at any point in the past five years?"))
+    assert reverse_coverage(past, None, asked) >= 0.6
+    assert reverse_coverage(past, None, set(terms("How long were agency assignments?"))) < 0.3

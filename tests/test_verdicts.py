@@ -610,14 +610,14 @@ def test_published_statistics_answer_pupils_without_a_plan_not_the_count_of_thos
 
 
 def test_how_much_was_paid_is_the_measure_of_how_much_did_the_council_pay(corpus_drafter):
-    """lk-foster-carers-years q3: the 2019 reply's "How much was paid for placements through IFAs" is the same
-    measure; its newest year is drafted with its period for the officer to update (2021/22 is asked)."""
+    """lk-foster-carers-years: the 2019 reply's "How much was paid for placements through IFAs" is the same measure as
+    "How much did the council pay to independent fostering agencies": asked for the year it holds, it is the answer.
+    (Asked for 2021/22, the 2023 reply that holds that year comes first: see the test below.)"""
     d = corpus_drafter.draft_question(
-        Question("3", "How much did the council pay to independent fostering agencies in 2021/22?"), received=date(2024, 2, 12)
+        Question("3", "How much did the council pay to independent fostering agencies in 2019/20?"), received=date(2024, 2, 12)
     )
-    assert d.status is Status.NEEDS_REVIEW, d.status_reason
+    assert d.status is Status.PROVIDED, d.status_reason
     assert "IFAs" in d.answer and "2019/20: £607,677" in d.answer, d.answer
-    assert "figures to update for the period asked" in d.status_reason.lower()
 
 
 def test_a_count_over_months_to_the_date_asked_is_no_number_at_that_date():
@@ -638,3 +638,109 @@ def test_a_count_over_months_to_the_date_asked_is_no_number_at_that_date():
     assert counted_over_span(at_date, [year]) == ""  # the whole of 2024 is another period, not a flow to the date
     in_2025 = analyse("How many unaccompanied asylum-seeking children did the council place in 2025?", received=date(2025, 10, 20))
     assert counted_over_span(in_2025, [part]) == ""
+
+
+# ---------------------------------------------------------------------------------------------- wording of the ask
+
+
+def _real_request(name: str):
+    import yaml
+
+    from assistant.evaluation.real_requests import parse_real_request
+    from assistant.evaluation.runner import REAL_REQUESTS_DIR
+
+    path = REAL_REQUESTS_DIR / f"{name}.yaml"
+    return parse_real_request(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+
+
+def test_a_question_naming_the_class_is_answered_by_a_past_question_listing_its_examples(corpus_drafter, corpus_index):
+    """lcc-mash-strategy-meetings-2024 q3 (its own reply held out): "Are staff from the different agencies co-located?"
+    is what "Are police, health or other partner staff co-located with the council's front door team?" asked. The
+    wording differs, so the reply is drafted for review, never provided."""
+    from assistant.evaluation.real_requests import own_reply
+
+    request = _real_request("lcc-mash-strategy-meetings-2024")
+    held_out = own_reply(request, corpus_index.units().values())
+    assert held_out
+    questions = corpus_drafter.split(request.request)
+    d = corpus_drafter.draft_question(questions[2], received=request.received, exclude=held_out, everything=questions)
+    assert d.status is Status.NEEDS_REVIEW, d.answer
+    assert "No. Staff from partner agencies are not co-located with the front door." in claim_lines(d.answer)
+    # "A MASH or similar arrangement" is still not answered by a reply that the council has no MASH.
+    first = corpus_drafter.draft_question(questions[0], received=request.received, exclude=held_out, everything=questions)
+    assert first.status is Status.NEEDS_REVIEW
+
+
+def test_a_part_is_read_with_its_ask_and_not_the_framing_of_the_request(corpus_drafter, corpus_index):
+    """lcc-cse-monitoring-2024 (a), its own reply held out: "Can you please confirm: a) that your council currently
+    operates these mechanisms and has a strategy to cover CSE" is answered by the 2025 reply "Yes, … has specific
+    procedures and processes around CSE", left for the officer to confirm; the other parts stay notes."""
+    from assistant.evaluation.real_requests import own_reply
+
+    request = _real_request("lcc-cse-monitoring-2024")
+    held_out = own_reply(request, corpus_index.units().values())
+    question = corpus_drafter.split(request.request)[0]
+    d = corpus_drafter.draft_question(question, exclude=held_out)  # no received date: read as received today
+    part_a = d.answer.split("(a)\n", 1)[1].split("\n(b)", 1)[0]
+    assert "Yes, Lincolnshire County Council (LCC) has specific procedures and processes around CSE." in part_a, d.answer
+    assert d.status is Status.NEEDS_REVIEW
+    part_c = d.answer.split("(c)\n", 1)[1].split("\n(d)", 1)[0]
+    assert part_c.startswith("Note for the officer on (c)") and not any(ch.isdigit() for ch in claim_lines(part_c))
+
+
+def test_an_entire_agency_managed_team_is_asked_by_the_past_question_on_a_whole_managed_team(corpus_drafter):
+    """p2-agency-social-workers-2024 q2 (2024 reply held out): the 2022 reply's "No. The council has not employed a
+    whole or managed agency team …" is drafted for review, though its past question also listed follow-ups 1a–1e."""
+    d = corpus_drafter.draft_question(
+        Question("2", "Have you brought in an entire agency-managed social work team at any point in the past five years?"),
+        received=date(2025, 1, 14), exclude=["2024-11034872-social-work-and-ep-posts"],
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert "whole or managed agency team of children's social workers" in claim_lines(d.answer), d.answer
+
+
+def test_a_fitting_reply_worded_differently_that_holds_the_year_asked_comes_before_another_year(corpus_drafter):
+    """lk-foster-carers-years q3: the 2019 reply ("How much was paid for placements through IFAs …?") is worded closer
+    but holds 2019/20; the 2023 reply ("The amount paid to IFAs, split into allowances and fees if possible.") holds
+    2021/22. Its figure for the year asked is drafted under a note for review, and no other year's figure."""
+    d = corpus_drafter.draft_question(
+        Question("3", "How much did the council pay to independent fostering agencies in 2021/22?"), received=date(2024, 2, 12)
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert d.answer.startswith("Note for the officer: the answer below was given to a differently worded question"), d.answer
+    assert "2021/22: £1,011,455" in claim_lines(d.answer)
+    assert "£607,677" not in d.answer  # 2019/20, from the closer-worded reply
+
+
+def test_a_document_asked_for_is_answered_by_a_sentence_saying_where_it_is_published(corpus_drafter):
+    """p2-ehe-policies-2023 q1 (the 2022 reply held out): "Please send me your current elective home education
+    procedures" is answered by the 2025 reply's sentence "The council's elective home education protocol is published
+    at …", though that reply was asked for contact details: drafted for review, never provided."""
+    d = corpus_drafter.draft_question(
+        Question("1", "Please send me your current elective home education procedures, including the letters you send to families."),
+        received=date(2025, 6, 2), exclude=["2022-71084-ehe-policies"],
+    )
+    assert d.status is Status.NEEDS_REVIEW
+    assert "lincolnshire.gov.uk/downloads/file/2607/elective-home-education-protocol" in claim_lines(d.answer), d.answer
+
+
+def test_a_published_document_on_another_subject_does_not_answer_the_copy_asked_for():
+    """The sentence must name a document of a kind and every other word of the subject asked: the EHE protocol's link
+    does not answer a copy of the CSE strategy, nor a question that names no kind of document."""
+    from assistant.drafting.analysis import analyse
+    from assistant.drafting.evidence import score_items
+    from assistant.drafting.verdicts import _published_copy
+    from assistant.models import DocType, Passage, Unit
+
+    unit = Unit(id="u1", doc_id="d1", doc_type=DocType.DECISION, title="EHE", text="x", source_path="d1.md",
+                question="What are the generic contact details for EHE?",
+                answer="The council's elective home education protocol is published at lincolnshire.gov.uk/downloads/file/2607/elective-home-education-protocol")
+    passages = [Passage(unit, 0.5, 1, "hybrid", 0.5)]
+    for asked, found in (
+        ("Please send me your elective home education procedures.", True),
+        ("Please send me a copy of your child sexual exploitation strategy.", False),
+        ("Please send me the letters you send to home educating families.", False),
+    ):
+        a = analyse(asked, received=date(2025, 6, 2))
+        verdict = _published_copy(a, passages, score_items(a, passages, {0: 0.3}))
+        assert (verdict is not None) is found, asked

@@ -78,6 +78,10 @@ _LONG_FORMS = [
     (r"\bfoster(?:ing)?\s+carers?\b", " fostercarer "),
     (r"\byoung\s+people\b|\byoung\s+persons?\b", " child "),
     (r"\bhome\s+to\s+school\b", " schooltransport "),
+    # "an agency-managed team", "council-run homes", "school-based staff": a noun and a participle, each a word of
+    # what is asked ("a managed agency team"). Only these compounds: "in-house", "fixed-term", "out-of-area" and
+    # "co-located" stay whole (they are one qualifier each).
+    (r"\b([a-z]{3,})-(managed|run|led|based|funded|commissioned|owned|operated|maintained|employed|provided)\b", r" \1 \2 "),
 ]
 # Abbreviations are matched case-sensitively: "SEND" is special educational needs, "send me" is not.
 _ACRONYMS = [
@@ -107,7 +111,8 @@ def spelled_out(text: str) -> str:
 _CANONICAL = frozenset(t.strip() for _, t in _ACRONYMS + _LONG_FORMS)
 _SYNONYMS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in _ACRONYMS] + [(re.compile(p, re.I), t) for p, t in _LONG_FORMS]
 
-# Words that frame a request rather than name what is counted.
+# Words that frame a request rather than name what is counted ("a strategy to cover CSE" is a CSE strategy, "the
+# nature of these mechanisms" asks for the mechanisms).
 _FRAME = frozenset(
     """a an and are as at be been being by for from had has have he her his i in into is it its of on or our per she so than
     that the their them then there these they this those to was were which who will with would you your can could may might
@@ -117,7 +122,8 @@ _FRAME = frozenset(
     financial academic calendar last past previous preceding current currently latest recent most since period date dates
     time times separately split respectively relating related regarding about whether if yes no copy copies via including include
     includes included request requested foi freedom act held hold list name names which following above below latest
-    amount amounts possible possibly between during e g eg ie etc send together ideally example examples way written read generally use uses used non first second third one two three four five six seven eight nine ten twelve twenty per cent""".split()
+    amount amounts possible possibly between during e g eg ie etc send together ideally example examples way written read generally use uses used non first second third one two three four five six seven eight nine ten twelve twenty per cent
+    cover covers covered covering nature""".split()
 )
 
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.
@@ -249,6 +255,7 @@ _IRREGULAR = {
     "children": "child", "people": "person", "women": "woman", "men": "man",
     "paid": "pay", "spent": "spend", "bought": "buy", "brought": "bring", "taken": "take", "took": "take",
     "given": "give", "gave": "give", "chosen": "choos", "sought": "seek", "taught": "teach", "kept": "keep", "lost": "lose",
+    "entire": "whole",  # "an entire team" asks what "a whole team" asks
 }
 
 
@@ -260,12 +267,16 @@ def stem(word: str) -> str:
     return _IRREGULAR.get(word) or _stemmer().stemWord(word)
 
 
+# A question's own label ("1a.", "7b)") in a past request's list of parts: no word of what is asked.
+_LABEL = re.compile(r"\d{1,2}[a-z]")
+
+
 @lru_cache(maxsize=50_000)
 def terms(text: str) -> tuple[str, ...]:
     """Stemmed content words of a text, abbreviations folded, request framing and bare numbers left out."""
     out = []
     for w in _WORD.findall(normalise(text)):
-        if w in _FRAME or w.isdigit() or len(w) < 2 or re.fullmatch(r"\d+[/-]?\d*", w):
+        if w in _FRAME or w.isdigit() or len(w) < 2 or re.fullmatch(r"\d+[/-]?\d*", w) or _LABEL.fullmatch(w):
             continue
         out.append(stem(w))
     return tuple(dict.fromkeys(out))
@@ -543,9 +554,19 @@ _WIDENING = re.compile(
 )
 
 
+# Examples before the class they belong to: "police, health or other partner staff", "the Police, Health, Education
+# and other partners" ask about partner staff, partners; the examples widen nothing and name no measure of their own.
+# Two examples at least: "potholes or other road defects", "CSE and other forms of exploitation" name what is asked.
+# ("a MASH or similar arrangement" is no list of examples: "similar" widens what is asked, and stays.)
+_EXAMPLES_OF = re.compile(r"\b(?:[A-Za-z][\w'-]*,\s+)+[A-Za-z][\w'-]*,?\s+(?:or|and)\s+(?:any\s+)?other\s+(?=[A-Za-z])", re.I)
+# "the strategy in place", "arrangements in place": the phrase says that it exists, not what it is.
+_IN_PLACE = re.compile(r"\bin\s+place\b", re.I)
+
+
 def measure_text(text: str) -> str:
-    """The text without bracketed asides and 'including …' / 'e.g. …' clauses: they widen, they do not name the measure."""
-    return _WIDENING.sub(" ", text)
+    """The text without bracketed asides, 'including …' / 'e.g. …' clauses and examples listed before their class
+    ('police, health or other partners'): they widen, they do not name the measure."""
+    return _IN_PLACE.sub(" ", _EXAMPLES_OF.sub(" ", _WIDENING.sub(" ", text)))
 
 
 def strip_periods(text: str, received: date | None) -> str:

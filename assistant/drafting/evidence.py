@@ -332,6 +332,23 @@ def past_measure_terms(question: str, ref: date | None) -> tuple[str, ...]:
     return tuple(t for t in terms(text) if t not in _MANNER)
 
 
+# A past question's follow-ups asked only on its answer ("Has the council used a managed team? If so: 1a. How many
+# teams …? 1b. …"): what it asked about is its lead.
+_IF_SO = re.compile(r"\bif\s+(?:so|yes|not|applicable)\b", re.I)
+
+
+def reverse_coverage(question: str, ref: date | None, asked_terms: set[str]) -> float:
+    """Share of the past question's measure terms the question shares: of the whole past question, or of its lead
+    before its conditional follow-ups when that is higher (a question asking only the lead asks what it asked)."""
+    past = set(past_measure_terms(question, ref))
+    share = len(past & asked_terms) / len(past) if past else 1.0
+    m = _IF_SO.search(question)
+    lead = set(past_measure_terms(question[: m.start()], ref)) if m and m.start() > 0 else set()
+    if lead and lead != past:
+        share = max(share, len(lead & asked_terms) / len(lead))
+    return share
+
+
 # The figure ends at a digit: in "9,141, taken from the January 2025 school census" no noun follows the figure.
 _LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,40},\s*)?(?:about\s+|around\s+|over\s+)?\d(?:[\d,]*\d)?\s+(?=[A-Za-z])", re.I)
 
@@ -410,7 +427,6 @@ def score_items(
         frame_text = f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.question}"
         frame_terms = set(terms(frame_text))
         frame_words = words_of(frame_text)
-        past = set(past_measure_terms(unit.question, unit.received or unit.decided)) if unit.question else set()
         unit_items_ = items_of(unit)
         unit_words = frame_words | words_of(" ".join(f"{i.context} {i.text}" for i in unit_items_))
         # Qualifier phrases are read from the past question and its answer when there is one: a document title
@@ -430,7 +446,7 @@ def score_items(
         ]
         if missing:
             unit_conflicts = (*unit_conflicts, f"asks about {', '.join(missing)}, which the evidence does not name")
-        reverse = len(past & asked_terms) / len(past) if past else 1.0
+        reverse = reverse_coverage(unit.question, unit.received or unit.decided, asked_terms) if unit.question else 1.0
         for item in items_of(unit):
             own = set(terms(f"{item.context}\n{item.text}"))
             all_terms = own | frame_terms

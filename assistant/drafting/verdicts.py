@@ -10,11 +10,12 @@ lets the status rules read the drafted text (so `not_held` needs a past answer t
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Sequence
 
-from assistant.drafting.analysis import Analysis
+from assistant.drafting.analysis import Analysis, stem, terms
 from assistant.drafting.evidence import Scored, counts_zero, figure_of_type, is_none_statement, period_coverage, states_count_of_type, when
 from assistant.drafting.periods import Period, day_label, describe, is_open, label_list, missing_years, within
 from assistant.models import DocType, Passage, Status
@@ -135,12 +136,82 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
     """The verdict for one question or sub-part. `avoid`: passages another part of the same question already answers;
     among near-equal matches a part takes a past answer of its own (1b's for part b, not 1a's again)."""
     verdict = _decide(analysis, passages, scored, cfg, avoid)
+    if verdict.kind == OTHER_PERIOD and not verdict.in_words or verdict.kind == RELATED and verdict.differs[:1] and verdict.differs[0].startswith(WORDED):
+        verdict = _worded_for_period(analysis, passages, scored, cfg) or verdict
+    if verdict.kind in (RELATED, NONE) and not verdict.items:
+        verdict = _published_copy(analysis, passages, scored) or verdict
     if verdict.kind in (ANSWERED, OTHER_PERIOD) and analysis.period_bound:
         used = set(verdict.passages_used)
         note = doubtful_note(analysis, [s for s in scored if s.passage in used])
         if note:
             verdict.notes.append(note)
     return verdict
+
+
+WORDED = "the past question is worded differently"
+
+
+def _worded_for_period(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict | None:
+    """A reply that fits the measure and group and holds the one period asked, though its past question is worded
+    too differently to be taken as the same ("The amount paid to IFAs, split into allowances and fees" for "How much
+    did the council pay to independent fostering agencies in 2021/22?"): its figures for that period are drafted for
+    review under a note, before a closer-worded reply's figures for another period. Figures of another period from
+    it stay out, and nothing here is ever provided."""
+    asked = analysis.period
+    if not (analysis.period_bound and analysis.period_explicit and asked) or asks_several(analysis) or asked.kind in ("point", "current"):
+        return None
+    by_passage: dict[int, list[Scored]] = {}
+    for s in scored:
+        by_passage.setdefault(s.passage, []).append(s)
+    below = sorted(
+        (i for i, group in by_passage.items()
+         if passages[i].unit.doc_type is DocType.DECISION and passages[i].unit.question
+         and cfg.related_floor <= group[0].unit_match < cfg.match_floor),
+        key=lambda i: -by_passage[i][0].unit_match,
+    )
+    for i in below:
+        group = by_passage[i]
+        if not _unit_fit(analysis, group, cfg)[0]:
+            continue
+        fit = _without_part_years(_period_items(analysis, group, cfg)[0])
+        if not fit or period_coverage([s.item for s in fit], asked) < cfg.period_coverage:
+            continue
+        differs = [f"{WORDED} (likeness {group[0].unit_match:.2f}): check that it asks the same"]
+        items = _with_frame(analysis, group, fit)
+        return Verdict(RELATED, analysis, items=items, nearest=fit, differs=differs, reason="; ".join(differs))
+    return None
+
+
+# A document asked for ("Please send me your elective home education procedures") is answered by a past reply's
+# sentence saying where a document of that kind on that subject is published, whatever that reply was asked.
+_PUBLISHED_AT = re.compile(
+    r"\b(?:is|are)\s+(?:now\s+)?(?:published|available|online)\s+(?:at|on|from|via)\b|\bcan\s+be\s+(?:found|downloaded|viewed|read)\s+(?:at|on|from|via)\b",
+    re.I,
+)
+_LINK = re.compile(r"https?://|\bwww\.|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|co|nhs)\.uk\b", re.I)
+_DOCUMENT_KINDS = frozenset(stem(w) for w in "policy policies procedure procedures protocol protocols guidance strategy strategies framework handbook".split())
+
+
+def _published_copy(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]) -> Verdict | None:
+    """For a copy of a document of a kind the question names (policy, procedure, protocol …): a sentence of a retrieved
+    past reply that says where such a document on every other word of the measure is published, with its link.
+    Drafted for review under a note (the officer checks it is the document asked for), never provided."""
+    if analysis.answer_type != "document":
+        return None
+    asked = set(analysis.terms)
+    subject = asked - _DOCUMENT_KINDS
+    if not subject or not asked & _DOCUMENT_KINDS:
+        return None
+    for s in scored:
+        unit = passages[s.passage].unit
+        text = s.item.text
+        if unit.doc_type is not DocType.DECISION or s.conflicts or not (_PUBLISHED_AT.search(text) and _LINK.search(text)):
+            continue
+        said = set(terms(f"{s.item.context} {text}"))
+        if subject <= said and said & _DOCUMENT_KINDS:
+            differs = ["a past reply to another question says where a document of the kind asked is published: check it is the one asked for"]
+            return Verdict(RELATED, analysis, items=[s], nearest=[s], differs=differs, reason="; ".join(differs))
+    return None
 
 
 def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
@@ -160,7 +231,7 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
             (i for i in decisions if i not in close and by_passage[i][0].unit_match >= cfg.related_floor),
             key=lambda i: -by_passage[i][0].unit_match,
         )
-        worded = [(i, [f"the past question is worded differently (likeness {by_passage[i][0].unit_match:.2f}): check that it asks the same"])
+        worded = [(i, [f"{WORDED} (likeness {by_passage[i][0].unit_match:.2f}): check that it asks the same"])
                   for i in below if _unit_fit(analysis, by_passage[i], cfg)[0]]
         related = near_miss or (worded or [(i, ["a different question"]) for i in below])[:1]
         if related:
