@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 from rapidfuzz import fuzz
 
-from assistant.drafting.analysis import Analysis, analyse_question
+from assistant.drafting.analysis import Analysis, analyse_asks, analyse_question, ask_query, asks_not_answered
 from assistant.drafting.engines import Embed, EngineInput, EngineOutput
 from assistant.drafting.evidence import Scored, score_items, states_count_of_type, states_figure, when
 from assistant.drafting.periods import describe
@@ -157,10 +157,13 @@ def _render_items(items: list[Scored], a: Analysis, passages: list[Passage]) -> 
     return lines
 
 
-def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[str]:
-    """Draft lines for one verdict; a note for a sub-part names the part, so no part is left silently."""
+def render(verdict: Verdict, passages: list[Passage], label: str = "", ask: str = "") -> list[str]:
+    """Draft lines for one verdict; a note for a sub-part names the part, and a note for one ask of a several-ask
+    sentence names the ask, so nothing asked is left silently."""
     a = verdict.analysis
     note = f"Note for the officer on ({label}):" if label else "Note for the officer:"
+    if ask:
+        note = f"{note[:-1]} on “{ask}”:"
     if verdict.kind == ANSWERED:
         return _render_items(verdict.items, a, passages)
     if verdict.kind == OTHER_PERIOD and (verdict.missing or verdict.held):
@@ -238,34 +241,103 @@ def asks_something(a: Analysis) -> bool:
     return "?" in a.text or a.answer_type != "description"
 
 
+@dataclass
+class _Section:
+    """The verdict for one question or sub-part, or for one ask of its sentence (`ask`: that ask's words)."""
+
+    label: str
+    verdict: Verdict
+    ask: str = ""
+
+
+def _decide_for(a: Analysis, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig, avoid: frozenset[int]) -> Verdict:
+    scores, same = question_matches(query, inp.passages, embed)
+    return decide(a, inp.passages, score_items(a, inp.passages, scores, same), cfg.verdict, avoid=avoid)
+
+
+def _whole_answers_every_ask(v: Verdict, passages: list[Passage], label: str) -> bool:
+    """The whole sentence's answer speaks of each of its asks (the wording check the pipeline also makes)."""
+    if v.kind != ANSWERED:
+        return False
+    text = re.sub(r"\[\d+\]", " ", "\n".join(render(v, passages, label)))
+    return not asks_not_answered(v.analysis.text, text)
+
+
+def _per_ask(label: str, a: Analysis, whole: Verdict, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig,
+             avoid: frozenset[int]) -> list[_Section]:
+    """A sentence with several asks: when the whole sentence's answer misses one of them, each ask gets its own
+    evidence and verdict (its measure is no longer diluted by the others); used when at least one ask is answered."""
+    asks = analyse_asks(a, inp.received)
+    if len(asks) < 2 or _whole_answers_every_ask(whole, inp.passages, label):
+        return [_Section(label, whole)]
+    out: list[_Section] = []
+    for ask in asks:
+        used = avoid | frozenset(i for s in out if s.verdict.kind == ANSWERED for i in s.verdict.passages_used)
+        ask_text = ask_query(ask.text, a.text)
+        sims = inp.ask_similarity.get(ask_text)
+        own = replace(inp, passages=[replace(p, similarity=sims.get(p.unit.id, p.similarity)) for p in inp.passages]) if sims else inp
+        if inp.analysis is not None and inp.analysis.reads_on:
+            ask_text = f"{inp.analysis.reads_on}\n{ask_text}"
+        out.append(_Section(label, _decide_for(ask, ask_text, own, embed, cfg, used), ask.text.strip(" ,.?")))
+    if not any(s.verdict.kind == ANSWERED for s in out):
+        return [_Section(label, whole)]
+    return out
+
+
+def _ask_lines(sections: list[_Section], passages: list[Passage]) -> list[str]:
+    """The asks of one sentence drafted together: the answered ones' items (each once), then a note on each other."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for s in sections:
+        if s.verdict.kind != ANSWERED:
+            continue
+        items = [i for i in s.verdict.items if i.key not in seen]
+        seen |= {i.key for i in items}
+        lines += _render_items(items, s.verdict.analysis, passages)
+    for s in sections:
+        if s.verdict.kind == ANSWERED:
+            continue
+        rendered = render(s.verdict, passages, s.label, s.ask)
+        lines += rendered or [f"Note for the officer{f' on ({s.label})' if s.label else ''} on “{s.ask}”: no past answer or policy passage gives this; please check with the service."]
+    return lines
+
+
 def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> EngineOutput:
     analysis = inp.analysis or analyse_question(inp.question, inp.received)
     passages = inp.passages
-    verdicts: list[tuple[str, Verdict]] = []
+    groups: list[list[_Section]] = []  # per question or sub-part: its verdict, or one per ask of its sentence
     for label, a in sections(analysis):
         if a is analysis and analysis.parts and not asks_something(analysis):
             continue  # "For 2021/22, please provide:" only frames its sub-parts
         query = a.text if a is analysis else f"{part_lead(analysis.text)}\n{a.text}"
         if analysis.reads_on:  # "How many requests came from parents?" is compared with past questions as read on
             query = f"{analysis.reads_on}\n{query}"
-        scores, same = question_matches(query, passages, embed)
-        used = frozenset(i for _, v in verdicts if v.kind == ANSWERED for i in v.passages_used)
-        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict, avoid=used)))
+        used = frozenset(i for g in groups for s in g if s.verdict.kind == ANSWERED for i in s.verdict.passages_used)
+        whole = _decide_for(a, query, inp, embed, cfg, used)
+        groups.append(_per_ask(label, a, whole, a.text if a is analysis else query, inp, embed, cfg, used))
+    verdicts = [(s.label, s.verdict) for g in groups for s in g]
+    unanswered = [s.ask for g in groups for s in g if s.ask and s.verdict.kind != ANSWERED]
     lines: list[str] = []
-    for label, v in verdicts:
+    for g in groups:
+        label = g[0].label
+        if len(g) > 1:
+            lines += _label_lines(label, _ask_lines(g, passages))
+            continue
+        v = g[0].verdict
         part_lines = render(v, passages, label)
         if part_lines:
             part_lines += [f"Note for the officer{f' on ({label})' if label else ''}: {n}." for n in v.notes]
         if not part_lines and label:
             part_lines = [f"Note for the officer on ({label}): no past answer or policy passage answers this part; please check with the service."]
         lines += _label_lines(label, part_lines)
+    asked_one_by_one = any(len(g) > 1 for g in groups)
     kinds = [v.kind for _, v in verdicts]
     used = [s.key for _, v in verdicts if v.kind == ANSWERED for s in v.items]
     if not verdicts:
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="The question asks nothing that could be analysed.")
     main = verdicts[0][1]
     policy: list[str] = []
-    if not analysis.period_bound and main.kind in (ANSWERED, NONE, RELATED):  # related: left for review, with them
+    if not analysis.period_bound and main.kind in (ANSWERED, NONE, RELATED) and not asked_one_by_one:  # related: left for review, with them
         policy = [f"{s} [{i + 1}]" for i, s, _ in policy_sentences(analysis.text, passages, embed, cfg)]
     if all(k == NONE for k in kinds):
         if policy:
@@ -277,16 +349,19 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
             )
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="No close past answer or policy passage.", verdicts=kinds)
     lines += policy
+    judged = unanswered if asked_one_by_one else None
     if all(k == ANSWERED for k in kinds):
-        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used)
+        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used, unanswered=judged)
     def why(v: Verdict) -> str:  # an other-period reason names itself ("figures to update for the period asked …")
         return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
 
     reasons = [f"({label}) {why(v)}" if label else _upper_first(why(v)) for label, v in verdicts if v.kind != ANSWERED]
+    if unanswered:
+        reasons = [f"The question also asks for {'; '.join(f'“{a}”' for a in unanswered)}, which no past answer gives."] + reasons
     figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound and not v.in_words for _, v in verdicts)
     if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
-    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
+    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used, unanswered=judged)
 
 
 def extractive_engine(embed: Embed, cfg: ExtractiveConfig | None = None) -> Runnable:
