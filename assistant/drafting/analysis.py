@@ -648,20 +648,30 @@ _AUX_ASK = (r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\
             r"(?:anyone|anybody|any|the|you|your|it|this|that|there|they|we|a|an|each|all|staff|officers?)\b")
 _IMPERATIVE = r"(?:please\s+)?(?:explain|describe|provide|give|tell|confirm|state|list|send|outline|detail|supply|share|advise|indicate|identify)\b"
 _CLAUSE_SPLIT = re.compile(
-    rf"\s+and\s+(?={_WH})|,\s*(?:and\s+)?(?={_WH}(?<!which\b)(?<!who\b))|,\s*and\s+(?=which\b)"
+    rf"\s+and\s+(?={_WH})|,\s*(?=(?:how|what|why)\b)|,\s*and\s+(?=which\b)"
     rf"|,?\s+and\s+(?={_AUX_ASK})|,\s*(?={_AUX_ASK})|,?\s+and\s+(?={_IMPERATIVE})",
+    re.I,
+)
+# What makes a clause an ask of its own; a clause without it ("As of 3 September 2021, how many …", "Of these, how
+# many …", "For children without SEND, what …") only frames the ask that follows.
+_ASK_CUE = re.compile(
+    r"\b(?:how|what|which|who|whom|whose|when|where|whether|why)\b|^\s*(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b"
+    r"|\b(?:please|provide|give|tell|confirm|state|list|send|explain|describe|outline|detail|supply|share|advise|indicate|identify)\b"
+    r"|\bnumbers?\s+of\b|\bcop(?:y|ies)\b",
     re.I,
 )
 # A list of what to give, each item with its own determiner after one verb: "please give your agency staff spend,
 # your original agency budget, your staff turnover and your sickness absence rate". Without a determiner per item
 # ("fixed-term and permanent exclusions", "children looked after and placed out of area") it is one measure.
 _GIVE_LIST = re.compile(
-    r"^(?P<lead>.*?\b(?:give|provide|tell\s+(?:me|us)|send|supply|confirm|state|list|share|let\s+(?:me|us)\s+know|what\s+(?:is|are|was|were))\s+(?:me\s+|us\s+)?(?:with\s+)?)"
+    r"^(?P<lead>.*?\b(?:give|provide|tell\s+(?:me|us)|send|supply|confirm|state|list|share|let\s+(?:me|us)\s+know)\s+(?:me\s+|us\s+)?(?:with\s+)?)"
     r"(?P<items>(?P<det>your|the|its|their)\s.+)$",
     re.I,
 )
-# "membership and terms of reference": a noun and a noun "of" something are two things asked.
-_NOUN_AND_OF = re.compile(r"\b(?P<a>[a-z][\w-]*)\s+and\s+(?P<b>[a-z][\w-]*\s+of\s+[\w-]+(?:\s+[\w-]+)?)", re.I)
+# "membership and terms of reference": a noun and a noun "of" something are two things asked; "objectives and
+# priorities of your service" share one complement (a determiner after "of"), so they are one ask.
+_NOUN_AND_OF = re.compile(
+    r"\b(?P<a>[a-z][\w-]*)\s+and\s+(?P<b>[a-z][\w-]*\s+of\s+(?!(?:your|the|its|their|our|this|these|those|a|an|each|all|any)\b)[\w-]+)", re.I)
 _CONDITIONAL = re.compile(r"^\s*(?:if\s+(?:so|yes|not|this|these|there|you|the)|for\s+clarity|e\.?g\.?|i\.?e\.?)\b|\bis\s+defined\s+as\b|\bI\s+mean\b", re.I)
 
 
@@ -674,7 +684,10 @@ def _given_items(clause: str) -> list[str]:
     det = m.group("det")
     items = re.split(rf"\s*,\s*(?:and\s+)?(?={det}\b)|\s+and\s+(?={det}\b)", m.group("items"), flags=re.I)
     items = [i.strip(" ,") for i in items if i.strip(" ,")]
-    if len(items) < 2 or not all(terms(i) for i in items):
+    # Two items share what follows them ("the framework and the calculations the council uses"), unless each names
+    # its own measure ("the number of referrals and the number of assessments"); three or more are a list.
+    own = all(re.search(r"\b(?:of|for)\b", i, re.I) for i in items)
+    if len(items) < 2 or (len(items) == 2 and not own) or not all(terms(i) for i in items):
         return [clause]
     return [f"{m.group('lead')}{i}" for i in items]
 
@@ -682,8 +695,10 @@ def _given_items(clause: str) -> list[str]:
 def _noun_pair(clause: str) -> list[str]:
     """Two nouns joined by "and" where each names a thing of its own ("membership by organisation and frequency of
     meetings", "membership and terms of reference"); [clause] otherwise."""
+    clause = measure_text(clause)  # "(to give insights into the scale and efficiency of …)" asks nothing
     m = _TWO_NOUN_ASKS.search(clause)
-    if m and terms(m.group("a")) and terms(m.group("b")):
+    participle = m and (m.group("b").split()[0].lower().endswith("ed") or m.group("a").split()[-1].lower().endswith("ed"))
+    if m and not participle and terms(m.group("a")) and terms(m.group("b")):
         b = m.group("b").split()
         while b and b[-1].lower() in _NOUN_PHRASE_END:
             b.pop()
@@ -702,6 +717,24 @@ def _noun_pair(clause: str) -> list[str]:
     return [clause]
 
 
+def _framed(clauses: list[str]) -> list[str]:
+    """Clauses with a framing clause ("As of 3 September 2021", "Of these") joined to the ask it frames."""
+    out: list[str] = []
+    pending = ""
+    for clause in clauses:
+        if not _ASK_CUE.search(clause):
+            pending = f"{pending}, {clause}" if pending else clause
+            continue
+        out.append(f"{pending}, {clause}" if pending else clause)
+        pending = ""
+    if pending:
+        if out:
+            out[-1] = f"{out[-1]}, {pending}"
+        else:
+            out.append(pending)
+    return out
+
+
 def asks_of(text: str) -> tuple[str, ...]:
     """The separate asks of a question when one sentence joins several ("Which team …, what is the lead officer's
     title, how do we contact them, and does anyone …?", "X by Y and frequency of Z", "please give your A, your B and
@@ -715,7 +748,7 @@ def asks_of(text: str) -> tuple[str, ...]:
     for sentence in split_sentences(text) or [text]:
         if _CONDITIONAL.search(sentence):
             continue
-        clauses = [c.strip() for c in _CLAUSE_SPLIT.split(sentence) if c and c.strip(" ,")]
+        clauses = _framed([c.strip(" ,") for c in _CLAUSE_SPLIT.split(sentence) if c and c.strip(" ,")])
         clauses = [c for c in clauses if terms(c)] or clauses
         found: list[str] = []
         for clause in clauses:

@@ -18,7 +18,7 @@ class EngineInput:
     received: date | None = None
     analysis: Analysis | None = None  # what the question asks; the engine analyses it when absent
     # For each ask of a several-ask sentence (by its search text): each passage's relevance to that ask alone, by
-    # unit id; without it an ask is matched with the passages' relevance to the whole question.
+    # unit id; an ask is matched with the better of it and the passage's relevance to the whole question.
     ask_similarity: dict[str, dict[str, float]] = field(default_factory=dict)
 
 

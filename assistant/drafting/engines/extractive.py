@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 from rapidfuzz import fuzz
 
-from assistant.drafting.analysis import Analysis, analyse_asks, analyse_question, ask_query, asks_not_answered
+from assistant.drafting.analysis import Analysis, analyse_asks, analyse_question, ask_query, terms
 from assistant.drafting.engines import Embed, EngineInput, EngineOutput
 from assistant.drafting.evidence import Scored, score_items, states_count_of_type, states_figure, when
 from assistant.drafting.periods import describe
@@ -255,27 +255,32 @@ def _decide_for(a: Analysis, query: str, inp: EngineInput, embed: Embed, cfg: Ex
     return decide(a, inp.passages, score_items(a, inp.passages, scores, same), cfg.verdict, avoid=avoid)
 
 
-def _whole_answers_every_ask(v: Verdict, passages: list[Passage], label: str) -> bool:
-    """The whole sentence's answer speaks of each of its asks (the wording check the pipeline also makes)."""
-    if v.kind != ANSWERED:
-        return False
-    text = re.sub(r"\[\d+\]", " ", "\n".join(render(v, passages, label)))
-    return not asks_not_answered(v.analysis.text, text)
+def _speaks_of(text: str, ask: Analysis, others: list[Analysis]) -> bool:
+    """A drafted text speaks of an ask when it uses a word that ask has of its own, not one it shares with the other
+    asks of its sentence ("EHE Lead." names the lead, not the lead's contact details)."""
+    shared = {t for o in others for t in o.terms} | set(ask.groups)
+    own = [t for t in ask.terms if t not in shared] or list(ask.terms)
+    return bool(set(own) & set(terms(text)))
 
 
 def _per_ask(label: str, a: Analysis, whole: Verdict, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig,
              avoid: frozenset[int]) -> list[_Section]:
-    """A sentence with several asks: when the whole sentence's answer misses one of them, each ask gets its own
-    evidence and verdict (its measure is no longer diluted by the others); used when at least one ask is answered."""
+    """A sentence with several asks: each ask gets its own evidence and verdict (its measure is no longer diluted by
+    the others). An ask the whole sentence's answer already speaks of is answered by it; the sections returned are
+    that answer and each other ask, or the whole sentence alone when it answers every ask or no ask is answered."""
     asks = analyse_asks(a, inp.received)
-    if len(asks) < 2 or _whole_answers_every_ask(whole, inp.passages, label):
+    if len(asks) < 2:
         return [_Section(label, whole)]
-    out: list[_Section] = []
-    for ask in asks:
+    said = re.sub(r"\[\d+\]", " ", "\n".join(render(whole, inp.passages, label))) if whole.kind == ANSWERED else ""
+    left = [ask for ask in asks if not (said and _speaks_of(said, ask, [o for o in asks if o is not ask]))]
+    if not left:
+        return [_Section(label, whole)]
+    out: list[_Section] = [_Section(label, whole)] if said else []
+    for ask in left:
         used = avoid | frozenset(i for s in out if s.verdict.kind == ANSWERED for i in s.verdict.passages_used)
         ask_text = ask_query(ask.text, a.text)
         sims = inp.ask_similarity.get(ask_text)
-        own = replace(inp, passages=[replace(p, similarity=sims.get(p.unit.id, p.similarity)) for p in inp.passages]) if sims else inp
+        own = replace(inp, passages=[replace(p, similarity=max(p.similarity, sims.get(p.unit.id, 0.0))) for p in inp.passages]) if sims else inp
         if inp.analysis is not None and inp.analysis.reads_on:
             ask_text = f"{inp.analysis.reads_on}\n{ask_text}"
         out.append(_Section(label, _decide_for(ask, ask_text, own, embed, cfg, used), ask.text.strip(" ,.?")))
@@ -355,9 +360,10 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     def why(v: Verdict) -> str:  # an other-period reason names itself ("figures to update for the period asked …")
         return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
 
-    reasons = [f"({label}) {why(v)}" if label else _upper_first(why(v)) for label, v in verdicts if v.kind != ANSWERED]
+    named = [(s.label, s.ask, s.verdict) for g in groups for s in g if s.verdict.kind != ANSWERED]
+    reasons = [f"({label}) {why(v)}" if label and not ask else f"“{ask}”: {why(v)}" if ask else _upper_first(why(v)) for label, ask, v in named]
     if unanswered:
-        reasons = [f"The question also asks for {'; '.join(f'“{a}”' for a in unanswered)}, which no past answer gives."] + reasons
+        reasons = [f"The question also asks for {'; '.join(f'“{a}”' for a in unanswered)}, which no past answer gives as asked."] + reasons
     figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound and not v.in_words for _, v in verdicts)
     if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
