@@ -695,7 +695,7 @@ def _given_items(clause: str) -> list[str]:
 def _noun_pair(clause: str) -> list[str]:
     """Two nouns joined by "and" where each names a thing of its own ("membership by organisation and frequency of
     meetings", "membership and terms of reference"); [clause] otherwise."""
-    clause = measure_text(clause)  # "(to give insights into the scale and efficiency of …)" asks nothing
+    original, clause = clause, measure_text(clause)  # "(to give insights into the scale and efficiency of …)" asks nothing
     m = _TWO_NOUN_ASKS.search(clause)
     participle = m and (m.group("b").split()[0].lower().endswith("ed") or m.group("a").split()[-1].lower().endswith("ed"))
     if m and not participle and terms(m.group("a")) and terms(m.group("b")):
@@ -714,7 +714,7 @@ def _noun_pair(clause: str) -> list[str]:
             while b and b[-1].lower() in _NOUN_PHRASE_END:
                 b.pop()
             return [m.group("a"), " ".join(b)]
-    return [clause]
+    return [original]
 
 
 def _framed(clauses: list[str]) -> list[str]:
