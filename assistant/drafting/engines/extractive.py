@@ -284,9 +284,11 @@ def _per_ask(label: str, a: Analysis, whole: Verdict, query: str, inp: EngineInp
         if inp.analysis is not None and inp.analysis.reads_on:
             ask_text = f"{inp.analysis.reads_on}\n{ask_text}"
         out.append(_Section(label, _decide_for(ask, ask_text, own, embed, cfg, used), ask.text.strip(" ,.?")))
-    if not any(s.verdict.kind == ANSWERED for s in out):
-        return [_Section(label, whole)]
-    return out
+    if any(s.verdict.kind == ANSWERED for s in out):
+        return out
+    # No ask answered on its own: the sentence as a whole (figures of another period or measure gathered ask by ask
+    # would only add near misses: "UASC in unregulated placements" for "UASC in your care now").
+    return [_Section(label, whole)]
 
 
 def _ask_lines(sections: list[_Section], passages: list[Passage]) -> list[str]:
@@ -321,7 +323,9 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         whole = _decide_for(a, query, inp, embed, cfg, used)
         groups.append(_per_ask(label, a, whole, a.text if a is analysis else query, inp, embed, cfg, used))
     verdicts = [(s.label, s.verdict) for g in groups for s in g]
-    unanswered = [s.ask for g in groups for s in g if s.ask and s.verdict.kind != ANSWERED]
+    # An ask drafted with another period's figures is flagged as such (other_period); these have nothing drafted as
+    # their answer, or only a reply to a differently worded question for the officer to check.
+    unanswered = [s.ask for g in groups for s in g if s.ask and s.verdict.kind in (RELATED, NONE)]
     lines: list[str] = []
     for g in groups:
         label = g[0].label
