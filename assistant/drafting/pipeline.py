@@ -324,19 +324,16 @@ class Drafter:
             status, exemptions = Status.NEEDS_REVIEW, []
             reason = "A figure has no cited evidence of the measure and period asked."
         if output.unanswered is not None:  # the engine judged each ask with its own evidence and named those left
-            missing_asks = list(output.unanswered)
+            missing_asks = list(output.unanswered) if check_asks else []
         else:
             missing_asks = asks_not_answered(question.text, _claim_text(answer)) if check_asks and engine != "naive" and status is not Status.NEEDS_REVIEW else []
-        if output.unanswered:
-            named = "; ".join(f"“{a.strip()}”" for a in missing_asks)
-            flags.append(Flag("ask_not_answered", f"The draft does not answer every ask of the question: {named}."))
-            status, exemptions = Status.NEEDS_REVIEW, []
-        elif missing_asks:
+        if missing_asks:
             # "Membership by organisation and frequency of meetings": a draft that gives one ask is not the answer.
             named = "; ".join(f"“{a.strip()}”" for a in missing_asks)
-            answer = f"{answer}\nNote for the officer: the question also asks for {named}; the draft does not give it."
             flags.append(Flag("ask_not_answered", f"The draft does not answer every ask of the question: {named}."))
             status, exemptions = Status.NEEDS_REVIEW, []
+        if missing_asks and output.unanswered is None:  # the engine's own notes already name each ask it left
+            answer = f"{answer}\nNote for the officer: the question also asks for {named}; the draft does not give it."
             reason = f"The question also asks for {named}, which the draft does not give."
         if any(v == "other_period" for v in output.verdicts):
             asked = analysis.period.label if analysis.period else "not stated"
