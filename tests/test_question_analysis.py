@@ -763,6 +763,9 @@ AGENCY = ("For 2020/21, 2021/22 and 2022/23, please give your agency staff spend
         ("Please provide the membership and terms of reference of the MACE panel.", ("membership", "terms of reference")),
         ("How many School Attendance Orders (SAOs) were served in each year, and how many were revoked?",
          ("How many School Attendance Orders (SAOs) were served in each year", "how many were revoked?")),
+        # Another asking sentence of the same question is an ask too (2025-14482917 question 1).
+        ("Who is responsible for elective home education at the council, and how can they be contacted? Are any staff dedicated full-time to EHE?",
+         ("Who is responsible for elective home education at the council", "how can they be contacted?", "Are any staff dedicated full-time to EHE?")),
         # A framing clause before the asks stays with them (moray-school-taxi-spending-2024 question 2).
         ("In the last complete financial year, how many children without SEND relied on a taxi provided by the council to bring them to school and what was the total cost for the council?",
          ("In the last complete financial year, how many children without SEND relied on a taxi provided by the council to bring them to school",

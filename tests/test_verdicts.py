@@ -686,3 +686,13 @@ def test_a_list_of_measures_none_of_which_the_corpus_gives_is_not_answered(corpu
     d = corpus_drafter.draft_question(Question("1", text), received=date(2023, 8, 21), exclude=["2023-75230-staff-and-agency-staff-spend"])
     assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
     assert d.answer.startswith("Note for the officer: no past answer gives what is asked, so nothing is proposed."), d.answer
+
+
+def test_an_ask_answered_by_a_reply_that_never_speaks_of_it_is_not_answered(corpus_drafter):
+    """2025-14482917 question 1 asked again (that reply held out): "Who is responsible …" has one word of its own and
+    matches the 2022 EHE policies reply loosely; that reply speaks of template letters and a protocol, not of who is
+    responsible or how to make contact, so it is no ask's answer and nothing is provided."""
+    text = "Who is responsible for elective home education at the council, and how can they be contacted? Are any staff dedicated full-time to EHE?"
+    d = corpus_drafter.draft_question(Question("1", text), received=date(2026, 6, 1), exclude=["2025-14482917-ehe-numbers-and-notices"])
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert "template letters" not in d.answer, d.answer

@@ -744,7 +744,7 @@ def asks_of(text: str) -> tuple[str, ...]:
     ask."""
     from assistant.text import split_sentences
 
-    asks: list[str] = []
+    per_sentence: list[list[str]] = []
     for sentence in split_sentences(text) or [text]:
         if _CONDITIONAL.search(sentence):
             continue
@@ -754,9 +754,12 @@ def asks_of(text: str) -> tuple[str, ...]:
         for clause in clauses:
             items = _given_items(clause)
             found += items if len(items) > 1 else _noun_pair(clause)
-        if len(found) > 1:
-            asks += found
-    return tuple(asks) if len(asks) > 1 else ()
+        per_sentence.append(found if len(found) > 1 else [sentence] if ("?" in sentence or _ASK_CUE.search(sentence)) and terms(sentence) else [])
+    if not any(len(found) > 1 for found in per_sentence):
+        return ()
+    # A sentence with several asks beside another asking sentence ("Who is responsible …, and how can they be
+    # contacted? Are any staff dedicated full-time to EHE?"): that sentence is an ask too.
+    return tuple(ask for found in per_sentence for ask in found)
 
 
 def ask_query(ask: str, whole: str) -> str:

@@ -255,12 +255,23 @@ def _decide_for(a: Analysis, query: str, inp: EngineInput, embed: Embed, cfg: Ex
     return decide(a, inp.passages, score_items(a, inp.passages, scores, same), cfg.verdict, avoid=avoid)
 
 
+# Asks answered in words other than their own: "how often" by "weekly", "how long" by "18 weeks".
+_ANSWER_SHAPES = [
+    (re.compile(r"\bhow\s+often\b|\bfrequen", re.I),
+     re.compile(r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|\d+-(?:weekly|monthly)|every\s+\w+\s+(?:days?|weeks?|months?)|(?:once|twice|\w+\s+times)\s+a)\b", re.I)),
+    (re.compile(r"\bhow\s+long\b", re.I), re.compile(r"\b\d+\s*(?:working\s+)?(?:days?|weeks?|months?|years?|hours?)\b", re.I)),
+]
+
+
 def _speaks_of(text: str, ask: Analysis, others: list[Analysis]) -> bool:
     """A drafted text speaks of an ask when it uses a word that ask has of its own, not one it shares with the other
-    asks of its sentence ("EHE Lead." names the lead, not the lead's contact details)."""
-    shared = {t for o in others for t in o.terms} | set(ask.groups)
+    asks of its sentence ("EHE Lead." names the lead, not the lead's contact details), or answers it in the shape it
+    asks for ("how often do the meetings take place": "each meet weekly")."""
+    shared = {t for o in others for t in o.terms}
     own = [t for t in ask.terms if t not in shared] or list(ask.terms)
-    return bool(set(own) & set(terms(text)))
+    if set(own) & set(terms(text)):
+        return True
+    return any(asks.search(ask.text) and shape.search(text) for asks, shape in _ANSWER_SHAPES)
 
 
 def _per_ask(label: str, a: Analysis, whole: Verdict, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig,
@@ -283,7 +294,14 @@ def _per_ask(label: str, a: Analysis, whole: Verdict, query: str, inp: EngineInp
         own = replace(inp, passages=[replace(p, similarity=max(p.similarity, sims.get(p.unit.id, 0.0))) for p in inp.passages]) if sims else inp
         if inp.analysis is not None and inp.analysis.reads_on:
             ask_text = f"{inp.analysis.reads_on}\n{ask_text}"
-        out.append(_Section(label, _decide_for(ask, ask_text, own, embed, cfg, used), ask.text.strip(" ,.?")))
+        verdict = _decide_for(ask, ask_text, own, embed, cfg, used)
+        others = [o for o in asks if o is not ask]
+        if verdict.kind == ANSWERED and not _speaks_of("\n".join(_render_items(verdict.items, ask, inp.passages)), ask, others):
+            # An ask with few words of its own ("how can they be contacted") matched loosely: a past answer that never
+            # speaks of what the ask names is not its answer.
+            differs = ["its answer does not speak of what this ask names"]
+            verdict = Verdict(RELATED, ask, nearest=verdict.items[:2], differs=differs, reason=differs[0])
+        out.append(_Section(label, verdict, ask.text.strip(" ,.?")))
     if any(s.verdict.kind == ANSWERED for s in out):
         return out
     # No ask answered on its own: the sentence as a whole (figures of another period or measure gathered ask by ask
