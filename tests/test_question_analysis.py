@@ -793,6 +793,7 @@ def test_several_asks_in_one_sentence_are_read_apart(text, asks):
         "What is the range of time between a request for a school place and the child starting at school?",
         # A framing clause, a qualifier or a relative clause after a comma is not an ask (real requests).
         "As of 3 September 2021, how many sibling groups are in the care of your local authority?",
+        "For children without SEND, what was the shortest journey in miles completed by a taxi to bring a child to school?",
         "Of these attacks, how many resulted in the criminal being able to obtain data or disable systems?",
         "How many children in care are currently placed in registered children's homes, whether run by the local authority or by independent providers?",
         "The total number of Looked After Children under your local authority care, where family members outside the United Kingdom were explored between January 2015 and December 2017 inclusive.",

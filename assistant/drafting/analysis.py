@@ -656,7 +656,7 @@ _CLAUSE_SPLIT = re.compile(
 # many …", "For children without SEND, what …") only frames the ask that follows.
 _ASK_CUE = re.compile(
     r"\b(?:how|what|which|who|whom|whose|when|where|whether|why)\b|^\s*(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b"
-    r"|\b(?:please|provide|give|tell|confirm|state|list|send|explain|describe|outline|detail|supply|share|advise|indicate|identify)\b"
+    r"|\bplease\b|(?:^\s*|\b(?:you|also)\s+)(?:provide|give|tell|confirm|state|list|send|explain|describe|outline|detail|supply|share|advise|indicate|identify)\b"
     r"|\bnumbers?\s+of\b|\bcop(?:y|ies)\b",
     re.I,
 )
