@@ -35,7 +35,7 @@ def _fail(message: str, code: int = 2) -> None:
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(None, help="Files or folders; default: the corpus folder."),
-    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and build it again."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Build the index again from the files given (the old index's document owners are not consulted; it is kept if nothing can be read)."),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when any file fails."),
 ) -> None:
     """Index corpus files: unchanged units are skipped, edited ones replaced, deleted files' units removed."""
@@ -56,11 +56,15 @@ def ingest(
     typer.echo(f"Documents read: {report.documents}")
     typer.echo(
         f"Units added: {report.added}, updated: {report.updated}, removed: {report.removed}, unchanged: {report.unchanged}"
+        + (f" ({report.relocated} at a new path)" if report.relocated else "")
     )
     typer.echo(f"Failures: {len(report.failures)}")
     for failure in report.failures:
         typer.echo(f"  skipped {display_path(failure.path)}: {failure.reason}")
     typer.echo(f"Seconds: {report.seconds:.2f}")
+    if report.kept:
+        typer.secho(report.kept, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
     if strict and report.failures:
         raise typer.Exit(1)
 

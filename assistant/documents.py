@@ -105,13 +105,19 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
                 yield path, root
 
 
-def load_paths(paths: Iterable[Path], settings: Settings, owners: dict[str, str] | None = None) -> LoadReport:
-    """Units of every usable file. `owners` (document id -> source path, from the index) keeps an id with the
-    file that has it already: another file with the same name elsewhere is refused, whatever order it is read in."""
+def load_paths(
+    paths: Iterable[Path],
+    settings: Settings,
+    owners: dict[str, str] | None = None,
+    found: list[tuple[Path, Path | None]] | None = None,
+) -> LoadReport:
+    """Units of every usable file. `owners` (document id -> the existing file that holds it in the index, see
+    `sources.claimants`) keeps an id with that file: another file with the same name elsewhere is refused, whatever
+    order it is read in. `found`: the files of `paths` when the caller has walked them already."""
     report = LoadReport()
     ids_seen: dict[str, Path] = {}
     owners = owners or {}
-    files = list(iter_files(paths))
+    files = list(found) if found is not None else list(iter_files(paths))
     # The registered owner of an id is read first, so a newcomer with the same name can never displace it.
     files.sort(key=lambda item: 0 if owners.get(_safe_doc_id(item[0])) == source_of(item[0]) else 1)
     for path, root in files:
@@ -134,7 +140,12 @@ def load_paths(paths: Iterable[Path], settings: Settings, owners: dict[str, str]
         owner = owners.get(doc_id)
         if owner and owner != source_of(path) and Path(owner).exists():
             report.failures.append(
-                Failure(str(path), f"document id '{doc_id}' is already used by {owner}: rename one of the files", "duplicate")
+                Failure(
+                    str(path),
+                    f"document id '{doc_id}' is already used by {owner}, which is in the corpus index: rename one "
+                    "of the files (or delete the one that should not be there and ingest again)",
+                    "duplicate",
+                )
             )
             continue
         ids_seen[doc_id] = path

@@ -23,10 +23,11 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from assistant.decisions import parse_date  # noqa: E402
-from assistant.documents import Failure, LoadReport, load_paths  # noqa: E402
+from assistant.documents import Failure, LoadReport, iter_files, load_paths, source_of  # noqa: E402
 from assistant.embeddings import LazyEmbeddings, embeddings_for, embeddings_from_settings  # noqa: E402,F401
 from assistant.models import DocType, Passage, Unit  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.sources import Moves, claimants, find_moves, moved  # noqa: E402
 
 Progress = Callable[[int, int, str], None]
 _LIST_SEP = "|"
@@ -40,6 +41,8 @@ class IngestReport:
     removed: int = 0
     unchanged: int = 0
     refreshed: int = 0  # unchanged units whose evidence reading (periods, items) changed: metadata rewritten
+    relocated: int = 0  # unchanged units read from a new path (the corpus or data folder moved): path rewritten
+    kept: str = ""  # why the index was left as it was although a rebuild was asked for ('' when it was not)
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -48,7 +51,9 @@ class IngestReport:
             f"{self.documents} documents read; units: {self.added} added, {self.updated} updated, "
             f"{self.removed} removed, {self.unchanged} unchanged"
             + (f" ({self.refreshed} with their evidence periods read again)" if self.refreshed else "")
+            + (f" ({self.relocated} at a new path)" if self.relocated else "")
             + f"; {len(self.failures)} failed; {self.seconds:.1f} s"
+            + (f". {self.kept}" if self.kept else "")
         )
 
 
@@ -67,6 +72,21 @@ def _derived_changes(units: dict[str, Unit], existing: dict[str, dict[str, Any]]
         changed = {k: fresh[k] for k in DERIVED_METADATA if k in fresh and fresh[k] != existing[uid].get(k)}
         if changed:
             out[uid] = changed
+    return out
+
+
+def _relocations(
+    units: dict[str, Unit], existing: dict[str, dict[str, Any]], now_at: dict[str, str], removed: set[str]
+) -> dict[str, dict[str, Any]]:
+    """For units kept, the new path of those whose file is now elsewhere (read there now, or under a folder that
+    moved): only the recorded path is rewritten, nothing is embedded again."""
+    out: dict[str, dict[str, Any]] = {}
+    for uid, meta in existing.items():
+        if uid in removed:
+            continue
+        path = units[uid].source_path if uid in units else now_at.get(uid, "")
+        if path and path != meta.get("source_path", ""):
+            out[uid] = {"source_path": path}
     return out
 
 
@@ -482,17 +502,35 @@ class Index:
             registry: dict[str, dict[str, Any]] = dict(state.get("documents") or {})
             if not registry and state["generation"] == 0:
                 registry = self._registry_from_units()
-            owners = {doc: info["source"] for doc, info in registry.items() if info.get("source")}
-            loaded: LoadReport = load_paths(roots, self.settings, owners)
-            _refuse_claimed_references(loaded, registry)
+            # A document is known by its place in the corpus, not by where the corpus folder is (`sources`): the
+            # folders read now from another place are found first, so the old paths are read at the new place.
+            found = list(iter_files(roots))
+            moves = find_moves(registry, found)
+            live = claimants(registry, moves)
+            given = {source_of(path) for path, _ in found}
+            scope = [os.path.abspath(r) for r in roots]
+            if rebuild:  # the files as given: only an owner among them keeps its id or reference (read first)
+                live = {doc: path for doc, path in live.items() if path in given}
+            elif not base_ok:
+                # A repair (a damaged generation, another embedding backend) builds everything again, so the files
+                # of the corpus outside the paths given (an upload is given alone) are read again too, not dropped.
+                found += [(Path(p), None) for p in sorted(set(live.values()) - given) if not _under(p, scope)]
+            loaded: LoadReport = load_paths(roots, self.settings, live, found=found)
+            _refuse_claimed_references(loaded, registry, live)
             report = IngestReport(documents=loaded.documents, failures=loaded.failures)
             new_units: dict[str, Unit] = {}
             for unit in loaded.units:
                 new_units.setdefault(unit.id, unit)
+            if not base_ok and not new_units and self._holds_units(state):
+                report.kept = (
+                    "No document could be read, so the index was not rebuilt: it is kept as it was. "
+                    "Fix the files listed (or check the folder given) and run the rebuild again."
+                )
+                report.seconds = time.perf_counter() - started
+                return report
             existing = self._all(include=("metadatas",)) if base_ok else {"ids": [], "metadatas": []}
             existing_meta = {uid: (meta or {}) for uid, meta in zip(existing["ids"], existing["metadatas"])}
-            existing_source = {uid: meta.get("source_path", "") for uid, meta in existing_meta.items()}
-            scope = [os.path.abspath(r) for r in roots]
+            existing_source = {uid: moved(meta.get("source_path", ""), moves) for uid, meta in existing_meta.items()}
             keep_old = {os.path.abspath(f.path) for f in loaded.failures if f.kind == "read"}
             to_add = [u for uid, u in new_units.items() if uid not in existing_source]
             to_remove = [
@@ -504,19 +542,34 @@ class Index:
             report.unchanged = len(new_units) - len(to_add)
             refresh = _derived_changes(new_units, existing_meta)
             report.refreshed = len(refresh)
-            touched_sources = {existing_source[uid] for uid in to_remove}
-            report.updated = sum(1 for u in to_add if u.source_path in touched_sources)
+            relocated = _relocations(new_units, existing_meta, existing_source, set(to_remove))
+            report.relocated = len(relocated)
+            for uid, change in relocated.items():
+                refresh[uid] = {**refresh.get(uid, {}), **change}
+            doc_of = {uid: meta.get("doc_id", "") for uid, meta in existing_meta.items()}
+            touched_docs = {doc_of[uid] for uid in to_remove}
+            report.updated = sum(1 for u in to_add if u.doc_id in touched_docs)
             report.added = len(to_add) - report.updated
             report.removed = max(0, len(to_remove) - report.updated)
             if base_ok and not to_add and not to_remove and not refresh and state["generation"] > 0:
                 report.seconds = time.perf_counter() - started
                 return report
-            registry = _updated_registry(registry, existing_meta, to_add, to_remove, actor)
+            gone = set(to_remove)
+            kept_docs = {doc for uid, doc in doc_of.items() if uid not in gone}
+            changed_docs = {u.doc_id for u in to_add} | touched_docs
+            registry = _updated_registry(registry, kept_docs, loaded.units, changed_docs, actor, moves)
             self._write_generation(
                 state, base_ok, to_add, set(to_remove), registry, progress=progress, show_bar=show_bar, refresh=refresh
             )
         report.seconds = time.perf_counter() - started
         return report
+
+    def _holds_units(self, state: dict[str, Any]) -> bool:
+        """Whether the current index holds anything a rebuild from no documents would throw away."""
+        try:
+            return self.count() > 0
+        except Exception:  # an unreadable collection: what its state recorded
+            return bool(state.get("units"))
 
     def _registry_from_units(self) -> dict[str, dict[str, Any]]:
         """Owners of document ids in an index written before provenance was kept. Where two files claim one id,
@@ -873,40 +926,55 @@ def _with_provenance(meta: dict[str, Any], registry: dict[str, dict[str, Any]]) 
 
 def _updated_registry(
     registry: dict[str, dict[str, Any]],
-    existing_meta: dict[str, dict[str, Any]],
-    to_add: list[Unit],
-    to_remove: list[str],
+    kept_docs: set[str],
+    loaded: list[Unit],
+    changed_docs: set[str],
     actor: str,
+    moves: Moves,
 ) -> dict[str, dict[str, Any]]:
-    """Who added each document and when (kept across edits), who last changed it; documents gone are dropped."""
-    removed = set(to_remove)
-    kept_docs = {meta.get("doc_id", "") for uid, meta in existing_meta.items() if uid not in removed}
-    out = {doc: dict(info) for doc, info in registry.items() if doc in kept_docs}
+    """Who added each document and when (kept across edits and moves of its folder), who last changed it, where its
+    file is now; documents gone are dropped. A file at another place than recorded is a new document unless its
+    folder moved, or the recorded file is gone and the content is unchanged (the file was moved, nothing else)."""
+    first: dict[str, Unit] = {}
+    for unit in loaded:
+        first.setdefault(unit.doc_id, unit)
+    out: dict[str, dict[str, Any]] = {}
+    for doc in kept_docs | set(first):
+        if doc in registry:
+            info = dict(registry[doc])
+            if info.get("source"):
+                info["source"] = moved(str(info["source"]), moves)
+            out[doc] = info
     when = _now()
-    for unit in to_add:
-        info = out.get(unit.doc_id) or registry.get(unit.doc_id)
-        if info and info.get("source") == unit.source_path:
-            info = dict(info)
-            info.update(updated_by=actor, updated_at=when, type=unit.doc_type.value, reference=unit.reference)
-        elif unit.doc_id not in out or out[unit.doc_id].get("source") != unit.source_path:
-            info = {
+    for doc, unit in first.items():
+        info = out.get(doc)
+        same = info is not None and (
+            info.get("source") == unit.source_path
+            or (doc not in changed_docs and not os.path.lexists(str(info.get("source") or "")))
+        )
+        if info is not None and same:
+            info["source"] = unit.source_path
+            if doc in changed_docs:
+                info.update(updated_by=actor, updated_at=when, type=unit.doc_type.value, reference=unit.reference)
+        else:
+            out[doc] = {
                 "source": unit.source_path,
                 "type": unit.doc_type.value,
                 "reference": unit.reference,
                 "added_by": actor,
                 "added_at": when,
             }
-        out[unit.doc_id] = info
     return out
 
 
-def _refuse_claimed_references(loaded: LoadReport, registry: dict[str, dict[str, Any]]) -> None:
+def _refuse_claimed_references(loaded: LoadReport, registry: dict[str, dict[str, Any]], live: dict[str, str]) -> None:
     """A past decision cites its reference: a new document may not claim the reference of another decision that
-    is already in the corpus (a spoofed copy would be cited under the real reference)."""
+    is already in the corpus (a spoofed copy would be cited under the real reference). Only decisions whose file
+    exists (`live`, from `sources.claimants`) hold their reference."""
     claimed = {
         info["reference"]: doc
         for doc, info in registry.items()
-        if info.get("type") == DocType.DECISION.value and info.get("reference") and os.path.lexists(info.get("source", ""))
+        if doc in live and info.get("type") == DocType.DECISION.value and info.get("reference")
     }
     by_doc: dict[str, list[Unit]] = {}
     for unit in loaded.units:

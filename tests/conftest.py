@@ -35,7 +35,8 @@ def make_foi_settings() -> Callable[..., Any]:
     from assistant.settings import Settings
 
     def build(data_dir: Path, **overrides: Any) -> Settings:
-        return Settings(data_dir=Path(data_dir), corpus_dir=CORPUS_DIR, prompts_dir=REPO_ROOT / "prompts", **overrides)
+        fields = {"corpus_dir": CORPUS_DIR, "prompts_dir": REPO_ROOT / "prompts", **overrides}
+        return Settings(data_dir=Path(data_dir), **fields)
 
     return build
 

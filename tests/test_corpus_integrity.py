@@ -164,6 +164,30 @@ def test_a_damaged_question_collection_is_found_and_repaired_by_the_next_ingest(
     assert [p.unit.id for p in index.search(UASC_QUESTION, k=5)] == hits_before
 
 
+def test_an_upload_while_the_index_needs_repair_keeps_the_rest_of_the_corpus(small, tmp_path):
+    """The repair builds everything again: the corpus files are read again beside the one uploaded, not dropped."""
+    from assistant.uploads import add_files
+
+    index, corpus = small
+    before = {uid: u.text for uid, u in index.units().items()}
+    asked = index.questions.get()["ids"]
+    index.questions.delete(ids=asked[: len(asked) // 2])
+    index._forget()
+    assert index.check()
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "neglect-protocol.md").write_text(
+        "# Neglect protocol\n\n## Purpose\nPractitioners use the Graded Care Profile 2 tool to assess neglect.\n",
+        encoding="utf-8",
+    )
+    result = add_files(index, [incoming / "neglect-protocol.md"], user=None)
+    assert result.report.failures == [] and result.report.documents == 3
+    after = {uid: u.text for uid, u in index.units().items()}
+    assert set(before) < set(after) and {u.doc_id for u in index.units().values()} == {UASC_ID, "short-breaks", "neglect-protocol"}
+    assert index.check() == [] and index.questions.count() == len(asked)
+    assert index.search(UASC_QUESTION, k=1)[0].unit.doc_id == UASC_ID
+
+
 def test_a_damaged_keyword_index_is_repaired(small):
     index, corpus = small
     shutil.rmtree(index.settings.data_dir / "bm25" / index.state()["bm25"])
