@@ -787,3 +787,100 @@ def test_a_past_questions_follow_ups_asked_only_on_its_answer_do_not_make_it_abo
     asked = set(terms("Have you brought in an entire agency-managed social work team at any point in the past five years?"))
     assert reverse_coverage(past, None, asked) >= 0.6
     assert reverse_coverage(past, None, set(terms("How long were agency assignments?"))) < 0.3
+
+
+# -- several asks in one sentence: split on real wordings (dev cases, real requests, the corpus's past questions) --
+AGENCY = ("For 2020/21, 2021/22 and 2022/23, please give your agency staff spend, your original agency budget, your staff "
+          "turnover and your sickness absence rate, and explain why agency spend is high in children's services.")
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        # p2-ehe-trends-2025 question 1: three wh-clauses and a yes/no clause after commas.
+        ("Which team deals with home-educating families, what is the lead officer's title, how do we contact them, and does anyone do this work full time?",
+         ("Which team deals with home-educating families", "what is the lead officer's title", "how do we contact them", "does anyone do this work full time?")),
+        # p1-cse-partnership-2023 question 5 and the 2023 past question it repeats.
+        ("Which organisations sit on the multi-agency exploitation meetings and how often these meet.",
+         ("Which organisations sit on the multi-agency exploitation meetings", "how often these meet.")),
+        ("Which organisations take part in the multi-agency child exploitation meetings, and how often do the meetings take place?",
+         ("Which organisations take part in the multi-agency child exploitation meetings", "how often do the meetings take place?")),
+        # p2-camhs-redirect-2024 question 2.
+        ("What help is there for young people while they wait to be seen by CAMHS, and how long are the waits?",
+         ("What help is there for young people while they wait to be seen by CAMHS", "how long are the waits?")),
+        # p2-agency-spend-2023 question 1: a list of what to give, each item read with the verb (and its period).
+        (AGENCY, (
+            "For 2020/21, 2021/22 and 2022/23, please give your agency staff spend",
+            "For 2020/21, 2021/22 and 2022/23, please give your original agency budget",
+            "For 2020/21, 2021/22 and 2022/23, please give your staff turnover",
+            "For 2020/21, 2021/22 and 2022/23, please give your sickness absence rate",
+            "explain why agency spend is high in children's services.",
+        )),
+        ("Please provide the membership and terms of reference of the MACE panel.", ("membership", "terms of reference")),
+        ("How many School Attendance Orders (SAOs) were served in each year, and how many were revoked?",
+         ("How many School Attendance Orders (SAOs) were served in each year", "how many were revoked?")),
+        # Another asking sentence of the same question is an ask too (2025-14482917 question 1).
+        ("Who is responsible for elective home education at the council, and how can they be contacted? Are any staff dedicated full-time to EHE?",
+         ("Who is responsible for elective home education at the council", "how can they be contacted?", "Are any staff dedicated full-time to EHE?")),
+        # A framing clause before the asks stays with them (moray-school-taxi-spending-2024 question 2).
+        ("In the last complete financial year, how many children without SEND relied on a taxi provided by the council to bring them to school and what was the total cost for the council?",
+         ("In the last complete financial year, how many children without SEND relied on a taxi provided by the council to bring them to school",
+          "what was the total cost for the council?")),
+    ],
+)
+def test_several_asks_in_one_sentence_are_read_apart(text, asks):
+    from assistant.drafting.analysis import asks_of
+
+    assert asks_of(text) == asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # One measure that contains "and".
+        "How many children looked after and placed out of area were there on 31 March 2023?",
+        "How many fixed-term and permanent exclusions were there in 2022/23?",
+        "How many boys and girls were placed outside the county?",
+        "How many return interviews were offered and completed after a child in care went missing?",
+        # Two nouns sharing one complement (past questions of the corpus).
+        "What are the objectives and priorities of your Early Help service?",
+        "Please provide the framework and the calculations the council uses to means-test Special Guardianship Allowance.",
+        "Are there plans to outsource management of any libraries currently run and managed by the council?",
+        "What is the range of time between a request for a school place and the child starting at school?",
+        # A framing clause, a qualifier or a relative clause after a comma is not an ask (real requests).
+        "As of 3 September 2021, how many sibling groups are in the care of your local authority?",
+        "For children without SEND, what was the shortest journey in miles completed by a taxi to bring a child to school?",
+        "Of these attacks, how many resulted in the criminal being able to obtain data or disable systems?",
+        "How many children in care are currently placed in registered children's homes, whether run by the local authority or by independent providers?",
+        "The total number of Looked After Children under your local authority care, where family members outside the United Kingdom were explored between January 2015 and December 2017 inclusive.",
+        "Finally, can you please provide statistics and evidence for the educational outcomes for all children under local authority care?",
+    ],
+)
+def test_one_ask_with_and_or_a_comma_is_not_split(text):
+    from assistant.drafting.analysis import asks_of
+
+    assert asks_of(text) == ()
+
+
+def test_each_ask_keeps_the_questions_period_and_group():
+    from assistant.drafting.analysis import analyse, analyse_asks
+
+    asks = analyse_asks(analyse(AGENCY, received=date(2023, 8, 21)), date(2023, 8, 21))
+    assert len(asks) == 5
+    assert {a.period.label for a in asks} == {"2020/21 to 2022/23"} and all(a.period_explicit for a in asks)
+    assert asks[0].answer_type == "money" and "turnov" in asks[2].terms and "agenc" not in asks[2].terms
+
+    ehe = "Which team deals with home-educating families, what is the lead officer's title, how do we contact them, and does anyone do this work full time?"
+    asks = analyse_asks(analyse(ehe, received=date(2025, 10, 2)), date(2025, 10, 2))
+    assert [a.answer_type for a in asks] == ["list", "description", "description", "yes_no"]
+    assert all("ehe" in a.groups for a in asks)  # the group of the sentence carries over to "the lead officer's title"
+    assert set(asks[1].terms) == {"lead", "offic", "titl"}
+
+
+def test_an_ask_is_searched_with_what_its_sentence_names():
+    from assistant.drafting.analysis import ask_query
+
+    ehe = "Which team deals with home-educating families, what is the lead officer's title?"
+    assert ask_query("what is the lead officer's title", ehe) == "what is the lead officer's title (EHE elective home education)"
+    cse = "Which organisations sit on the multi-agency exploitation meetings and how often these meet."
+    assert ask_query("how often these meet.", cse) == f"{cse}\nhow often these meet."

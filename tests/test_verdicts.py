@@ -744,3 +744,61 @@ def test_a_published_document_on_another_subject_does_not_answer_the_copy_asked_
         a = analyse(asked, received=date(2025, 6, 2))
         verdict = _published_copy(a, passages, score_items(a, passages, {0: 0.3}))
         assert (verdict is not None) is found, asked
+
+
+EHE_ASKS = ("Which team deals with home-educating families, what is the lead officer's title, how do we contact them, and "
+            "does anyone do this work full time?")
+
+
+def test_each_ask_of_a_sentence_gets_its_own_evidence_and_the_unanswered_ones_are_named(corpus_drafter):
+    """p2-ehe-trends-2025 question 1 (the 2025 reply that repeats it held out): judged as a whole, the sentence's
+    four asks dilute each other and nothing was drafted. Each ask now gets its own evidence and verdict: the lead's
+    title is answered from the reply that asked exactly that, the contact details are drafted for review (asked in
+    other words), and the asks no past answer gives are named for the officer; not provided."""
+    d = corpus_drafter.draft_question(Question("1", EHE_ASKS), received=date(2025, 10, 2), exclude=["2025-14482917-ehe-numbers-and-notices"])
+    assert "EHE Lead. [" in d.answer and "EHE@lincolnshire.gov.uk" in d.answer, d.answer
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert "ask_not_answered" in {f.kind for f in d.flags}
+    assert "Note for the officer on “does anyone do this work full time”" in d.answer
+    assert "does anyone do this work full time" in d.status_reason
+
+
+def test_a_sentence_whose_every_ask_is_answered_is_provided(corpus_drafter):
+    """Three asks in one sentence, each answered by a past question of its own (1b, 1c and 1a of the 2025 EHE
+    reply): all three are drafted, each once, and the draft is provided with no ask flagged."""
+    text = ("What is the name of the team responsible for elective home education, what is the job title of its lead, "
+            "and how many staff work solely on EHE?")
+    d = corpus_drafter.draft_question(Question("1", text), received=date(2025, 10, 2), exclude=["2025-14482917-ehe-numbers-and-notices"])
+    for fact in ("The Elective Home Education (EHE) Team.", "EHE Lead.", "dual role"):
+        assert d.answer.count(fact) == 1, d.answer
+    assert d.status is Status.PROVIDED, (d.answer, d.status_reason)
+    assert "ask_not_answered" not in {f.kind for f in d.flags}
+
+
+def test_a_past_question_asking_both_answers_both_asks(corpus_drafter):
+    """The 2023 reply was asked the same two things in one sentence: its answer gives members and frequency, and
+    both are drafted (the frequency ask is also matched on its own), provided."""
+    text = "Which organisations take part in the multi-agency child exploitation meetings, and how often do the meetings take place?"
+    d = corpus_drafter.draft_question(Question("5", text), received=date(2024, 6, 5))
+    assert "Neighbourhood Policing" in d.answer and "6-weekly" in d.answer, d.answer
+    assert d.status is Status.PROVIDED and "ask_not_answered" not in {f.kind for f in d.flags}, (d.answer, d.status_reason)
+
+
+def test_a_list_of_measures_none_of_which_the_corpus_gives_is_not_answered(corpus_drafter):
+    """p2-agency-spend-2023 question 1 (its reply held out): five asks, none answered by a past reply of the same
+    measure (a social workers' sickness rate is not the council's), so nothing is claimed and nothing provided."""
+    text = ("For 2020/21, 2021/22 and 2022/23, please give your agency staff spend, your original agency budget, your staff "
+            "turnover and your sickness absence rate, and explain why agency spend is high in children's services.")
+    d = corpus_drafter.draft_question(Question("1", text), received=date(2023, 8, 21), exclude=["2023-75230-staff-and-agency-staff-spend"])
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert d.answer.startswith("Note for the officer: no past answer gives what is asked, so nothing is proposed."), d.answer
+
+
+def test_an_ask_answered_by_a_reply_that_never_speaks_of_it_is_not_answered(corpus_drafter):
+    """2025-14482917 question 1 asked again (that reply held out): "Who is responsible …" has one word of its own and
+    matches the 2022 EHE policies reply loosely; that reply speaks of template letters and a protocol, not of who is
+    responsible or how to make contact, so it is no ask's answer and nothing is provided."""
+    text = "Who is responsible for elective home education at the council, and how can they be contacted? Are any staff dedicated full-time to EHE?"
+    d = corpus_drafter.draft_question(Question("1", text), received=date(2026, 6, 1), exclude=["2025-14482917-ehe-numbers-and-notices"])
+    assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
+    assert "template letters" not in d.answer, d.answer

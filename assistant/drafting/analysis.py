@@ -661,31 +661,144 @@ _TWO_NOUN_ASKS = re.compile(
     r"\b(?P<a>[a-z][\w-]*\s+(?:by|of|for|per)\s+[^.?;]{1,60}?)\s+and\s+(?:the\s+)?(?P<b>[a-z][\w-]*\s+(?:of|for|per|by)\s+[\w-]+(?:\s+[\w-]+)?)",
     re.I,
 )
-_AND_WH = re.compile(r"\s+and\s+(?=(?:how|what|which|when|where|whether)\b)", re.I)
+# A clause that asks on its own after "and" or a comma: "…, what is the lead officer's title, how do we contact them,
+# and does anyone do this work full time?", "… and how often these meet", "…, and explain why agency spend is high".
+# A bare ", which" / ", who" is a relative clause ("the team, which deals with …"), not a new ask.
+_WH = r"(?:how|what|which|when|where|whether|why)\b"
+_AUX_ASK = (r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\s+"
+            r"(?:anyone|anybody|any|the|you|your|it|this|that|there|they|we|a|an|each|all|staff|officers?)\b")
+_IMPERATIVE = r"(?:please\s+)?(?:explain|describe|provide|give|tell|confirm|state|list|send|outline|detail|supply|share|advise|indicate|identify)\b"
+_CLAUSE_SPLIT = re.compile(
+    rf"\s+and\s+(?={_WH})|,\s*(?=(?:how|what|why)\b)|,\s*and\s+(?=which\b)"
+    rf"|,?\s+and\s+(?={_AUX_ASK})|,\s*(?={_AUX_ASK})|,?\s+and\s+(?={_IMPERATIVE})",
+    re.I,
+)
+# What makes a clause an ask of its own; a clause without it ("As of 3 September 2021, how many …", "Of these, how
+# many …", "For children without SEND, what …") only frames the ask that follows.
+_ASK_CUE = re.compile(
+    r"\b(?:how|what|which|who|whom|whose|when|where|whether|why)\b|^\s*(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b"
+    r"|\bplease\b|(?:^\s*|\b(?:you|also)\s+)(?:provide|give|tell|confirm|state|list|send|explain|describe|outline|detail|supply|share|advise|indicate|identify)\b"
+    r"|\bnumbers?\s+of\b|\bcop(?:y|ies)\b",
+    re.I,
+)
+# A list of what to give, each item with its own determiner after one verb: "please give your agency staff spend,
+# your original agency budget, your staff turnover and your sickness absence rate". Without a determiner per item
+# ("fixed-term and permanent exclusions", "children looked after and placed out of area") it is one measure.
+_GIVE_LIST = re.compile(
+    r"^(?P<lead>.*?\b(?:give|provide|tell\s+(?:me|us)|send|supply|confirm|state|list|share|let\s+(?:me|us)\s+know)\s+(?:me\s+|us\s+)?(?:with\s+)?)"
+    r"(?P<items>(?P<det>your|the|its|their)\s.+)$",
+    re.I,
+)
+# "membership and terms of reference": a noun and a noun "of" something are two things asked; "objectives and
+# priorities of your service" share one complement (a determiner after "of"), so they are one ask.
+_NOUN_AND_OF = re.compile(
+    r"\b(?P<a>[a-z][\w-]*)\s+and\s+(?P<b>[a-z][\w-]*\s+of\s+(?!(?:your|the|its|their|our|this|these|those|a|an|each|all|any)\b)[\w-]+)", re.I)
 _CONDITIONAL = re.compile(r"^\s*(?:if\s+(?:so|yes|not|this|these|there|you|the)|for\s+clarity|e\.?g\.?|i\.?e\.?)\b|\bis\s+defined\s+as\b|\bI\s+mean\b", re.I)
 
 
-def asks_of(text: str) -> tuple[str, ...]:
-    """The separate asks of a question when one sentence joins two ("X by Y and frequency of Z", "how many … and
-    how many …"); () when it asks one thing. Conditional follow-ups ("If so, please provide a copy") and definitions
-    are not asks of their own: whether they apply depends on the answer."""
-    from assistant.text import split_sentences
+def _given_items(clause: str) -> list[str]:
+    """The items of a determiner-led list after one verb, each read with the verb ("please give your staff
+    turnover"); [clause] when it is not such a list."""
+    m = _GIVE_LIST.match(clause.strip())
+    if not m:
+        return [clause]
+    det = m.group("det")
+    items = re.split(rf"\s*,\s*(?:and\s+)?(?={det}\b)|\s+and\s+(?={det}\b)", m.group("items"), flags=re.I)
+    items = [i.strip(" ,") for i in items if i.strip(" ,")]
+    # Two items share what follows them ("the framework and the calculations the council uses"), unless each names
+    # its own measure ("the number of referrals and the number of assessments"); three or more are a list.
+    own = all(re.search(r"\b(?:of|for)\b", i, re.I) for i in items)
+    if len(items) < 2 or (len(items) == 2 and not own) or not all(terms(i) for i in items):
+        return [clause]
+    return [f"{m.group('lead')}{i}" for i in items]
 
-    asks: list[str] = []
-    for sentence in split_sentences(text) or [text]:
-        if _CONDITIONAL.search(sentence):
-            continue
-        sides = [s for s in _AND_WH.split(sentence) if s.strip()]
-        if len(sides) > 1:
-            asks += sides
-            continue
-        m = _TWO_NOUN_ASKS.search(sentence)
-        if m and terms(m.group("a")) and terms(m.group("b")):
+
+def _noun_pair(clause: str) -> list[str]:
+    """Two nouns joined by "and" where each names a thing of its own ("membership by organisation and frequency of
+    meetings", "membership and terms of reference"); [clause] otherwise."""
+    original, clause = clause, measure_text(clause)  # "(to give insights into the scale and efficiency of …)" asks nothing
+    m = _TWO_NOUN_ASKS.search(clause)
+    participle = m and (m.group("b").split()[0].lower().endswith("ed") or m.group("a").split()[-1].lower().endswith("ed"))
+    if m and not participle and terms(m.group("a")) and terms(m.group("b")):
+        b = m.group("b").split()
+        while b and b[-1].lower() in _NOUN_PHRASE_END:
+            b.pop()
+        return [m.group("a"), " ".join(b)]
+    m = _NOUN_AND_OF.search(clause)
+    if m:
+        a, head = m.group("a").lower(), m.group("b").split()[0].lower()
+        people = CHILD_WORDS | {"boys", "girls", "children", "pupils", "people", "staff", "carers", "families", "men", "women", "parents"}
+        if (a not in _NOUN_PHRASE_END and a not in _FRAME and head not in _NOUN_PHRASE_END and head not in _FRAME
+                and not (a.endswith("ed") or a.endswith("ing") or a.endswith("ly")) and a not in people and head not in people
+                and stem(a) not in CHILD_WORDS and stem(head) not in CHILD_WORDS and terms(a)):
             b = m.group("b").split()
             while b and b[-1].lower() in _NOUN_PHRASE_END:
                 b.pop()
-            asks += [m.group("a"), " ".join(b)]
-    return tuple(asks) if len(asks) > 1 else ()
+            return [m.group("a"), " ".join(b)]
+    return [original]
+
+
+def _framed(clauses: list[str]) -> list[str]:
+    """Clauses with a framing clause ("As of 3 September 2021", "Of these") joined to the ask it frames."""
+    out: list[str] = []
+    pending = ""
+    for clause in clauses:
+        if not _ASK_CUE.search(clause):
+            pending = f"{pending}, {clause}" if pending else clause
+            continue
+        out.append(f"{pending}, {clause}" if pending else clause)
+        pending = ""
+    if pending:
+        if out:
+            out[-1] = f"{out[-1]}, {pending}"
+        else:
+            out.append(pending)
+    return out
+
+
+def asks_of(text: str) -> tuple[str, ...]:
+    """The separate asks of a question when one sentence joins several ("Which team …, what is the lead officer's
+    title, how do we contact them, and does anyone …?", "X by Y and frequency of Z", "please give your A, your B and
+    your C, and explain why …"); () when it asks one thing. Conditional follow-ups ("If so, please provide a copy")
+    and definitions are not asks of their own: whether they apply depends on the answer. One measure that contains
+    "and" ("fixed-term and permanent exclusions", "boys and girls", "looked after and placed out of area") is one
+    ask."""
+    from assistant.text import split_sentences
+
+    per_sentence: list[list[str]] = []
+    for sentence in split_sentences(text) or [text]:
+        if _CONDITIONAL.search(sentence):
+            continue
+        clauses = _framed([c.strip(" ,") for c in _CLAUSE_SPLIT.split(sentence) if c and c.strip(" ,")])
+        clauses = [c for c in clauses if terms(c)] or clauses
+        found: list[str] = []
+        for clause in clauses:
+            items = _given_items(clause)
+            found += items if len(items) > 1 else _noun_pair(clause)
+        per_sentence.append(found if len(found) > 1 else [sentence] if ("?" in sentence or _ASK_CUE.search(sentence)) and terms(sentence) else [])
+    if not any(len(found) > 1 for found in per_sentence):
+        return ()
+    # A sentence with several asks beside another asking sentence ("Who is responsible …, and how can they be
+    # contacted? Are any staff dedicated full-time to EHE?"): that sentence is an ask too.
+    return tuple(ask for found in per_sentence for ask in found)
+
+
+def ask_query(ask: str, whole: str) -> str:
+    """What an ask is searched and matched with: its own words with the subjects its sentence names ("what is the
+    lead officer's title" of a question on home education: EHE), or the sentence with the ask when the ask names
+    too little on its own ("how often these meet", "how do we contact them" lean on the ask before)."""
+    if len(terms(measure_text(ask))) < 2 or re.search(r"\b(?:these|those|them|they|it|this)\b", ask, re.I):
+        return f"{whole}\n{ask}"
+    mine = words_of(ask)
+    subjects = "; ".join(SPELLED[t] for t in SPELLED if t in words_of(whole) and t not in mine)
+    return f"{ask} ({subjects})" if subjects else ask
+
+
+def analyse_asks(a: "Analysis", received: date | None) -> tuple["Analysis", ...]:
+    """Each ask of a question or sub-part analysed on its own (answer type, measure, group), with the question's
+    period and group carried over (the question and its scope lines are its context); () for one ask."""
+    context = f"{a.text}\n{a.context}".strip()
+    return tuple(analyse(ask, context=context, received=received, label=a.label) for ask in asks_of(a.text))
 
 
 def asks_not_answered(text: str, answer: str) -> list[str]:

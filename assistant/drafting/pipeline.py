@@ -12,7 +12,7 @@ from typing import Any, Iterator, Sequence
 from langchain_core.runnables import Runnable
 
 from assistant.citations import check_draft, make_citation, renumber, strip_markers
-from assistant.drafting.analysis import Analysis, analyse_question, asks_not_answered, is_follow_on
+from assistant.drafting.analysis import Analysis, analyse_question, ask_query, asks_not_answered, asks_of, is_follow_on
 from assistant.drafting.checks import figure_periods_cited, unfit_figures
 from assistant.drafting.engines import EngineInput, EngineOutput
 from assistant.drafting.evidence import states_later_figures
@@ -156,7 +156,7 @@ class Drafter:
         as_of = received if self.settings.only_earlier_decisions else None
         searched = reading_on(query, follows)
         passages = retrieve(self.index, searched, self.settings, exclude=exclude, as_of=as_of, prior=prior)
-        if query.parts:
+        if query.parts or asks_of(query.text):
             passages = self._part_passages(searched, passages, exclude, as_of, prior)
         if as_of is not None:  # an undated reply whose figures all postdate the request was written after it
             passages = [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(
@@ -166,7 +166,7 @@ class Drafter:
                                      for i, p in enumerate(p for p in sources if p.unit.id not in seen)]
         passages, warnings = screen_passages(passages)
         self._stored_vectors(passages)
-        output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis))
+        output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis, self._ask_similarity(query, passages)))
         draft = self._checked(question, output, passages, name, received, analysis)
         draft.flags.extend(passage_flags(warnings))
         if removed:
@@ -174,6 +174,19 @@ class Drafter:
                 Flag("instruction_ignored", f"The request contains text that reads like an instruction; it was treated as data: “{removed[0][:80]}”.")
             )
         return draft, output
+
+    def _ask_similarity(self, query: Question, passages: Sequence[Passage]) -> dict[str, dict[str, float]]:
+        """Each passage's relevance to each ask of a several-ask sentence alone (stored vectors): an ask is not
+        matched with a relevance diluted by the other asks of its sentence."""
+        searches = [ask_query(ask, text) for text in [query.text, *(t for _, t in query.parts)] for ask in asks_of(text)]
+        ids = [p.unit.id for p in passages]
+        out: dict[str, dict[str, float]] = {}
+        for search in dict.fromkeys(searches):
+            try:
+                out[search] = self.index.similarities(search, ids)
+            except Exception as exc:  # noqa: BLE001 - a refinement: without it the whole question's relevance is used
+                log.debug("ask relevance not read: %s", exc)
+        return out
 
     def _stored_vectors(self, passages: Sequence[Passage]) -> None:
         """The past questions of these passages were embedded at ingest: use those vectors, not the model again.
@@ -184,17 +197,20 @@ class Drafter:
             log.debug("stored question vectors not used: %s", exc)
 
     def _part_passages(self, query: Question, passages: list, exclude: Sequence[str], as_of: date | None, prior: dict[str, int] | None = None) -> list:
-        """A sub-part gets its own evidence: passages retrieved for each part (with its question) are added."""
+        """A sub-part gets its own evidence: passages retrieved for each part (with its question) are added; so does
+        each ask of a sentence that joins several ("Which team …, what is the lead officer's title, …?")."""
         seen = {p.unit.id for p in passages}
         out = list(passages)
         per_part = self.settings.retrieval_k
-        for label, text in query.parts:
-            part = Question(query.number, f"{query.text}\n{text}".strip())
+        searches = [f"{query.text}\n{text}".strip() for _, text in query.parts]
+        searches += [ask_query(ask, text) for text in [query.text, *(t for _, t in query.parts)] for ask in asks_of(text)]
+        for search in searches:
+            part = Question(query.number, search, context=list(query.context))
             for p in retrieve(self.index, part, self.settings, exclude=exclude, k=per_part, as_of=as_of, prior=prior):
                 if p.unit.id not in seen:
                     seen.add(p.unit.id)
                     out.append(Passage(p.unit, p.score, len(out) + 1, p.method, p.similarity))
-        return out[: self.settings.retrieval_k * 3]
+        return out[: self.settings.retrieval_k * max(3, len(searches) + 1)]
 
     def draft_request(
         self, text: str, *, engine: str | None = None, exclude: Sequence[str] = (), received: date | None = None
@@ -307,13 +323,17 @@ class Drafter:
         if mismatched and status is not Status.NEEDS_REVIEW:
             status, exemptions = Status.NEEDS_REVIEW, []
             reason = "A figure has no cited evidence of the measure and period asked."
-        missing_asks = asks_not_answered(question.text, _claim_text(answer)) if check_asks and engine != "naive" and status is not Status.NEEDS_REVIEW else []
+        if output.unanswered is not None:  # the engine judged each ask with its own evidence and named those left
+            missing_asks = list(output.unanswered) if check_asks else []
+        else:
+            missing_asks = asks_not_answered(question.text, _claim_text(answer)) if check_asks and engine != "naive" and status is not Status.NEEDS_REVIEW else []
         if missing_asks:
             # "Membership by organisation and frequency of meetings": a draft that gives one ask is not the answer.
             named = "; ".join(f"“{a.strip()}”" for a in missing_asks)
-            answer = f"{answer}\nNote for the officer: the question also asks for {named}; the draft does not give it."
             flags.append(Flag("ask_not_answered", f"The draft does not answer every ask of the question: {named}."))
             status, exemptions = Status.NEEDS_REVIEW, []
+        if missing_asks and output.unanswered is None:  # the engine's own notes already name each ask it left
+            answer = f"{answer}\nNote for the officer: the question also asks for {named}; the draft does not give it."
             reason = f"The question also asks for {named}, which the draft does not give."
         if any(v == "other_period" for v in output.verdicts):
             asked = analysis.period.label if analysis.period else "not stated"

@@ -17,6 +17,9 @@ class EngineInput:
     passages: list[Passage]  # markers [n] refer to passages[n-1]
     received: date | None = None
     analysis: Analysis | None = None  # what the question asks; the engine analyses it when absent
+    # For each ask of a several-ask sentence (by its search text): each passage's relevance to that ask alone, by
+    # unit id; an ask is matched with the better of it and the passage's relevance to the whole question.
+    ask_similarity: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -28,3 +31,6 @@ class EngineOutput:
     notes: list[str] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)  # per question and sub-part: answered, other_period, related, none
     evidence: list[str] = field(default_factory=list)  # keys of the evidence items drafted as the answer
+    # The asks of a several-ask sentence the engine judged one by one and left unanswered (named in its notes);
+    # None when the engine did not judge asks one by one (the pipeline's wording check decides).
+    unanswered: list[str] | None = None

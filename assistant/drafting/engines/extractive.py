@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 from rapidfuzz import fuzz
 
-from assistant.drafting.analysis import Analysis, analyse_question
+from assistant.drafting.analysis import Analysis, analyse_asks, analyse_question, ask_query, terms
 from assistant.drafting.engines import Embed, EngineInput, EngineOutput
 from assistant.drafting.evidence import Scored, score_items, states_count_of_type, states_figure, when
 from assistant.drafting.periods import describe
@@ -157,10 +157,13 @@ def _render_items(items: list[Scored], a: Analysis, passages: list[Passage]) -> 
     return lines
 
 
-def render(verdict: Verdict, passages: list[Passage], label: str = "") -> list[str]:
-    """Draft lines for one verdict; a note for a sub-part names the part, so no part is left silently."""
+def render(verdict: Verdict, passages: list[Passage], label: str = "", ask: str = "") -> list[str]:
+    """Draft lines for one verdict; a note for a sub-part names the part, and a note for one ask of a several-ask
+    sentence names the ask, so nothing asked is left silently."""
     a = verdict.analysis
     note = f"Note for the officer on ({label}):" if label else "Note for the officer:"
+    if ask:
+        note = f"{note[:-1]} on “{ask}”:"
     if verdict.kind == ANSWERED:
         return _render_items(verdict.items, a, passages)
     if verdict.kind == OTHER_PERIOD and (verdict.missing or verdict.held):
@@ -238,34 +241,130 @@ def asks_something(a: Analysis) -> bool:
     return "?" in a.text or a.answer_type != "description"
 
 
+@dataclass
+class _Section:
+    """The verdict for one question or sub-part, or for one ask of its sentence (`ask`: that ask's words)."""
+
+    label: str
+    verdict: Verdict
+    ask: str = ""
+
+
+def _decide_for(a: Analysis, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig, avoid: frozenset[int]) -> Verdict:
+    scores, same = question_matches(query, inp.passages, embed)
+    return decide(a, inp.passages, score_items(a, inp.passages, scores, same), cfg.verdict, avoid=avoid)
+
+
+# Asks answered in words other than their own: "how often" by "weekly", "how long" by "18 weeks".
+_ANSWER_SHAPES = [
+    (re.compile(r"\bhow\s+often\b|\bfrequen", re.I),
+     re.compile(r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|\d+-(?:weekly|monthly)|every\s+\w+\s+(?:days?|weeks?|months?)|(?:once|twice|\w+\s+times)\s+a)\b", re.I)),
+    (re.compile(r"\bhow\s+long\b", re.I), re.compile(r"\b\d+\s*(?:working\s+)?(?:days?|weeks?|months?|years?|hours?)\b", re.I)),
+]
+
+
+def _speaks_of(text: str, ask: Analysis, others: list[Analysis]) -> bool:
+    """A drafted text speaks of an ask when it uses a word that ask has of its own, not one it shares with the other
+    asks of its sentence ("EHE Lead." names the lead, not the lead's contact details), or answers it in the shape it
+    asks for ("how often do the meetings take place": "each meet weekly")."""
+    shared = {t for o in others for t in o.terms}
+    own = [t for t in ask.terms if t not in shared] or list(ask.terms)
+    if set(own) & set(terms(text)):
+        return True
+    return any(asks.search(ask.text) and shape.search(text) for asks, shape in _ANSWER_SHAPES)
+
+
+def _per_ask(label: str, a: Analysis, whole: Verdict, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig,
+             avoid: frozenset[int]) -> list[_Section]:
+    """A sentence with several asks: each ask gets its own evidence and verdict (its measure is no longer diluted by
+    the others). An ask the whole sentence's answer already speaks of is answered by it; the sections returned are
+    that answer and each other ask, or the whole sentence alone when it answers every ask or no ask is answered."""
+    asks = analyse_asks(a, inp.received)
+    if len(asks) < 2:
+        return [_Section(label, whole)]
+    said = re.sub(r"\[\d+\]", " ", "\n".join(render(whole, inp.passages, label))) if whole.kind == ANSWERED else ""
+    left = [ask for ask in asks if not (said and _speaks_of(said, ask, [o for o in asks if o is not ask]))]
+    if not left:
+        return [_Section(label, whole)]
+    out: list[_Section] = [_Section(label, whole)] if said else []
+    for ask in left:
+        used = avoid | frozenset(i for s in out if s.verdict.kind == ANSWERED for i in s.verdict.passages_used)
+        ask_text = ask_query(ask.text, a.text)
+        sims = inp.ask_similarity.get(ask_text)
+        own = replace(inp, passages=[replace(p, similarity=max(p.similarity, sims.get(p.unit.id, 0.0))) for p in inp.passages]) if sims else inp
+        if inp.analysis is not None and inp.analysis.reads_on:
+            ask_text = f"{inp.analysis.reads_on}\n{ask_text}"
+        verdict = _decide_for(ask, ask_text, own, embed, cfg, used)
+        others = [o for o in asks if o is not ask]
+        if verdict.kind == ANSWERED and not _speaks_of("\n".join(_render_items(verdict.items, ask, inp.passages)), ask, others):
+            # An ask with few words of its own ("how can they be contacted") matched loosely: a past answer that never
+            # speaks of what the ask names is not its answer.
+            differs = ["its answer does not speak of what this ask names"]
+            verdict = Verdict(RELATED, ask, nearest=verdict.items[:2], differs=differs, reason=differs[0])
+        out.append(_Section(label, verdict, ask.text.strip(" ,.?")))
+    if any(s.verdict.kind == ANSWERED for s in out):
+        return out
+    # No ask answered on its own: the sentence as a whole (figures of another period or measure gathered ask by ask
+    # would only add near misses: "UASC in unregulated placements" for "UASC in your care now").
+    return [_Section(label, whole)]
+
+
+def _ask_lines(sections: list[_Section], passages: list[Passage]) -> list[str]:
+    """The asks of one sentence drafted together: the answered ones' items (each once), then a note on each other."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for s in sections:
+        if s.verdict.kind != ANSWERED:
+            continue
+        items = [i for i in s.verdict.items if i.key not in seen]
+        seen |= {i.key for i in items}
+        lines += _render_items(items, s.verdict.analysis, passages)
+    for s in sections:
+        if s.verdict.kind == ANSWERED:
+            continue
+        rendered = render(s.verdict, passages, s.label, s.ask)
+        lines += rendered or [f"Note for the officer{f' on ({s.label})' if s.label else ''} on “{s.ask}”: no past answer or policy passage gives this; please check with the service."]
+    return lines
+
+
 def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> EngineOutput:
     analysis = inp.analysis or analyse_question(inp.question, inp.received)
     passages = inp.passages
-    verdicts: list[tuple[str, Verdict]] = []
+    groups: list[list[_Section]] = []  # per question or sub-part: its verdict, or one per ask of its sentence
     for label, a in sections(analysis):
         if a is analysis and analysis.parts and not asks_something(analysis):
             continue  # "For 2021/22, please provide:" only frames its sub-parts
         query = a.text if a is analysis else f"{part_lead(analysis.text)}\n{a.text}"
         if analysis.reads_on:  # "How many requests came from parents?" is compared with past questions as read on
             query = f"{analysis.reads_on}\n{query}"
-        scores, same = question_matches(query, passages, embed)
-        used = frozenset(i for _, v in verdicts if v.kind == ANSWERED for i in v.passages_used)
-        verdicts.append((label, decide(a, passages, score_items(a, passages, scores, same), cfg.verdict, avoid=used)))
+        used = frozenset(i for g in groups for s in g if s.verdict.kind == ANSWERED for i in s.verdict.passages_used)
+        whole = _decide_for(a, query, inp, embed, cfg, used)
+        groups.append(_per_ask(label, a, whole, a.text if a is analysis else query, inp, embed, cfg, used))
+    verdicts = [(s.label, s.verdict) for g in groups for s in g]
+    # An ask drafted with another period's figures is flagged as such (other_period); these have nothing drafted as
+    # their answer, or only a reply to a differently worded question for the officer to check.
+    unanswered = [s.ask for g in groups for s in g if s.ask and s.verdict.kind in (RELATED, NONE)]
     lines: list[str] = []
-    for label, v in verdicts:
+    for g in groups:
+        label = g[0].label
+        if len(g) > 1:
+            lines += _label_lines(label, _ask_lines(g, passages))
+            continue
+        v = g[0].verdict
         part_lines = render(v, passages, label)
         if part_lines:
             part_lines += [f"Note for the officer{f' on ({label})' if label else ''}: {n}." for n in v.notes]
         if not part_lines and label:
             part_lines = [f"Note for the officer on ({label}): no past answer or policy passage answers this part; please check with the service."]
         lines += _label_lines(label, part_lines)
+    asked_one_by_one = any(len(g) > 1 for g in groups)
     kinds = [v.kind for _, v in verdicts]
     used = [s.key for _, v in verdicts if v.kind == ANSWERED for s in v.items]
     if not verdicts:
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="The question asks nothing that could be analysed.")
     main = verdicts[0][1]
     policy: list[str] = []
-    if not analysis.period_bound and main.kind in (ANSWERED, NONE, RELATED):  # related: left for review, with them
+    if not analysis.period_bound and main.kind in (ANSWERED, NONE, RELATED) and not asked_one_by_one:  # related: left for review, with them
         policy = [f"{s} [{i + 1}]" for i, s, _ in policy_sentences(analysis.text, passages, embed, cfg)]
     if all(k == NONE for k in kinds):
         if policy:
@@ -277,16 +376,20 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
             )
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="No close past answer or policy passage.", verdicts=kinds)
     lines += policy
+    judged = unanswered if asked_one_by_one else None
     if all(k == ANSWERED for k in kinds):
-        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used)
+        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used, unanswered=judged)
     def why(v: Verdict) -> str:  # an other-period reason names itself ("figures to update for the period asked …")
         return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
 
-    reasons = [f"({label}) {why(v)}" if label else _upper_first(why(v)) for label, v in verdicts if v.kind != ANSWERED]
+    named = [(s.label, s.ask, s.verdict) for g in groups for s in g if s.verdict.kind != ANSWERED]
+    reasons = [f"({label}) {why(v)}" if label and not ask else f"“{ask}”: {why(v)}" if ask else _upper_first(why(v)) for label, ask, v in named]
+    if unanswered:
+        reasons = [f"The question also asks for {'; '.join(f'“{a}”' for a in unanswered)}, which no past answer gives as asked."] + reasons
     figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound and not v.in_words for _, v in verdicts)
     if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
-    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used)
+    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used, unanswered=judged)
 
 
 def extractive_engine(embed: Embed, cfg: ExtractiveConfig | None = None) -> Runnable:
