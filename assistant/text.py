@@ -1,7 +1,9 @@
-"""Small text utilities shared by chunking, checking and metrics: sentences, words, figures."""
+"""Small text utilities shared by chunking, checking, analysis and metrics: sentences, words, figures, stems."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "no.", "s.", "ss.", "para.", "approx.", "vs.", "cllr.", "dr.", "mr.", "mrs.", "ms.", "st.")
 # A sentence ends at . ! or ?, after any citation markers that follow it ("… held. [1] Next").
@@ -55,3 +57,12 @@ def figures(text: str) -> list[str]:
 
 def normalise_space(text: str) -> str:
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def snowball() -> Any:
+    """The English Snowball stemmer (PyStemmer, as the keyword index uses): one instance for question analysis and
+    key-fact grading, so both read a word's forms alike."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")

@@ -415,28 +415,25 @@ def test_a_fitting_reply_to_a_differently_worded_question_is_drafted_for_review(
     assert "does not directly employ Educational Psychologists" in claim_lines(d.answer)
 
 
-def test_own_foster_carers_are_read_in_council_foster_carers():
-    """'221 with council (local authority) foster carers' speaks of the council's own carers: no own/IFA conflict."""
-    from assistant.drafting.analysis import analyse
-    from assistant.drafting.evidence import conflicts
-    from assistant.drafting.analysis import words_of
-
-    question = analyse("How many children were placed with the council's own foster carers?")
-    evidence = "366 children in total: 221 with council (local authority) foster carers and 30 with IFA carers."
-    assert conflicts(question, words_of(evidence), evidence) == []
-    ifa_only = "30 children were placed with IFA carers."
-    assert conflicts(question, words_of(ifa_only), ifa_only)
-
-
-def test_against_the_council_is_not_contradicted_by_a_bare_by():
+def _conflicts(question: str, evidence: str) -> list[str]:
+    """The conflicts the evidence text has with the analysed question (qualifier sides, phrase sides)."""
     from assistant.drafting.analysis import analyse, words_of
     from assistant.drafting.evidence import conflicts
 
-    question = analyse("How many SEND Tribunal appeals were lodged against the council?")
-    evidence = "The council records SEND Tribunal appeals by calendar year rather than by family."
-    assert conflicts(question, words_of(evidence), evidence) == []
-    brought = "Appeals brought by the council: 4."
-    assert conflicts(question, words_of(brought), brought)
+    return conflicts(analyse(question), words_of(evidence), evidence)
+
+
+def test_own_foster_carers_are_read_in_council_foster_carers():
+    """'221 with council (local authority) foster carers' speaks of the council's own carers: no own/IFA conflict."""
+    question = "How many children were placed with the council's own foster carers?"
+    assert _conflicts(question, "366 children in total: 221 with council (local authority) foster carers and 30 with IFA carers.") == []
+    assert _conflicts(question, "30 children were placed with IFA carers.")
+
+
+def test_against_the_council_is_not_contradicted_by_a_bare_by():
+    question = "How many SEND Tribunal appeals were lodged against the council?"
+    assert _conflicts(question, "The council records SEND Tribunal appeals by calendar year rather than by family.") == []
+    assert _conflicts(question, "Appeals brought by the council: 4.")
 
 
 def test_the_newest_figure_comes_from_a_reply_that_matches_as_well_as_the_best(corpus_drafter):

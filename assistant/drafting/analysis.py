@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
 from assistant.drafting.periods import Period, current, find_periods, join_range, periods_in, ranges
+from assistant.text import snowball
 
 ANSWER_TYPES = ("count", "money", "rate", "yes_no", "document", "list", "description")
 PERIOD_BOUND = ("count", "money", "rate")
@@ -243,13 +243,6 @@ def normalise(text: str) -> str:
     return out.lower()
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer  # PyStemmer: the Snowball stemmer the keyword index uses
-
-    return Stemmer.Stemmer("english")
-
-
 # Irregular forms the stemmer leaves apart: "How much was paid" asks what "How much did the council pay" asks.
 _IRREGULAR = {
     "children": "child", "people": "person", "women": "woman", "men": "man",
@@ -264,7 +257,7 @@ def stem(word: str) -> str:
     word = word.strip("'-")
     if word in _CANONICAL:
         return word
-    return _IRREGULAR.get(word) or _stemmer().stemWord(word)
+    return _IRREGULAR.get(word) or snowball().stemWord(word)
 
 
 # A question's own label ("1a.", "7b)") in a past request's list of parts: no word of what is asked.
@@ -347,7 +340,6 @@ _NAMED_ASK_WORDS = {"list": "names", "document": "a copy of a document"}
 # it means-tested?" also describes the means test).
 _COUNT_ASK = re.compile(r"\bhow\s+many\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
 _MONEY_ASK = re.compile(r"\bhow\s+much\b", re.I)
-_FIGURE_ASK = re.compile(r"\bhow\s+(?:many|much)\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
 _OTHER_ASK = re.compile(
     r"\bhow\s+(?:is|are|was|were|do|does|did|often)\b|\bwhich\b|\bwho\b|\bwhat\s+(?:is|are)\s+the\s+(?:process|criteria|policy)\b"
     r"|\bdescribe\b|\bexplain\b|\bcop(?:y|ies)\b|\bpolic(?:y|ies)\b|\bprocedures?\b|\bnames?\b|\blist\b",
@@ -363,10 +355,9 @@ def asks_other_kind(answer_type: str, past_question: str) -> str:
         return ""
     past = past_question.splitlines()[0]
     if answer_type in _NAMED_ASKS:
-        figure = _FIGURE_ASK.search(past)
-        if figure and not _OTHER_ASK.search(past):
-            kind = "money" if figure.group(0).lower().startswith("how much") else "count"
-            return f"the past question asked for a {kind} figure, not {_NAMED_ASK_WORDS[answer_type]}"
+        found = [(m.start(), kind) for kind, ask in (("count", _COUNT_ASK), ("money", _MONEY_ASK)) if (m := ask.search(past))]
+        if found and not _OTHER_ASK.search(past):
+            return f"the past question asked for a {min(found)[1]} figure, not {_NAMED_ASK_WORDS[answer_type]}"
     elif answer_type == "money" and _COUNT_ASK.search(past) and not _TYPE_CUES["money"].search(past):
         return "the past question asked how many, not how much"
     elif answer_type == "count" and _MONEY_ASK.search(past) and not _TYPE_CUES["count"].search(past):

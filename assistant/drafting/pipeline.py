@@ -47,6 +47,11 @@ def follow_chain(questions: Sequence[Question]) -> list[Question | None]:
     return out
 
 
+def ask_searches(question: Question) -> list[str]:
+    """What each ask of a several-ask sentence (in the question or a sub-part) is searched and matched with."""
+    return [ask_query(ask, text) for text in [question.text, *(t for _, t in question.parts)] for ask in asks_of(text)]
+
+
 def reading_on(question: Question, follows: Question | None) -> Question:
     """The question as searched: a follow-on ("How many requests came from parents?") carries the questions it
     reads on from, so the search looks for the measure they name (EHC needs assessment requests), as its analysis
@@ -178,7 +183,7 @@ class Drafter:
     def _ask_similarity(self, query: Question, passages: Sequence[Passage]) -> dict[str, dict[str, float]]:
         """Each passage's relevance to each ask of a several-ask sentence alone (stored vectors): an ask is not
         matched with a relevance diluted by the other asks of its sentence."""
-        searches = [ask_query(ask, text) for text in [query.text, *(t for _, t in query.parts)] for ask in asks_of(text)]
+        searches = ask_searches(query)
         ids = [p.unit.id for p in passages]
         out: dict[str, dict[str, float]] = {}
         for search in dict.fromkeys(searches):
@@ -203,7 +208,7 @@ class Drafter:
         out = list(passages)
         per_part = self.settings.retrieval_k
         searches = [f"{query.text}\n{text}".strip() for _, text in query.parts]
-        searches += [ask_query(ask, text) for text in [query.text, *(t for _, t in query.parts)] for ask in asks_of(text)]
+        searches += ask_searches(query)
         for search in searches:
             part = Question(query.number, search, context=list(query.context))
             for p in retrieve(self.index, part, self.settings, exclude=exclude, k=per_part, as_of=as_of, prior=prior):

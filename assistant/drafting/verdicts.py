@@ -151,6 +151,30 @@ def decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]
 WORDED = "the past question is worded differently"
 
 
+def _worded(match: float) -> str:
+    return f"{WORDED} (likeness {match:.2f}): check that it asks the same"
+
+
+def _by_passage(scored: list[Scored]) -> dict[int, list[Scored]]:
+    """The scored items of each passage, in scoring order (a passage's first item carries its match)."""
+    grouped: dict[int, list[Scored]] = {}
+    for s in scored:
+        grouped.setdefault(s.passage, []).append(s)
+    return grouped
+
+
+def _past_replies(by_passage: dict[int, list[Scored]], passages: Sequence[Passage]) -> list[int]:
+    return [i for i in by_passage if passages[i].unit.doc_type is DocType.DECISION and passages[i].unit.question]
+
+
+def _below_floor(by_passage: dict[int, list[Scored]], passages: Sequence[Passage], cfg: VerdictConfig) -> list[int]:
+    """Past replies matched under the match floor but above the related floor, best first: worded differently."""
+    return sorted(
+        (i for i in _past_replies(by_passage, passages) if cfg.related_floor <= by_passage[i][0].unit_match < cfg.match_floor),
+        key=lambda i: -by_passage[i][0].unit_match,
+    )
+
+
 def _worded_for_period(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig) -> Verdict | None:
     """A reply that fits the measure and group and holds the one period asked, though its past question is worded
     too differently to be taken as the same ("The amount paid to IFAs, split into allowances and fees" for "How much
@@ -160,23 +184,15 @@ def _worded_for_period(analysis: Analysis, passages: Sequence[Passage], scored: 
     asked = analysis.period
     if not (analysis.period_bound and analysis.period_explicit and asked) or asks_several(analysis) or asked.kind in ("point", "current"):
         return None
-    by_passage: dict[int, list[Scored]] = {}
-    for s in scored:
-        by_passage.setdefault(s.passage, []).append(s)
-    below = sorted(
-        (i for i, group in by_passage.items()
-         if passages[i].unit.doc_type is DocType.DECISION and passages[i].unit.question
-         and cfg.related_floor <= group[0].unit_match < cfg.match_floor),
-        key=lambda i: -by_passage[i][0].unit_match,
-    )
-    for i in below:
+    by_passage = _by_passage(scored)
+    for i in _below_floor(by_passage, passages, cfg):
         group = by_passage[i]
         if not _unit_fit(analysis, group, cfg)[0]:
             continue
         fit = _without_part_years(_period_items(analysis, group, cfg)[0])
         if not fit or period_coverage([s.item for s in fit], asked) < cfg.period_coverage:
             continue
-        differs = [f"{WORDED} (likeness {group[0].unit_match:.2f}): check that it asks the same"]
+        differs = [_worded(group[0].unit_match)]
         items = _with_frame(analysis, group, fit)
         return Verdict(RELATED, analysis, items=items, nearest=fit, differs=differs, reason="; ".join(differs))
     return None
@@ -215,11 +231,9 @@ def _published_copy(analysis: Analysis, passages: Sequence[Passage], scored: lis
 
 
 def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored], cfg: VerdictConfig, avoid: frozenset[int] = frozenset()) -> Verdict:
-    by_passage: dict[int, list[Scored]] = {}
-    for s in scored:
-        by_passage.setdefault(s.passage, []).append(s)
-    decisions = [i for i in by_passage if passages[i].unit.doc_type is DocType.DECISION and passages[i].unit.question]
-    close = sorted((i for i in decisions if by_passage[i][0].unit_match >= cfg.match_floor), key=lambda i: -by_passage[i][0].unit_match)
+    by_passage = _by_passage(scored)
+    close = sorted((i for i in _past_replies(by_passage, passages) if by_passage[i][0].unit_match >= cfg.match_floor),
+                   key=lambda i: -by_passage[i][0].unit_match)
     fitting, near_miss = [], []
     for i in close:
         ok, differs = _unit_fit(analysis, by_passage[i], cfg)
@@ -227,12 +241,8 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
     if not fitting:
         # Below the match floor, a reply that fits the measure and group is the nearest evidence worth naming
         # (worded differently), before the closest-worded reply about something else.
-        below = sorted(
-            (i for i in decisions if i not in close and by_passage[i][0].unit_match >= cfg.related_floor),
-            key=lambda i: -by_passage[i][0].unit_match,
-        )
-        worded = [(i, [f"{WORDED} (likeness {by_passage[i][0].unit_match:.2f}): check that it asks the same"])
-                  for i in below if _unit_fit(analysis, by_passage[i], cfg)[0]]
+        below = _below_floor(by_passage, passages, cfg)
+        worded = [(i, [_worded(by_passage[i][0].unit_match)]) for i in below if _unit_fit(analysis, by_passage[i], cfg)[0]]
         related = near_miss or (worded or [(i, ["a different question"]) for i in below])[:1]
         if related:
             i, differs = related[0]

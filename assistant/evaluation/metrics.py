@@ -12,7 +12,7 @@ from statistics import mean
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from assistant.citations import MARKER, is_boilerplate, strip_markers
-from assistant.text import split_sentences
+from assistant.text import snowball, split_sentences
 
 T = TypeVar("T")
 Supports = Callable[[Sequence[T]], bool]
@@ -161,19 +161,12 @@ SAME_WORDS_MIN = 3
 inflections and with other small words between its words (`_same_words`)."""
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer  # PyStemmer: the stemmer the keyword index uses
-
-    return Stemmer.Stemmer("english")
-
-
 def _content(text: str) -> tuple[list[str], bool]:
     """(content tokens, stemmed unless figures, in order; whether the text negates) of a normalised clause."""
     tokens = _TOKEN.findall(re.sub(r"n't\b", " not", text))
     negates = any(t in _NEGATION for t in tokens)
     kept = [t for t in tokens if t not in _FUNCTION_WORDS and t not in _NEGATION]
-    stems = _stemmer().stemWords([t for t in kept if not any(ch.isdigit() for ch in t)])
+    stems = snowball().stemWords([t for t in kept if not any(ch.isdigit() for ch in t)])
     it = iter(stems)
     return [t if any(ch.isdigit() for ch in t) else next(it) for t in kept], negates
 
@@ -234,12 +227,13 @@ def fact_present(fact: str, answer: str) -> bool:
     words between them (`_same_words`)."""
     if not fact.strip():
         return False
-    text = normalise_for_facts(stated_text(answer))
+    stated = stated_text(answer)
+    text = normalise_for_facts(stated)
     if _fact_pattern(fact).search(text):
         return True
     if normalise_for_facts(fact) in _ZERO_FACTS:
         return bool(_ZERO_STATEMENT.search(text))
-    lines = "\n".join(normalise_for_facts(line) for line in strip_markers(stated_text(answer)).split("\n"))
+    lines = "\n".join(normalise_for_facts(line) for line in stated.split("\n"))  # line by line: clauses stay apart
     return _same_words(normalise_for_facts(fact), lines)
 
 
