@@ -42,6 +42,14 @@ def in_period(when: date | None, period: tuple[date, date]) -> bool:
     return when is not None and period[0] <= when <= period[1]
 
 
+def _dated_in(iso: str, period: tuple[date, date]) -> bool:
+    """A citation's date (ISO text, '' when undated) inside the period asked about."""
+    try:
+        return in_period(date.fromisoformat(iso[:10]), period) if iso else False
+    except ValueError:
+        return False
+
+
 def quote_answer(message: str, passages: Sequence[Any], embed: Any, period: tuple[date, date] | None) -> str:
     """The retrieved sentences closest to the question, best first, each with its passage's [n] marker."""
     pool: list[tuple[int, str]] = []
@@ -70,13 +78,15 @@ def quote_answer(message: str, passages: Sequence[Any], embed: Any, period: tupl
 
 def answer(drafter: Any, message: str, *, exclude: Sequence[str] = (), engine: str | None = None,
            today: date | None = None) -> Any:
-    """A ChatAnswer: the drafter's own answer when it cites something, else checked quotes from the corpus."""
+    """A ChatAnswer: the drafter's own answer when it cites something (and, when the question names a period,
+    something dated in it: "what did we say last year" is about last year's replies, not an undated policy), else
+    checked quotes from the corpus."""
     result = drafter.chat(message, exclude=exclude, engine=engine)
-    if result.citations:
+    period = asked_period(message, today)
+    if result.citations and (period is None or any(_dated_in(c.date, period) for c in result.citations)):
         return result
     clean, _ = without_instructions(message)
     question = Question("chat", clean or message)
-    period = asked_period(message, today)
     settings = drafter.settings
     if period is not None:  # look wider, then put what is dated in the period first
         settings = settings.model_copy(update={"retrieval_k": settings.retrieval_k * 3})

@@ -300,6 +300,9 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+SOURCE_IN_WORDS = re.compile(r"\bsource (\d+)(?=[);])")
+
+
 def renumber(answer: str, citations: list[Citation], passages: Sequence[Passage]) -> tuple[str, list[Citation], list[Passage]]:
     """Number markers 1, 2, 3 … in order of first appearance, and reorder passages to match.
 
@@ -315,6 +318,8 @@ def renumber(answer: str, citations: list[Citation], passages: Sequence[Passage]
     for i in rest:
         mapping[i] = len(mapping) + 1
     text = MARKER.sub(lambda m: f" [{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer)
+    # A note names a source in words ("(source 7)"): it must point at the same passage as the markers do.
+    text = SOURCE_IN_WORDS.sub(lambda m: f"source {mapping.get(int(m.group(1)), int(m.group(1)))}", text)
     new_passages = [passages[old - 1] for old in sorted(mapping, key=mapping.get)]
     new_citations = sorted(
         (Citation(**{**c.__dict__, "marker": mapping.get(c.marker, c.marker)}) for c in citations), key=lambda c: c.marker

@@ -208,6 +208,37 @@ _LINK = re.compile(r"https?://|\bwww\.|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|co|nhs)
 _DOCUMENT_KINDS = frozenset(stem(w) for w in "policy policies procedure procedures protocol protocols guidance strategy strategies framework handbook".split())
 
 
+POLICY_ONLY = "no past answer to this question; a policy document speaks of it: check that it answers what is asked"
+
+
+def _policy_passages(analysis: Analysis, passages: Sequence[Passage], by_passage: dict[int, list[Scored]], cfg: VerdictConfig, most: int = 2) -> list[int]:
+    """Sections of the partnership's policy documents that fit a question no past reply answers: what is asked is
+    how something is done, who does it or what exists, and such a document says it ("Which organisations sit on the
+    MACE meetings and how often do they meet?": its membership and meeting sections). Best fit first; a second
+    section only when it covers a word of the measure the first does not. Never for figures (a policy states no
+    period's count). Drafted for review, never provided: a policy says what should happen, not what the council holds."""
+    fitting = [
+        i for i, group in by_passage.items()
+        if passages[i].unit.doc_type is DocType.POLICY and group[0].unit_match >= cfg.related_floor and _unit_fit(analysis, group, cfg)[0]
+    ]
+    if not fitting:
+        return []
+    wanted = set(analysis.terms)
+
+    def covered(i: int) -> set[str]:
+        unit = passages[i].unit
+        return wanted & set(terms(f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.text}"))
+
+    fitting.sort(key=lambda i: (-len(covered(i)), -by_passage[i][0].unit_match))
+    chosen = fitting[:1]
+    for i in fitting[1:]:
+        if len(chosen) >= most:
+            break
+        if covered(i) - set().union(*(covered(c) for c in chosen)) and passages[i].unit.doc_id == passages[chosen[0]].unit.doc_id:
+            chosen.append(i)
+    return chosen
+
+
 def _published_copy(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored]) -> Verdict | None:
     """For a copy of a document of a kind the question names (policy, procedure, protocol …): a sentence of a retrieved
     past reply that says where such a document on every other word of the measure is published, with its link.
@@ -243,6 +274,11 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
         # (worded differently), before the closest-worded reply about something else.
         below = _below_floor(by_passage, passages, cfg)
         worded = [(i, [_worded(by_passage[i][0].unit_match)]) for i in below if _unit_fit(analysis, by_passage[i], cfg)[0]]
+        if not worded and not analysis.period_bound:
+            policy = _policy_passages(analysis, passages, by_passage, cfg)
+            if policy:
+                items = [s for i in policy for s in by_passage[i]]
+                return Verdict(RELATED, analysis, items=items, nearest=items[:2], differs=[POLICY_ONLY], reason=POLICY_ONLY)
         related = near_miss or (worded or [(i, ["a different question"]) for i in below])[:1]
         if related:
             i, differs = related[0]

@@ -5,7 +5,8 @@ It replaced whole-answer re-use (docs/decisions/0001-evidence-items-and-verdicts
 was often about another year, measure or group. Now each question is analysed, every retrieved passage is read as
 sentences, list items and table rows with their periods, and a verdict decides what is drafted:
 answered → the fitting items, each with its measure and period; other_period → the newest figures labelled with
-their period and a note to update them; related → only a note naming the nearest evidence and what differs;
+their period and a note to update them; related → a note naming the nearest evidence and what differs (with, for review only, a fitting reply to a
+differently worded question or a fitting policy section);
 none → a note. Nothing is reworded beyond joining an item to its lead-in, headers or past question.
 """
 from __future__ import annotations
@@ -26,10 +27,6 @@ from assistant.models import DocType, Passage, Status
 from assistant.safety import instruction_like
 from assistant.text import split_sentences
 
-POLICY_ONLY_NOTE = (
-    "Note for the officer: no past answer to this question was found; the policy passages below may help. "
-    "Confirm what is held before replying."
-)
 NO_EVIDENCE_NOTE = (
     "Note for the officer: no past answer or policy passage in the corpus is close enough to draft this answer "
     "from. Please check with the service whether the information is held before replying."
@@ -42,9 +39,6 @@ UNDATED = "The figures we hold in past replies are undated; the period they are 
 @dataclass(frozen=True)
 class ExtractiveConfig:
     match_floor: float = 0.60  # question-to-past-question likeness needed to treat a past answer as the same question
-    policy_floor: float = 0.6  # question-to-policy-sentence similarity needed to add that sentence
-    policy_passages: int = 3
-    max_policy_sentences: int = 2
     recency_margin: float = 0.05  # among near-equal matches, the most recent answer wins
     coverage_floor: float = 0.5
     current_window_days: int = 365
@@ -95,20 +89,6 @@ def is_statement(sentence: str) -> bool:
         and sentence.rstrip()[-1:] in ".!?"
         and not instruction_like(sentence)
     )
-
-
-def policy_sentences(question: str, passages: list[Passage], embed: Embed, cfg: ExtractiveConfig) -> list[tuple[int, str, float]]:
-    pool: list[tuple[int, str]] = []
-    policy = [(i, p) for i, p in enumerate(passages) if p.unit.doc_type is DocType.POLICY][: cfg.policy_passages]
-    for i, p in policy:
-        pool.extend((i, s) for s in split_sentences(p.unit.text) if is_statement(s))
-    if not pool:
-        return []
-    vectors = embed([question] + [s for _, s in pool])
-    scored = [(i, s, cosine(vectors[0], v)) for (i, s), v in zip(pool, vectors[1:])]
-    scored = [x for x in scored if x[2] >= cfg.policy_floor]
-    scored.sort(key=lambda x: -x[2])
-    return scored[: cfg.max_policy_sentences]
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -188,6 +168,16 @@ def render(verdict: Verdict, passages: list[Passage], label: str = "", ask: str 
         lines += _render_items(verdict.items, a, passages)
         lines.append(f"{note} {OTHER_PERIOD_REASON} ({asked}); the figures above are {found}.")
         return lines
+    if verdict.kind == RELATED and verdict.items and passages[verdict.items[0].passage].unit.doc_type is DocType.POLICY:
+        sources = list(dict.fromkeys(s.passage for s in verdict.items))
+        unit = passages[sources[0]].unit
+        where = "; ".join(f"“{' › '.join(passages[i].unit.heading_path[1:])}”, source {i + 1}" if passages[i].unit.heading_path[1:] else f"source {i + 1}" for i in sources)
+        return [
+            f"{note} no past answer to this question was found. The text below is from the policy document "
+            f"“{unit.title}” ({where}), not from a past reply: check that it answers what is asked and that the "
+            "council holds the information before using it.",
+            *_render_items(verdict.items, a, passages),
+        ]
     if verdict.kind == RELATED and verdict.items:  # a fitting reply to a differently worded question
         s = verdict.items[0]
         unit = passages[s.passage].unit
@@ -362,20 +352,8 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     used = [s.key for _, v in verdicts if v.kind == ANSWERED for s in v.items]
     if not verdicts:
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="The question asks nothing that could be analysed.")
-    main = verdicts[0][1]
-    policy: list[str] = []
-    if not analysis.period_bound and main.kind in (ANSWERED, NONE, RELATED) and not asked_one_by_one:  # related: left for review, with them
-        policy = [f"{s} [{i + 1}]" for i, s, _ in policy_sentences(analysis.text, passages, embed, cfg)]
     if all(k == NONE for k in kinds):
-        if policy:
-            return EngineOutput(
-                answer="\n".join([POLICY_ONLY_NOTE, *policy]),
-                status=Status.NEEDS_REVIEW,
-                reason="No past answer to this question: drafted from policy documents only, so the officer must confirm what is held.",
-                verdicts=kinds,
-            )
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="No close past answer or policy passage.", verdicts=kinds)
-    lines += policy
     judged = unanswered if asked_one_by_one else None
     if all(k == ANSWERED for k in kinds):
         return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used, unanswered=judged)
