@@ -42,3 +42,22 @@ def test_a_figure_question_is_never_drafted_from_a_policy(corpus_drafter):
     )
     assert draft.status is Status.NEEDS_REVIEW
     assert "policy document" not in draft.answer
+
+
+def test_the_policy_section_closest_in_meaning_is_drafted(corpus_drafter):
+    """Asked when no past reply speaks of it: the MACE membership section, not the attendance guidance's preamble
+    that shares as many words ("meeting", "often", "sit")."""
+    question = Question("5", "Which organisations sit on the multi-agency exploitation meetings and how often these meet.")
+    replies = ["2023-6981442-child-exploitation-partnership", "2024-81293-cse-strategy", "2025-12409004-child-exploitation"]
+    draft = corpus_drafter.draft_question(question, received=date(2025, 1, 15), exclude=replies)
+    assert draft.status is Status.NEEDS_REVIEW
+    note = draft.answer.splitlines()[0]
+    assert "“Multi-Agency Child Exploitation (MACE) Terms of Reference”" in note and "Membership" in note
+    assert "British Transport Police" in draft.answer
+
+
+def test_a_question_sharing_only_who_it_is_about_gets_no_policy_text(corpus_drafter):
+    """'The age of the child?' shares only 'child' (and 'age') with every safeguarding document: nothing is drafted."""
+    draft = corpus_drafter.draft_question(Question("2", "The age of the child?"), received=date(2021, 3, 1))
+    assert "policy document" not in draft.answer
+    assert draft.status is Status.NEEDS_REVIEW

@@ -354,7 +354,7 @@ _LEADING_COUNT = re.compile(r"^\s*(?:there\s+(?:were|are|was|is)\s+|in\s+[^,]{1,
 
 
 # Stemmed words that all name children or a group of them (CHILD_WORDS are stems already).
-_CHILD_LIKE = frozenset(CHILD_WORDS | {stem(g) for g in GROUPS})
+CHILD_LIKE = frozenset(CHILD_WORDS | {stem(g) for g in GROUPS})
 
 
 def item_counted(item: Item) -> str:
@@ -383,7 +383,7 @@ def counts_other(counted: str, item: Item, question: str = "") -> str:
     done = [w for w in words_of(question) if len(w) > 5 and w.endswith("ed")]  # "referred", "excluded", "placed"
     if any(len(mine) >= 5 and w[:5] == mine[:5] for w in done):
         return ""
-    if mine in _CHILD_LIKE and counted in _CHILD_LIKE:
+    if mine in CHILD_LIKE and counted in CHILD_LIKE:
         return ""
     return mine
 
@@ -407,7 +407,7 @@ def names_counted(counted: str, found: set[str]) -> bool:
         return True
     if counted in found:
         return True
-    return counted in _CHILD_LIKE and bool(found & _CHILD_LIKE)
+    return counted in CHILD_LIKE and bool(found & CHILD_LIKE)
 
 
 def score_items(

@@ -10,13 +10,14 @@ lets the status rules read the drafted text (so `not_held` needs a past answer t
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Sequence
 
 from assistant.drafting.analysis import Analysis, stem, terms
-from assistant.drafting.evidence import Scored, counts_zero, figure_of_type, is_none_statement, period_coverage, states_count_of_type, when
+from assistant.drafting.evidence import CHILD_LIKE, Scored, counts_zero, figure_of_type, is_none_statement, period_coverage, states_count_of_type, when
 from assistant.drafting.periods import Period, day_label, describe, is_open, label_list, missing_years, within
 from assistant.models import DocType, Passage, Status
 
@@ -214,22 +215,31 @@ POLICY_ONLY = "no past answer to this question; a policy document speaks of it: 
 def _policy_passages(analysis: Analysis, passages: Sequence[Passage], by_passage: dict[int, list[Scored]], cfg: VerdictConfig, most: int = 2) -> list[int]:
     """Sections of the partnership's policy documents that fit a question no past reply answers: what is asked is
     how something is done, who does it or what exists, and such a document says it ("Which organisations sit on the
-    MACE meetings and how often do they meet?": its membership and meeting sections). Best fit first; a second
-    section only when it covers a word of the measure the first does not. Never for figures (a policy states no
-    period's count). Drafted for review, never provided: a policy says what should happen, not what the council holds."""
-    fitting = [
-        i for i, group in by_passage.items()
-        if passages[i].unit.doc_type is DocType.POLICY and group[0].unit_match >= cfg.related_floor and _unit_fit(analysis, group, cfg)[0]
-    ]
-    if not fitting:
-        return []
+    MACE meetings and how often do they meet?": its membership section). A section is read whole (its list items
+    answer together) with its document's title and headings; the closest in meaning first, a second section of the
+    same document only when it covers a word of the question the first does not. Never for figures (a policy
+    states no period's count). Drafted for review, never provided: a policy says what should happen, not what the
+    council's records hold."""
     wanted = set(analysis.terms)
+    if not wanted:
+        return []
 
     def covered(i: int) -> set[str]:
         unit = passages[i].unit
         return wanted & set(terms(f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.text}"))
 
-    fitting.sort(key=lambda i: (-len(covered(i)), -by_passage[i][0].unit_match))
+    # Words naming who (children, young people, care leavers) are in every safeguarding document: a section must
+    # share at least two of the question's other words, and half of them ("The age of the child?" is no question
+    # for the missing-children protocol).
+    specific = wanted - CHILD_LIKE
+    fitting = [
+        i for i, group in by_passage.items()
+        if passages[i].unit.doc_type is DocType.POLICY and group[0].unit_match >= cfg.related_floor
+        and not group[0].unit_conflicts and group[0].counts_asked
+        and len(covered(i)) >= cfg.coverage_floor * len(wanted)
+        and len(covered(i) & specific) >= max(2, math.ceil(len(specific) / 2))
+    ]
+    fitting.sort(key=lambda i: -by_passage[i][0].unit_match)  # the closest section in meaning (words only tie)
     chosen = fitting[:1]
     for i in fitting[1:]:
         if len(chosen) >= most:
