@@ -9,7 +9,7 @@ import pytest
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import CaseError, EvalCase, EvalQuestion, parse_case, select_ids, subset
 from assistant.evaluation.judge import CheckerJudge, Label, LLMJudge, agreement, calibrate, passage_from_text
-from assistant.evaluation.report import cause_counts, diagnose, status_confusion, write_report
+from assistant.evaluation.report import diagnose, status_confusion, write_report
 
 
 # -- key facts ---------------------------------------------------------------------------------------------
@@ -326,27 +326,17 @@ def _question_record(**overrides):
 
 
 def test_diagnose_names_the_cause() -> None:
-    why = diagnose(_question_record(), k=5)
-    assert any(w.startswith("wrong source chosen") for w in why)
-    assert any("'b'" in w for w in why)
-    miss = diagnose(_question_record(passages=["x"], retrieval_hit=False), k=5)
-    assert miss[0].startswith("retrieval miss")
+    missed = diagnose(_question_record(outcome="abstained", evidence_read=True, verdicts=[{"kind": "related", "differs": ["it covers too little of what is asked"], "part": "", "ask": "", "drafted_from": "", "expected_source": True}]), k=5)
+    assert missed[0] == "judged not to fit: related: covers too little of what is asked; the nearest evidence is the expected evidence"
+    miss = diagnose(_question_record(outcome="abstained", passages=["x"], retrieval_hit=False, evidence_read=False), k=5)
+    assert miss[0].startswith("retrieval: ev not among the 1 passages read")
+    correct = diagnose(_question_record(outcome="correct"), k=5)
+    assert correct == ["missing key facts: 'b'"]  # no miss cause for a correct answer; the facts it left out still show
     answered = diagnose(_question_record(has_evidence=False, evidence=[], abstained=False, status_agrees=False, expected_status="needs_review", key_fact_recall=None), k=5)
     assert any("no evidence" in w for w in answered)
 
 
-def test_cause_counts_take_the_first_broken_link() -> None:
-    questions = [
-        _question_record(passages=["x"], cited_docs=["x"], key_fact_recall=0.0),  # evidence never retrieved
-        _question_record(status="needs_review", cited_docs=[], key_fact_recall=0.0),  # retrieved, no match
-        _question_record(key_fact_recall=0.5),  # retrieved, cites x instead
-        _question_record(cited_docs=["ev"], key_fact_recall=0.5),  # right source, facts differ
-        _question_record(cited_docs=["ev"], key_fact_recall=1.0),  # fine
-        _question_record(has_evidence=False, key_fact_recall=0.0),  # abstention question: not counted here
-    ]
-    counts = cause_counts(questions)
-    assert sum(counts.values()) == 4
-    assert counts["retrieval miss"] == 1 and counts["wrong source chosen"] == 1
+def test_status_confusion_counts_disagreements() -> None:
     confusion = status_confusion([_question_record(status_agrees=False, status="provided", expected_status="exempt")] * 2)
     assert confusion == [("exempt", "provided", 2)]
 

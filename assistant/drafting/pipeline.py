@@ -354,6 +354,7 @@ class Drafter:
             engine=engine,
             passages=list(passages),
             status_reason=reason,
+            verdict_records=list(output.verdict_records),
         )
 
     def recheck(self, draft: Draft, answer: str, *, received: date | None = None) -> Draft:

@@ -19,7 +19,7 @@ from typing import Sequence
 from assistant.drafting.analysis import Analysis, stem, terms
 from assistant.drafting.evidence import CHILD_LIKE, Scored, counts_zero, figure_of_type, is_none_statement, period_coverage, states_count_of_type, when
 from assistant.drafting.periods import Period, day_label, describe, is_open, label_list, missing_years, within
-from assistant.models import DocType, Passage, Status
+from assistant.models import DocType, Passage, Status, VerdictRecord
 
 ANSWERED, OTHER_PERIOD, RELATED, NONE = "answered", "other_period", "related", "none"
 OTHER_PERIOD_REASON = "figures to update for the period asked"
@@ -534,6 +534,31 @@ def _reuse_reason(passage: Passage, match: float) -> str:
 
 def period_phrase(p: Period | None) -> str:
     return describe(p) if p else "in an undated past reply"
+
+
+def drafted_from(verdict: Verdict, passages: Sequence[Passage]) -> str:
+    """What a related verdict drafts for review all the same: a policy section ('policy'), a reply to a differently
+    worded question ('worded_reply') or a reply saying where a document is published ('published_copy'); '' when it
+    drafts nothing (or is not related)."""
+    if verdict.kind != RELATED or not verdict.items:
+        return ""
+    if passages[verdict.items[0].passage].unit.doc_type is DocType.POLICY:
+        return "policy"
+    return "worded_reply" if verdict.differs[:1] and verdict.differs[0].startswith(WORDED) else "published_copy"
+
+
+def record(verdict: Verdict, passages: Sequence[Passage], part: str = "", ask: str = "") -> VerdictRecord:
+    """The verdict as plain data kept with the draft: kind, what differs, what was drafted and from which units."""
+    used = verdict.items or verdict.nearest
+    differs = tuple(verdict.differs) or ((verdict.reason,) if verdict.kind == NONE and verdict.reason else ())
+    return VerdictRecord(
+        kind=verdict.kind,
+        part=part,
+        ask=ask,
+        differs=differs,
+        drafted_from=drafted_from(verdict, passages),
+        sources=tuple(dict.fromkeys(passages[s.passage].unit.id for s in used)),
+    )
 
 
 def status_for(kind: str) -> Status | None:

@@ -9,6 +9,7 @@ import json
 import platform
 import re
 import time
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -19,8 +20,10 @@ from assistant.drafting import Drafter
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import EvalCase, EvalQuestion, as_received
 from assistant.evaluation.judge import CheckerJudge, Judge
+from assistant.evaluation.misses import SEARCH_DEPTH, miss_cause
 from assistant.index import Index
-from assistant.models import Draft, Passage
+from assistant.models import Draft, Passage, VerdictRecord
+from assistant.retrieval import search_text, sources_after
 from assistant.settings import REPO_ROOT, Settings
 
 Progress = Callable[[str], None]
@@ -134,6 +137,19 @@ def score_question(
             return None
         return any(m.unit_matches(key, u.doc_id, u.question_numbers, u.heading_path) for key in units for u in pool)
 
+    def _expected_in(pool: Sequence[Any]) -> bool | None:
+        """An expected unit (or, when the case names none, an expected document) among these units."""
+        if not has_evidence:
+            return None
+        if units:
+            return _unit_in(pool)
+        return bool(set(question.evidence) & {u.doc_id for u in pool}) if question.evidence else None
+
+    by_id = {p.unit.id: p.unit for p in all_passages}
+    verdicts = [
+        {**asdict(v), "expected_source": _expected_in([by_id[i] for i in v.sources if i in by_id]) if v.sources else None}
+        for v in verdicts_for(question.number, draft)
+    ]
     return {
         "number": question.number,
         "question_text": draft.question.full_text if draft else "",
@@ -150,6 +166,9 @@ def score_question(
         "evidence_units": list(units),
         "unit_hit": _unit_in(ranked_units),
         "unit_cited": _unit_in(cited_units),
+        "evidence_read": _expected_in([p.unit for p in all_passages]),
+        "passages_read": len(all_passages),
+        "verdicts": verdicts,
         "has_evidence": has_evidence,
         "evidence": list(question.evidence),
         "draft_found": draft is not None,
@@ -184,6 +203,46 @@ def score_question(
     }
 
 
+def verdicts_for(number: str, draft: Draft | None) -> list[VerdictRecord]:
+    """The drafting verdicts behind one case question: a lettered case question ('7b') answered inside its parent's
+    draft ('7') takes that part's verdicts when the draft has them, else all of them."""
+    if draft is None:
+        return []
+    records = list(draft.verdict_records)
+    letter = number[len(draft.question.number):] if number != draft.question.number and number.startswith(draft.question.number) else ""
+    mine = [v for v in records if v.part == letter] if letter else []
+    return mine or records
+
+
+def evidence_rank(drafter: Drafter, case: EvalCase, number: str, query: str, *, depth: int = SEARCH_DEPTH) -> int | None:
+    """Rank (1 = best) of a question's first expected unit (or document) in the hybrid search, read `depth` deep,
+    over the corpus of the case's received date; None when it is not there at all."""
+    question = next(q for q in case.questions if q.number == number)
+    exclude = [*case.exclude, *(sources_after(drafter.index, case.received) if drafter.settings.only_earlier_decisions else [])]
+    found = drafter.index.search(query, k=depth, exclude=exclude, keyword_query=search_text(query))
+    for rank, p in enumerate(found, start=1):
+        if question.evidence_units:
+            if any(m.unit_matches(key, p.unit.doc_id, p.unit.question_numbers, p.unit.heading_path) for key in question.evidence_units):
+                return rank
+        elif p.unit.doc_id in question.evidence:
+            return rank
+    return None
+
+
+def with_miss_causes(drafter: Drafter | None, case: EvalCase, drafts: Sequence[Draft], records: list[dict[str, Any]]) -> None:
+    """Name the first cause of every missed question (`miss_cause`, `miss_detail`); for evidence the drafter never
+    read, look up how deep the hybrid search holds it (a few searches, only for those questions)."""
+    for record in records:
+        if drafter is not None and record["has_evidence"] and record["outcome"] != "correct" and record["evidence_read"] is False:
+            draft = match_draft(record["number"], drafts, "extractive")
+            query = draft.question.query_text if draft else record["question_text"]
+            if query:
+                record["evidence_search_rank"] = evidence_rank(drafter, case, record["number"], query)
+                record["evidence_search_depth"] = SEARCH_DEPTH
+        cause = miss_cause(record, quote=case.split != "test")  # held-out questions: counts and ids only
+        record["miss_cause"], record["miss_detail"] = cause if cause else (None, "")
+
+
 def draft_case(drafter: Drafter, case: EvalCase, engine: str) -> tuple[list[Draft], list[float], str]:
     """(drafts, seconds spent on each, error message) for one case; a failure is recorded, not raised."""
     drafts: list[Draft] = []
@@ -212,6 +271,8 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
         else:
             spent = per_draft.get(draft.question.number, 0.0)
         questions.append(score_question(case, q, draft, judge, k=k, seconds=spent))
+    if engine != "naive":  # one pasted answer for the whole request: a cause per question says nothing there
+        with_miss_causes(drafter, case, drafts, questions)
     shared = None
     if engine == "naive" and questions:
         # One draft serves every question: keep its text and sentence checks once, at case level.

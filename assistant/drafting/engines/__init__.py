@@ -6,7 +6,7 @@ from datetime import date
 from typing import Callable
 
 from assistant.drafting.analysis import Analysis
-from assistant.models import Passage, Question, Status
+from assistant.models import Passage, Question, Status, VerdictRecord
 
 Embed = Callable[[list[str]], list[list[float]]]
 
@@ -30,6 +30,7 @@ class EngineOutput:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)  # per question and sub-part: answered, other_period, related, none
+    verdict_records: list[VerdictRecord] = field(default_factory=list)  # the same verdicts with what differs and why
     evidence: list[str] = field(default_factory=list)  # keys of the evidence items drafted as the answer
     # The asks of a several-ask sentence the engine judged one by one and left unanswered (named in its notes);
     # None when the engine did not judge asks one by one (the pipeline's wording check decides).
