@@ -110,6 +110,7 @@ class VerdictRecord:
     differs: tuple[str, ...] = ()  # related / none: what differs from what is asked, in plain words
     drafted_from: str = ""  # related but drafted for review: 'worded_reply', 'policy' or 'published_copy'
     sources: tuple[str, ...] = ()  # unit ids of the items drafted, else of the nearest evidence named
+    reason: str = ""  # the verdict's own reason (for other_period: the period asked and the periods held)
 
 
 @dataclass

@@ -20,8 +20,10 @@ from assistant.evaluation.misses import (
     miss_cause,
     misses,
     plain_differs,
+    verdicts_for,
 )
 from assistant.evaluation.report import diagnose, misses_section, to_markdown
+from assistant.models import Draft, Question, Status, VerdictRecord
 
 
 def _verdict(kind: str, *, differs=(), drafted_from: str = "", part: str = "", ask: str = "", expected=None) -> dict:
@@ -75,7 +77,9 @@ def test_retrieval_comes_first_with_the_search_rank() -> None:
     ("differs", "said"),
     [
         ("it covers too little of what is asked", "covers too little of what is asked"),
-        ("the past question is about boys, which the question does not ask about", "another group: boys"),
+        ("asks about boys, which the evidence does not name", "another group: boys (the evidence does not name it)"),
+        ("the past question is about girls, which the question does not ask about", "another group: the past reply is about girls"),
+        ("asks about refused, the evidence about received", "another measure or group: refused asked, the evidence is about received"),
         ("the past question asked about something else", "the past question asked about something else"),
         ("a different question", "the nearest past question is a different one (below the match floor)"),
         ("No past answer to this question.", "nothing close enough"),
@@ -98,11 +102,13 @@ def test_judged_not_to_fit_names_the_first_difference_and_the_part() -> None:
 
 
 def test_other_period_drafted() -> None:
-    q = _record(status_reason="Figures to update for the period asked (2023/24); the figures above are for 2021/22.",
-                verdicts=[_verdict("other_period", expected=True)])
+    q = _record(status_reason="Figures to update for the period asked (2023/24).",
+                verdicts=[{**_verdict("other_period", expected=True), "reason": "figures to update for the period asked (2023/24)"}])
     cause, detail = miss_cause(q)
     assert cause == OTHER_PERIOD
-    assert detail == "Figures to update for the period asked (2023/24); key facts 1/2, missing 'outside Lincolnshire'; the reply drafted is the expected evidence"
+    assert detail == "figures to update for the period asked (2023/24); key facts 1/2, missing 'outside Lincolnshire'; the reply drafted is the expected evidence"
+    q["verdicts"][0]["reason"] = ""  # a verdict without its own reason: the draft's status reason
+    assert miss_cause(q)[1].startswith("Figures to update for the period asked (2023/24); key facts 1/2")
 
 
 def test_drafted_for_review_from_a_worded_reply_or_a_policy() -> None:
@@ -135,6 +141,15 @@ def test_held_out_questions_are_described_without_their_text() -> None:
 
 def test_no_verdict_when_nothing_was_drafted() -> None:
     assert miss_cause(_record(verdicts=[], status="missing"))[0] == NO_VERDICT
+
+
+def test_a_lettered_case_question_takes_its_parts_verdicts() -> None:
+    a, b = VerdictRecord("answered", part="a"), VerdictRecord("related", part="b", differs=("it covers too little of what is asked",))
+    draft = Draft(Question("7", "How many … ?", parts=[("b", "and how many …?")]), "x", Status.NEEDS_REVIEW, verdict_records=[a, b])
+    assert verdicts_for("7b", draft) == [b]
+    assert verdicts_for("7", draft) == [a, b]
+    assert verdicts_for("7c", draft) == [a, b]  # no verdict of its own: the whole question's
+    assert verdicts_for("7", None) == []
 
 
 def test_misses_are_listed_in_cause_order_and_counted_per_split() -> None:

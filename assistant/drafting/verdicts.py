@@ -558,6 +558,7 @@ def record(verdict: Verdict, passages: Sequence[Passage], part: str = "", ask: s
         differs=differs,
         drafted_from=drafted_from(verdict, passages),
         sources=tuple(dict.fromkeys(passages[s.passage].unit.id for s in used)),
+        reason=verdict.reason,
     )
 
 

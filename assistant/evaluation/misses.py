@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
+from assistant.models import Draft, VerdictRecord
+
 RETRIEVAL, NOT_FIT, OTHER_PERIOD, FOR_REVIEW, OTHER_FACTS, CONFIDENT_ERROR, NO_VERDICT = (
     "retrieval", "not_fit", "other_period", "for_review", "other_facts", "confident_error", "no_verdict",
 )
@@ -37,7 +39,13 @@ def plain_differs(text: str) -> str:
         return "nothing close enough"
     found = re.match(r"the past question is about (.+?), which the question does not ask about$", t)
     if found:
-        return f"another group: {found.group(1)}"
+        return f"another group: the past reply is about {found.group(1)}"
+    found = re.match(r"asks about (.+?), which the evidence does not name$", t)
+    if found:
+        return f"another group: {found.group(1)} (the evidence does not name it)"
+    found = re.match(r"asks about (.+?), the evidence about (.+)$", t)
+    if found:
+        return f"another measure or group: {found.group(1)} asked, the evidence is about {found.group(2)}"
     found = re.match(r"the past question is only about (.+)$", t)
     if found:
         return f"the past question is only about {found.group(1)}"
@@ -118,7 +126,8 @@ def miss_cause(q: Mapping[str, Any], *, quote: bool = True) -> tuple[str, str] |
             return NOT_FIT, f"{v['kind']}{_where(v, quote)}: {why}{_source(v, 'the nearest evidence')}"
     for v in verdicts:
         if v["kind"] == "other_period":
-            reason = (q.get("status_reason") or "").split(";")[0].strip().rstrip(".")
+            reason = " ".join((v.get("reason") or q.get("status_reason") or "").split()).rstrip(".")
+            reason = reason if len(reason) <= 160 else reason[:159] + "…"
             said = f"{reason}; " if reason and quote else ""
             return OTHER_PERIOD, f"{said}{_facts(q, quote)}{_source(v, 'the reply drafted')}{_where(v, quote)}"
     for v in verdicts:
@@ -152,6 +161,17 @@ def cause_table(rows: Sequence[Mapping[str, str]], splits: Sequence[str]) -> lis
         if mine:
             table.append([name, meaning, *[sum(r["split"] == s for r in mine) for s in splits], len(mine)])
     return table
+
+
+def verdicts_for(number: str, draft: Draft | None) -> list[VerdictRecord]:
+    """The drafting verdicts behind one case question: a lettered case question ('7b') answered inside its parent's
+    draft ('7') takes that part's verdicts when the draft has them, else all of them."""
+    if draft is None:
+        return []
+    records = list(draft.verdict_records)
+    letter = number[len(draft.question.number):] if number != draft.question.number and number.startswith(draft.question.number) else ""
+    mine = [v for v in records if v.part == letter] if letter else []
+    return mine or records
 
 
 def _number_key(number: str) -> tuple[int, str]:

@@ -8,7 +8,7 @@ expected [{question, key_facts, expected_status, answer_source}].
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import CaseError
+from assistant.evaluation.misses import miss_cause, verdicts_for
 from assistant.models import Question
 from assistant.requests import RequestError, split_request
 
@@ -252,8 +253,14 @@ def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict
                 "question_text": draft.question.full_text if draft else "",
                 "error": error,
                 "held_out": exclude,
+                "status_reason": draft.status_reason if draft else "",
+                "flags": [f.kind for f in draft.flags] if draft else [],
+                "verdicts": [{**asdict(v), "expected_source": None} for v in verdicts_for(exp.question, draft)] if engine != "naive" else [],
             }
         )
+        if engine != "naive":  # no evidence units are recorded for real requests: the cause starts at the verdict
+            cause = miss_cause(rows[-1])
+            rows[-1]["miss_cause"], rows[-1]["miss_detail"] = cause if cause else (None, "")
     return rows
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from assistant.evaluation import metrics as m
-from assistant.evaluation.misses import CAUSES, cause_table, miss_cause, misses
+from assistant.evaluation.misses import CAUSES, cause_table, miss_cause
+from assistant.evaluation.misses import misses as missed_questions
 
 # What the product aims at; the report says whether each is met, it does not tune towards them.
 TARGETS: dict[str, float] = {
@@ -508,6 +509,16 @@ def build_sections(
         if orows:
             rs.p("Outcomes on the demo-council requests whose answers are known:")
             rs.table(["Engine", "Questions", "Correct", "Abstained", "Confident errors", "Truthfulness"], orows)
+            extractive = real.get("outcomes", {}).get("extractive", {}).get("questions", [])
+            missed = missed_questions((q["id"], "real", q) for q in extractive)
+            if missed:
+                rs.p(
+                    f"Misses by cause, extractive ({len(missed)} of {sum(q['has_evidence'] for q in extractive)} questions with known facts). "
+                    "No evidence units are recorded for these requests, so retrieval is not judged, and the corpus may not hold "
+                    "the council's answer at all: a cause says what the drafter did, not that it should have answered."
+                )
+                rs.table(["Cause", "What it means", "real requests"], [row[:3] for row in cause_table(missed, ["real"])])
+                rs.items([f"{r['case']} q{r['number']}: {CAUSES[r['cause']][0]} — {r['detail']}" for r in missed])
             for e, data in real.get("outcomes", {}).items():
                 errs = [q for q in data["questions"] if q["outcome"] == "confident_error"]
                 if errs:
@@ -572,7 +583,7 @@ def misses_section(engine: str, cases: Sequence[Mapping[str, Any]]) -> Section:
     """'Misses by cause': questions with evidence not answered correctly, counted by first cause per split, then
     each one as 'case q<number>: cause — detail' (held-out questions by id and counts only)."""
     splits = [s for s in ("dev", "test") if any(c.get("split") == s for c in cases)]
-    rows = misses((c["id"], c.get("split", ""), q) for c in cases for q in c["questions"])
+    rows = missed_questions((c["id"], c.get("split", ""), q) for c in cases for q in c["questions"])
     sec = Section(f"Misses by cause: {engine}")
     answerable = [q for c in cases for q in c["questions"] if q["has_evidence"]]
     sec.p(

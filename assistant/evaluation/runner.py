@@ -20,9 +20,9 @@ from assistant.drafting import Drafter
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import EvalCase, EvalQuestion, as_received
 from assistant.evaluation.judge import CheckerJudge, Judge
-from assistant.evaluation.misses import SEARCH_DEPTH, miss_cause
+from assistant.evaluation.misses import SEARCH_DEPTH, miss_cause, verdicts_for
 from assistant.index import Index
-from assistant.models import Draft, Passage, VerdictRecord
+from assistant.models import Draft, Passage
 from assistant.retrieval import search_text, sources_after
 from assistant.settings import REPO_ROOT, Settings
 
@@ -201,17 +201,6 @@ def score_question(
         "flags": [f.kind for f in draft.flags] if draft else [],
         "status_reason": draft.status_reason if draft else "",
     }
-
-
-def verdicts_for(number: str, draft: Draft | None) -> list[VerdictRecord]:
-    """The drafting verdicts behind one case question: a lettered case question ('7b') answered inside its parent's
-    draft ('7') takes that part's verdicts when the draft has them, else all of them."""
-    if draft is None:
-        return []
-    records = list(draft.verdict_records)
-    letter = number[len(draft.question.number):] if number != draft.question.number and number.startswith(draft.question.number) else ""
-    mine = [v for v in records if v.part == letter] if letter else []
-    return mine or records
 
 
 def evidence_rank(drafter: Drafter, case: EvalCase, number: str, query: str, *, depth: int = SEARCH_DEPTH) -> int | None:
