@@ -30,28 +30,25 @@ SEARCH_DEPTH = 60  # how deep the hybrid search is read for evidence the drafter
 _FROM = {"worded_reply": "a reply to a differently worded question", "policy": "a policy section", "published_copy": "a reply saying where a document is published"}
 
 
+# The verdicts' wording of what differs (assistant/drafting/verdicts.py, evidence.py) → plain words, first match wins.
+_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"a different question$"), "the nearest past question is a different one (below the match floor)"),
+    (re.compile(r"no past answer to this question", re.I), "nothing close enough"),
+    (re.compile(r"the past question is about (.+?), which the question does not ask about$"), "another group: the past reply is about {0}"),
+    (re.compile(r"asks about (.+?), which the evidence does not name$"), "another group: {0} (the evidence does not name it)"),
+    (re.compile(r"asks about (.+?), the evidence about (.+)$"), "another measure or group: {0} asked, the evidence is about {1}"),
+)
+
+
 def plain_differs(text: str) -> str:
     """A verdict's 'what differs' in a few plain words ("covers too little of what is asked", "another group: boys")."""
     t = " ".join(text.split()).rstrip(".")
-    if t == "a different question":
-        return "the nearest past question is a different one (below the match floor)"
-    if t.lower().startswith("no past answer to this question"):
-        return "nothing close enough"
-    found = re.match(r"the past question is about (.+?), which the question does not ask about$", t)
-    if found:
-        return f"another group: the past reply is about {found.group(1)}"
-    found = re.match(r"asks about (.+?), which the evidence does not name$", t)
-    if found:
-        return f"another group: {found.group(1)} (the evidence does not name it)"
-    found = re.match(r"asks about (.+?), the evidence about (.+)$", t)
-    if found:
-        return f"another measure or group: {found.group(1)} asked, the evidence is about {found.group(2)}"
-    found = re.match(r"the past question is only about (.+)$", t)
-    if found:
-        return f"the past question is only about {found.group(1)}"
+    for pattern, words in _PLAIN:
+        found = pattern.match(t)
+        if found:
+            return words.format(*found.groups())
     t = re.sub(r"^it\s+", "", t)
-    t = re.sub(r"\s*\(likeness [\d.]+\)", "", t)
-    return t
+    return re.sub(r"\s*\(likeness [\d.]+\)", "", t)
 
 
 def _where(v: Mapping[str, Any], quote: bool) -> str:
