@@ -17,6 +17,7 @@ from assistant.evaluation.misses import (
     OTHER_PERIOD,
     RETRIEVAL,
     cause_table,
+    count_by_cause,
     miss_cause,
     misses,
     plain_differs,
@@ -165,6 +166,7 @@ def test_misses_are_listed_in_cause_order_and_counted_per_split() -> None:
         ("c1", "10", RETRIEVAL), ("c3", "1", RETRIEVAL), ("c2", "1", NOT_FIT), ("c1", "2", OTHER_PERIOD),
     ]
     assert found[1]["detail"] == "as recorded"
+    assert count_by_cause(found) == {RETRIEVAL: 2, NOT_FIT: 1, OTHER_PERIOD: 1}
     table = cause_table(found, ["dev", "test"])
     assert [row[0] for row in table] == [CAUSES[RETRIEVAL][0], CAUSES[NOT_FIT][0], CAUSES[OTHER_PERIOD][0]]
     assert [row[2:] for row in table] == [[2, 0, 2], [0, 1, 1], [1, 0, 1]]

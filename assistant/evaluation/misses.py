@@ -150,6 +150,12 @@ def misses(rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> list[dict[str,
     return sorted(out, key=lambda r: (order.index(r["cause"]), r["split"], r["case"], _number_key(r["number"])))
 
 
+def count_by_cause(rows: Sequence[Mapping[str, str]]) -> dict[str, int]:
+    """How many misses each cause has, in pipeline order, causes with none left out."""
+    counts = {cause: sum(r["cause"] == cause for r in rows) for cause in CAUSES}
+    return {cause: n for cause, n in counts.items() if n}
+
+
 def cause_table(rows: Sequence[Mapping[str, str]], splits: Sequence[str]) -> list[list[Any]]:
     """[cause, what it means, count per split …, all] for every cause that occurs, in pipeline order."""
     table = []
