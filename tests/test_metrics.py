@@ -719,6 +719,8 @@ def test_a_bare_figure_in_an_unrelated_sentence_is_not_stated() -> None:
     boys = m.Asked("How many boys were believed to be victims of criminal exploitation?",
                    ("How many adults under the age of 25 were believed to be victims of criminal exploitation?",), own_draft=False)
     assert m.fact_present("31", cce) and not m.fact_present("31", cce, boys)
+    # ... but a count before "may" is still a count
+    assert m.fact_present("5", "Fewer than 5 UASC may be identified as victims of criminal exploitation. [1]", boys)
 
 
 def test_the_same_figure_in_the_sentence_answering_the_question_is_stated() -> None:

@@ -264,7 +264,7 @@ class Asked:
 FEW_FIGURES = 3
 """A draft made for one question that states at most this many figures states them as its answer."""
 _BARE_FIGURE = re.compile(r"£?\d+(?:\.\d+)?%?")
-_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may(?!\s+(?:be|not|have|also|need|include)\b)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 # Numbers that count nothing: the number of a section, question or level ("section 21", "s.40(2)", "question 2",
 # "Level 2", "Year 7"), a day or year of a date ("31 August 2025", "March 2023") and a period ("2021/22", "2019-20").
 _NOT_A_COUNT = re.compile(
