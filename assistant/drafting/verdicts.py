@@ -30,6 +30,7 @@ class VerdictConfig:
     match_floor: float = 0.60  # question to past question/answer likeness needed to treat it as the same question
     related_floor: float = 0.45  # likeness below which a passage is not even named as related
     coverage_floor: float = 0.5  # share of the measure terms the evidence must cover
+    weighted_floor: float = 0.45  # for figures: the share of the measure words covered, each weighted by its rarity
     reverse_floor: float = 0.3  # share of the past question's terms the question must share (else another measure)
     paraphrase_match: float = 0.75  # above this likeness the past question is a paraphrase: its own wording may differ
     period_coverage: float = 0.75  # share of the period asked the chosen items must cover
@@ -63,7 +64,9 @@ def _unit_fit(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) -> t
     differs = list(scored[0].unit_conflicts)
     if scored[0].extra_groups:
         differs.append(f"the past question is about {', '.join(scored[0].extra_groups)}, which the question does not ask about")
-    if best.coverage < cfg.coverage_floor:
+    if best.coverage < cfg.coverage_floor or analysis.period_bound and max(s.weighted_coverage for s in scored) < cfg.weighted_floor:
+        # Half the measure's words and, for figures, nearly half by weight: figures that miss the rare words saying
+        # what is counted ("transracial placements", "S31 orders", "forced marriage") count something else.
         differs.append("it covers too little of what is asked")
     elif scored[0].reverse_coverage < cfg.reverse_floor and scored[0].same_question < cfg.paraphrase_match:
         differs.append("the past question asked about something else")

@@ -31,6 +31,7 @@ class HumanItem:
     label: str
     text: str
     parts: tuple[str, ...] = ()
+    part_labels: tuple[str, ...] = ()  # each part's letter ("a", "b"), by position when the file gives none
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,13 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v.get("text") or v.get("label") or "") if isinstance(v, dict) else str(v) for v in value)
 
 
+def _labels(value: Any) -> tuple[str, ...]:
+    """Each part's label: as written, else its letter by position (a, b, c …)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v.get("label") or chr(ord("a") + i)) if isinstance(v, dict) else chr(ord("a") + i) for i, v in enumerate(value))
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -84,7 +92,7 @@ def parse_real_request(data: Any, path: str = "") -> RealRequest:
     try:
         split = data["human_split"] or {}
         items = tuple(
-            HumanItem(str(i.get("label", "")), str(i.get("text", "")), _strings(i.get("parts")))
+            HumanItem(str(i.get("label", "")), str(i.get("text", "")), _strings(i.get("parts")), _labels(i.get("parts")))
             for i in split.get("items") or []
             if isinstance(i, dict)
         )
@@ -221,6 +229,11 @@ def own_reply(request: RealRequest, units: Any) -> list[str]:
     return sorted(out)
 
 
+def human_questions(request: RealRequest) -> list[m.RequestQuestion]:
+    """The request's questions as the person who split it read them (`human_split`): the same for every engine."""
+    return [(item.label, item.text, list(zip(item.part_labels, item.parts))) for item in request.items if item.label]
+
+
 def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict[str, Any]]:
     """Draft one demo-council request, its own reply held out, and grade each question whose expected facts are known."""
     exclude = own_reply(request, drafter.index.units().values())
@@ -230,13 +243,15 @@ def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict
     except Exception as exc:  # noqa: BLE001 - one broken request must not end the run
         drafts, error = [], f"{type(exc).__name__}: {exc}"
     rows = []
+    asked_in = human_questions(request)
     for exp in request.expected:
         draft = _draft_for(exp.question, drafts, engine)
         answer = draft.answer if draft else ""
         status = draft.status.value if draft else "missing"
         has_evidence = bool(exp.key_facts) and exp.expected_status != "needs_review"
+        asked = m.asked_for(exp.question, asked_in, lambda n: _draft_for(n, drafts, engine))
         outcome, why = m.grade(
-            answer=answer, status=status, has_evidence=has_evidence, key_facts=exp.key_facts, expected_status=exp.expected_status
+            answer=answer, status=status, has_evidence=has_evidence, key_facts=exp.key_facts, expected_status=exp.expected_status, asked=asked
         )
         rows.append(
             {
@@ -246,7 +261,7 @@ def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict
                 "status": status,
                 "expected_status": exp.expected_status,
                 "key_facts": list(exp.key_facts),
-                "key_facts_found": [f for f in exp.key_facts if m.fact_present(f, answer)],
+                "key_facts_found": [f for f in exp.key_facts if m.fact_present(f, answer, asked)],
                 "outcome": outcome,
                 "outcome_why": why,
                 "answer": answer,

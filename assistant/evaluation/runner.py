@@ -69,6 +69,16 @@ def match_draft(number: str, drafts: Sequence[Draft], engine: str) -> Draft | No
     return by_number.get(parent.group(0)) if parent else None
 
 
+def request_questions(drafter: Drafter, request: str) -> list[m.RequestQuestion]:
+    """The request's questions as the request splitter reads them (the same for every engine): number, text and
+    lettered parts, without the scope lines every question shares; none when the request cannot be split."""
+    try:
+        split = drafter.split(request)
+    except ValueError:
+        return []
+    return [(q.number, q.text, list(q.parts)) for q in split]
+
+
 def score_question(
     case: EvalCase,
     question: EvalQuestion,
@@ -77,6 +87,7 @@ def score_question(
     *,
     k: int,
     seconds: float,
+    asked: m.Asked | None = None,
 ) -> dict[str, Any]:
     """Every metric of one question as a flat record (see metrics.summarise for how they are pooled)."""
     has_evidence = case.has_evidence(question)
@@ -122,9 +133,10 @@ def score_question(
         other_periods=other_periods,
         wrong_labels=question.wrong_labels,
         sub_parts=question.sub_parts,
+        asked=asked,
     )
     covered = [
-        m.sub_part_covered(label, facts, answer, number=re.sub(r"[a-z]+$", "", question.number))
+        m.sub_part_covered(label, facts, answer, number=re.sub(r"[a-z]+$", "", question.number), asked=asked)
         for label, facts in question.sub_parts
     ]
     units = question.evidence_units
@@ -193,8 +205,8 @@ def score_question(
         "citation_recall": m.citation_recall(supported_flags),
         "citation_precision": m.citation_precision(precise_flags),
         "key_facts": list(question.key_facts),
-        "key_facts_found": [f for f in question.key_facts if m.fact_present(f, answer)],
-        "key_fact_recall": m.key_fact_recall(question.key_facts, answer),
+        "key_facts_found": [f for f in question.key_facts if m.fact_present(f, answer, asked)],
+        "key_fact_recall": m.key_fact_recall(question.key_facts, answer, asked),
         "rouge_l": m.rouge_l(answer, question.reference_answer),
         "seconds": seconds,
         "sentences": sentences,
@@ -252,6 +264,7 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
     drafts, seconds, error = draft_case(drafter, case, engine)
     total = sum(seconds)
     per_draft = {d.question.number: s for d, s in zip(drafts, seconds)}
+    asked_in = request_questions(drafter, case.request)
     questions = []
     for q in case.questions:
         draft = match_draft(q.number, drafts, engine)
@@ -259,7 +272,8 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
             spent = total / len(case.questions)
         else:
             spent = per_draft.get(draft.question.number, 0.0)
-        questions.append(score_question(case, q, draft, judge, k=k, seconds=spent))
+        asked = m.asked_for(q.number, asked_in, lambda n: match_draft(n, drafts, engine))
+        questions.append(score_question(case, q, draft, judge, k=k, seconds=spent, asked=asked))
     if engine != "naive":  # one pasted answer for the whole request: a cause per question says nothing there
         with_miss_causes(drafter, case, drafts, questions)
     shared = None

@@ -20,6 +20,7 @@ class EngineInput:
     # For each ask of a several-ask sentence (by its search text): each passage's relevance to that ask alone, by
     # unit id; an ask is matched with the better of it and the passage's relevance to the whole question.
     ask_similarity: dict[str, dict[str, float]] = field(default_factory=dict)
+    term_weights: dict[str, float] = field(default_factory=dict)  # each measure word's rarity in the corpus
 
 
 @dataclass

@@ -242,7 +242,7 @@ class _Section:
 
 def _decide_for(a: Analysis, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig, avoid: frozenset[int]) -> Verdict:
     scores, same = question_matches(query, inp.passages, embed)
-    return decide(a, inp.passages, score_items(a, inp.passages, scores, same), cfg.verdict, avoid=avoid)
+    return decide(a, inp.passages, score_items(a, inp.passages, scores, same, weights=inp.term_weights), cfg.verdict, avoid=avoid)
 
 
 # Asks answered in words other than their own: "how often" by "weekly", "how long" by "18 weeks".
