@@ -197,6 +197,9 @@ def test_dev_cases_get_verdicts_and_one_cause_per_miss(foi_settings, corpus_draf
     hidden = replace(camhs, id="camhs-evidence-held-out", exclude=tuple({*camhs.exclude, *(d for q in camhs.questions for d in q.evidence)}))
     results = run_eval(foi_settings, [*cases, hidden], engines=["extractive"], drafter=corpus_drafter, with_search=False)
     records = {(c["id"], q["number"]): q for c in results["engines"]["extractive"]["cases"] for q in c["questions"]}
+    docs = {u.doc_id for u in corpus_drafter.index.units().values()}
+    sources = [s for q in records.values() for v in q["verdicts"] for s in v["sources"]]
+    assert sources and all(s.split("#")[0] in docs for s in sources)  # named as cases name units: 'doc#3'
     for (case_id, number), q in records.items():
         assert q["verdicts"] and {v["kind"] for v in q["verdicts"]} <= {"answered", "other_period", "related", "none"}, (case_id, number)
         missed = q["has_evidence"] and q["outcome"] != "correct"

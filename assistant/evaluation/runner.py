@@ -159,7 +159,11 @@ def score_question(
 
     by_id = {p.unit.id: p.unit for p in all_passages}
     verdicts = [
-        {**asdict(v), "expected_source": _expected_in([by_id[i] for i in v.sources if i in by_id]) if v.sources else None}
+        {
+            **asdict(v),
+            "sources": [unit_key(by_id[i]) if i in by_id else i for i in v.sources],  # 'doc#3', as cases name units
+            "expected_source": _expected_in([by_id[i] for i in v.sources if i in by_id]) if v.sources else None,
+        }
         for v in verdicts_for(question.number, draft)
     ]
     return {
@@ -213,6 +217,12 @@ def score_question(
         "flags": [f.kind for f in draft.flags] if draft else [],
         "status_reason": draft.status_reason if draft else "",
     }
+
+
+def unit_key(unit: Any) -> str:
+    """A unit as evaluation cases name one: 'doc#3' (a past reply's question numbers) or 'doc#Heading' (a policy chunk)."""
+    label = "/".join(unit.question_numbers) or (unit.heading_path[-1] if unit.heading_path else "")
+    return f"{unit.doc_id}#{label}" if label else unit.doc_id
 
 
 def evidence_rank(drafter: Drafter, case: EvalCase, number: str, query: str, *, depth: int = SEARCH_DEPTH) -> int | None:
