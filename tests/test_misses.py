@@ -97,6 +97,8 @@ def test_judged_not_to_fit_names_the_first_difference_and_the_part() -> None:
                 verdicts=[_verdict("answered", part="a", expected=True),
                           _verdict("related", part="b", differs=["it covers too little of what is asked", "gives no count figure"], expected=False)])
     assert miss_cause(q) == (NOT_FIT, "related (part b): covers too little of what is asked; the nearest evidence is not the expected evidence")
+    q["evidence_read_rank"] = 3  # where the expected evidence stood among the passages read
+    assert miss_cause(q)[1].endswith("the nearest evidence is not the expected evidence (read at rank 3)")
     none = _record(verdicts=[_verdict("none", differs=["No past answer to this question."])])
     none["verdicts"][0]["expected_source"] = None
     assert miss_cause(none) == (NOT_FIT, "none: nothing close enough")

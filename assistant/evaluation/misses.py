@@ -62,12 +62,15 @@ def _where(v: Mapping[str, Any], quote: bool) -> str:
     return f" ({', '.join(bits)})" if bits else ""
 
 
-def _source(v: Mapping[str, Any], what: str) -> str:
-    """Whether the verdict's evidence is the one the case expects (nothing when the verdict names no evidence)."""
+def _source(v: Mapping[str, Any], what: str, read_at: int | None = None) -> str:
+    """Whether the verdict's evidence is the one the case expects (nothing when the verdict names no evidence), and
+    where the expected evidence stood among the passages read when it was another."""
     expected = v.get("expected_source")
     if expected is None:
         return ""
-    return f"; {what} {'is' if expected else 'is not'} the expected evidence"
+    if expected:
+        return f"; {what} is the expected evidence"
+    return f"; {what} is not the expected evidence" + (f" (read at rank {read_at})" if read_at else "")
 
 
 def _facts(q: Mapping[str, Any], quote: bool) -> str:
@@ -120,19 +123,19 @@ def miss_cause(q: Mapping[str, Any], *, quote: bool = True) -> tuple[str, str] |
         if v["kind"] in ("related", "none") and not v.get("drafted_from"):
             differs = v.get("differs") or []
             why = plain_differs(differs[0]) if differs else "nothing close enough"
-            return NOT_FIT, f"{v['kind']}{_where(v, quote)}: {why}{_source(v, 'the nearest evidence')}"
+            return NOT_FIT, f"{v['kind']}{_where(v, quote)}: {why}{_source(v, 'the nearest evidence', q.get('evidence_read_rank'))}"
     for v in verdicts:
         if v["kind"] == "other_period":
             reason = " ".join((v.get("reason") or q.get("status_reason") or "").split()).rstrip(".")
             reason = reason if len(reason) <= 160 else reason[:159] + "…"
             said = f"{reason}; " if reason and quote else ""
-            return OTHER_PERIOD, f"{said}{_facts(q, quote)}{_source(v, 'the reply drafted')}{_where(v, quote)}"
+            return OTHER_PERIOD, f"{said}{_facts(q, quote)}{_source(v, 'the reply drafted', q.get('evidence_read_rank'))}{_where(v, quote)}"
     for v in verdicts:
         if v["kind"] == "related":
-            return FOR_REVIEW, f"from {_FROM.get(v['drafted_from'], v['drafted_from'])}{_where(v, quote)}{_source(v, 'it')}; {_facts(q, quote)}"
+            return FOR_REVIEW, f"from {_FROM.get(v['drafted_from'], v['drafted_from'])}{_where(v, quote)}{_source(v, 'it', q.get('evidence_read_rank'))}; {_facts(q, quote)}"
     flags = [f for f in q.get("flags") or [] if f in _TELLING_FLAGS]
     flagged = f", flagged {', '.join(flags)}" if flags else ""
-    return OTHER_FACTS, f"status {q.get('status', '?')}{flagged}; {_facts(q, quote)}{_source(verdicts[0], 'the reply drafted')}"
+    return OTHER_FACTS, f"status {q.get('status', '?')}{flagged}; {_facts(q, quote)}{_source(verdicts[0], 'the reply drafted', q.get('evidence_read_rank'))}"
 
 
 _TELLING_FLAGS = ("repeated_evidence", "ask_not_answered", "figure_mismatch", "unsupported_sentence", "figure_not_in_source")

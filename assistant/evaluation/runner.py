@@ -158,6 +158,7 @@ def score_question(
         return bool(set(question.evidence) & {u.doc_id for u in pool}) if question.evidence else None
 
     by_id = {p.unit.id: p.unit for p in all_passages}
+    ranked_all = [p.unit for p in sorted(all_passages, key=lambda p: p.rank)]
     verdicts = [
         {
             **asdict(v),
@@ -183,6 +184,7 @@ def score_question(
         "unit_hit": _unit_in(ranked_units),
         "unit_cited": _unit_in(cited_units),
         "evidence_read": _expected_in([p.unit for p in all_passages]),
+        "evidence_read_rank": next((i for i, u in enumerate(ranked_all, start=1) if _expected_in([u])), None),
         "passages_read": len(all_passages),
         "verdicts": verdicts,
         "has_evidence": has_evidence,
