@@ -834,3 +834,12 @@ def test_figures_of_the_measure_asked_are_still_drafted_for_another_period(corpu
     text = "Of those, please confirm how many individual children (not placements) were placed with foster carers of independent fostering agencies over the past 12 months."
     draft = corpus_drafter.draft_question(Question("2", text), received=date(2024, 9, 1))
     assert "most recent figures" in draft.answer and "IFA carers" in draft.answer
+
+
+def test_a_count_over_a_span_is_no_current_number(corpus_drafter):
+    """Moray 2021: "the current total number of children in care" is a number at a date; "2022 to date: 981" children
+    looked after "in this period" counts everyone in care at any time since 2022 (a flow): not drafted as its figure."""
+    text = 'The current total number of children in care (also known as "Looked After Children") your local authority is responsible for.'
+    draft = corpus_drafter.draft_question(Question("1", text), received=date(2026, 11, 30))
+    assert draft.status is Status.NEEDS_REVIEW
+    assert "most recent figures" not in draft.answer and "counts over a span (2022 to date)" in draft.answer

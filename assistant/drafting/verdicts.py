@@ -376,12 +376,14 @@ def _decide(analysis: Analysis, passages: Sequence[Passage], scored: list[Scored
 def counted_over_span(analysis: Analysis, items: Sequence[Scored]) -> str:
     """The span of figures counted over months up to the date a question asks about ("2025 (to 31 August): 37"
     placed, for how many were placed outside the county "at 31 August 2025"): a flow, not the number at that date,
-    so not the same measure for another period. '' when the figures are not of that kind."""
+    so not the same measure for another period. So are counts over a span of any date for how many there are now
+    ("2022 to date: 981" looked after "in this period", for "the current total number of children in care").
+    '' when the figures are not of that kind."""
     asked = analysis.period
-    if not (analysis.period_explicit and asked and asked.kind == "point" and items):
+    if not (asked and items and (analysis.period_explicit and asked.kind == "point" or asked.kind == "current" and analysis.answer_type == "count")):
         return ""
     spans = {s.item.period for s in items if s.item.period}
-    if not spans or not all(p.kind == "range" and p.days > 92 and abs((p.end - asked.end).days) <= 45 for p in spans):
+    if not spans or not all(p.kind == "range" and p.days > 92 and (asked.kind == "current" or abs((p.end - asked.end).days) <= 45) for p in spans):
         return ""
     return label_list(sorted(spans, key=lambda p: p.end))
 
