@@ -55,7 +55,8 @@ def request_prior(
     if len(questions) < 2:
         return {}
     text = "\n".join(q.full_text for q in questions)[:5000]
-    found = index.search(text, k=depth * 4, exclude=[*exclude, *sources_after(index, as_of)])
+    # The past questions and passages decide a repeat; one answer sentence close to one of many asks does not.
+    found = index.search(text, k=depth * 4, exclude=[*exclude, *sources_after(index, as_of)], answer_items=False)
     ranks: dict[str, int] = {}
     for passage in found:
         if passage.unit.question and passage.unit.doc_id not in ranks:  # past replies only: a policy is not a repeat

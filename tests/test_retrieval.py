@@ -46,6 +46,54 @@ def test_a_reply_is_found_by_its_passage_when_its_past_question_is_worded_apart(
     assert ("2023-7510328-foster-carers-numbers", ("4",)) in found
 
 
+def test_a_reply_is_found_by_what_its_answer_says(corpus_index, foi_settings, monkeypatch):
+    """Each sentence, list item and table row of a past answer has its own vector: a reply is found by what its
+    answer says when neither its question nor the opening of its answer is worded like the question asked. The
+    2022 SEND reply was asked how many children have special educational needs; its answer points to the DfE's
+    published statistics, which is what a question on EHC plan timeliness needs when the 2018-2022 reply is out."""
+    from assistant.evaluation.metrics import unit_matches
+
+    asked = "What proportion of EHC plans were finalised within the 20-week limit in each of the last five years?"
+    held_out = ["2023-73134-ehc-assessments-and-plans-2018-2022"]
+
+    def rank() -> int | None:
+        found = corpus_index.search(asked, k=30, exclude=held_out)
+        return next((p.rank for p in found if unit_matches("2022-70240-send-and-ehcps#1", p.unit.doc_id, p.unit.question_numbers, p.unit.heading_path)), None)
+
+    with_answers = rank()
+    monkeypatch.setattr(corpus_index, "_answer_ranking", lambda *args, **kwargs: [])
+    assert rank() is None, "without answer items the reply is not among the candidates"
+    assert with_answers is not None and with_answers <= 20
+
+
+def test_the_answer_ranking_reads_answers_not_questions(corpus_index):
+    """Ranked by its closest answer item, a reply whose past question never names the screening tool comes
+    first for who completes it: its answer says so."""
+    units = corpus_index.units()
+    ranked = corpus_index._answer_ranking("Who completes the Child Exploitation Screening Tool?", 4, None)
+    assert len({uid for uid, _ in ranked}) == len(ranked) == 4, "each reply once, at its best item"
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+    top = units[ranked[0][0]]
+    assert "screening tool" in top.answer.lower() and "screening tool" not in top.question.lower()
+
+
+def test_the_request_prior_is_read_without_answer_items(corpus_index, monkeypatch):
+    """A whole request is many asks: one answer sentence close to one of them is no sign that a past reply
+    repeats the request, so the request-level search leaves answer items out."""
+    from assistant.retrieval import request_prior
+
+    calls: list[bool] = []
+    real = corpus_index.search
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("answer_items", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(corpus_index, "search", spy)
+    request_prior(corpus_index, [Question("1", "How many foster carers?"), Question("2", "How much were they paid?")])
+    assert calls == [False]
+
+
 def test_better_of_two_vectors_ranks_each_unit_once():
     from assistant.index import _better_of
 
