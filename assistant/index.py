@@ -891,7 +891,7 @@ class Index:
         units = self.units()
         dense = self.dense(query, candidates, where) if method in ("hybrid", "dense") else []
         asked = self.dense(query, candidates, where, collection=self.questions) if method == "hybrid" else []
-        answered = self._answer_ranking(query, candidates, where) if method == "hybrid" and answer_items else []
+        answered = self._answer_ranking(query, candidates, types, excluded) if method == "hybrid" and answer_items else []
         keyword: list[tuple[str, float]] = []
         if method in ("hybrid", "bm25"):
             raw = self.keyword().search(keyword_query or query, candidates * 3 if (types or excluded) else candidates)
@@ -918,17 +918,24 @@ class Index:
             if uid in units
         ]
 
-    def _answer_ranking(self, query: str, k: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+    def _answer_ranking(
+        self, query: str, k: int, types: set[str] | None = None, excluded: set[str] = frozenset()
+    ) -> list[tuple[str, float]]:
         """Past replies ranked by their closest answer item (sentence, list item, table row): a reply is found by
         what its answer says when its question was worded apart ("Please describe those monitoring mechanisms"
         answers "how children at risk are identified" with the screening tool and MACE). Empty for an index
-        written before answer items were stored."""
+        written before answer items were stored. Types and exclusions are applied to what the store returns (a
+        store-side filter costs several times the query itself), from a deeper list when there are any."""
         collection = self._answers_collection()
         if collection is None:
             return []
+        units = self.units()
         best: dict[str, float] = {}
-        for item_id, sim in self.dense(query, k * 4, where, collection=collection):
+        for item_id, sim in self.dense(query, k * (8 if types or excluded else 4), collection=collection):
             uid = _answer_unit(item_id)
+            unit = units.get(uid)
+            if unit is None or unit.doc_id in excluded or (types is not None and unit.doc_type.value not in types):
+                continue
             if sim > best.get(uid, -1.0):
                 best[uid] = sim
         return sorted(best.items(), key=lambda item: -item[1])[:k]

@@ -70,7 +70,7 @@ def test_the_answer_ranking_reads_answers_not_questions(corpus_index):
     """Ranked by its closest answer item, a reply whose past question never names the screening tool comes
     first for who completes it: its answer says so."""
     units = corpus_index.units()
-    ranked = corpus_index._answer_ranking("Who completes the Child Exploitation Screening Tool?", 4, None)
+    ranked = corpus_index._answer_ranking("Who completes the Child Exploitation Screening Tool?", 4)
     assert len({uid for uid, _ in ranked}) == len(ranked) == 4, "each reply once, at its best item"
     assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
     top = units[ranked[0][0]]
