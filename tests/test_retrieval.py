@@ -139,3 +139,37 @@ def test_dedupe_drops_a_repeated_answer_but_keeps_answers_to_two_asks():
     again = unit("2024-missing", "4a", "Occasions a missing child was believed sexually exploited?", sexual)
     kept = dedupe([a, b, again])
     assert [p.unit.id for p in kept] == ["2021-missing#4a", "2021-missing#4b"], "the later word-for-word copy goes"
+
+
+def _past(uid: str, question: str) -> "Passage":
+    from assistant.models import Passage, Unit
+
+    unit = Unit(uid, f"doc-{uid}", DocType.DECISION, "t", f"{question} Answer.", "/x", question=question, answer="Answer.")
+    return Passage(unit, 1.0, 1)
+
+
+def test_a_question_asking_how_reads_descriptions_before_counts():
+    """Real wordings: a question asking how something is done, which or who (and no figure) reads the past
+    replies that describe before those that only count; nothing is dropped, and a question asking for a figure,
+    or for both, keeps the search's order."""
+    from assistant.retrieval import figures_after_descriptions
+
+    found = [
+        _past("a", "How many CSE cases were monitored in each year from 2010 to 2024?"),
+        _past("b", "How much was spent on exploitation work?"),
+        _past("c", "Please describe those monitoring mechanisms and the strategy."),
+        _past("d", "Which organisations take part, and how many meetings were held?"),
+        _past("e", ""),
+    ]
+    how = figures_after_descriptions(found, "How children who might be exploited are identified, and how their cases are looked at by the different agencies.")
+    assert [p.unit.id for p in how] == ["c", "d", "e", "a", "b"]
+    assert [p.rank for p in how] == [1, 2, 3, 4, 5]
+    who = figures_after_descriptions(found, "Who carries out return interviews for children in your care?")
+    assert [p.unit.id for p in who][:3] == ["c", "d", "e"]
+    for asks_figures in (
+        "How many return interviews were offered?",
+        "What percentage of EHC plans were issued within 20 weeks?",
+        "Which organisations sit on the panel and how many meetings were held?",
+        "The number of foster carers at the end of the year.",
+    ):
+        assert [p.unit.id for p in figures_after_descriptions(found, asks_figures)] == list("abcde"), asks_figures
