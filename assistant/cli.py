@@ -380,6 +380,8 @@ def eval_(
             f"recall@{k} {_pct(s['retrieval_recall_at_k'])}, status {_pct(s['status_agreement'])}, "
             f"abstention {_pct(s['abstention'])}, ROUGE-L {_pct(s['rouge_l'])}, {s['seconds_per_question'] or 0:.2f} s/question"
         )
+        if name != "naive":
+            _echo_misses(name, [(c["id"], c.get("split", ""), q) for c in data["cases"] for q in c["questions"]])
     real = results.get("real_requests")
     if real:
         sp = real["splitting"]["summary"]
@@ -393,6 +395,8 @@ def eval_(
                 f"real requests / {name}: {len(data['questions'])} questions with known answers, correct {_pct(o['correct_rate'])}, "
                 f"abstained {_pct(o['abstained_rate'])}, confident errors {_pct(o['confident_error_rate'])}"
             )
+            if name != "naive":
+                _echo_misses(f"real requests / {name}", [(q["id"], "real", q) for q in data["questions"]])
     if results.get("search"):
         typer.echo(f"hybrid search hit@{results['search']['k']}: {_pct(results['search']['hit_rate'])}")
     if results.get("calibration"):
@@ -406,6 +410,15 @@ def eval_(
 
 def _pct(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+def _echo_misses(label: str, rows: list) -> None:
+    """One line: the questions with evidence not answered correctly, counted by first cause (report.md lists each)."""
+    from assistant.evaluation.misses import CAUSES, count_by_cause, misses
+
+    counts = count_by_cause(misses(rows))
+    if counts:
+        typer.echo(f"{label} misses by cause: " + ", ".join(f"{CAUSES[c][0]} {n}" for c, n in counts.items()))
 
 
 if __name__ == "__main__":  # pragma: no cover

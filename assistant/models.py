@@ -98,6 +98,21 @@ class Flag:
     message: str
 
 
+@dataclass(frozen=True)
+class VerdictRecord:
+    """What drafting judged for one question, sub-part or ask of its sentence, kept with the draft so an evaluation
+    (or a developer) can see why a question was not answered: the verdict kind, what differs, and what it was
+    drafted from when it was drafted for review all the same."""
+
+    kind: str  # answered, other_period, related, none
+    part: str = ""  # the sub-part's label, '' for the question itself
+    ask: str = ""  # one ask of a several-ask sentence, '' for the whole sentence
+    differs: tuple[str, ...] = ()  # related / none: what differs from what is asked, in plain words
+    drafted_from: str = ""  # related but drafted for review: 'worded_reply', 'policy' or 'published_copy'
+    sources: tuple[str, ...] = ()  # unit ids of the items drafted, else of the nearest evidence named
+    reason: str = ""  # the verdict's own reason (for other_period: the period asked and the periods held)
+
+
 @dataclass
 class Draft:
     question: Question
@@ -109,6 +124,7 @@ class Draft:
     engine: str = "extractive"
     passages: list[Passage] = field(default_factory=list)
     status_reason: str = ""
+    verdict_records: list[VerdictRecord] = field(default_factory=list)  # extractive engine only
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,7 @@ import pytest
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import CaseError, EvalCase, EvalQuestion, parse_case, select_ids, subset
 from assistant.evaluation.judge import CheckerJudge, Label, LLMJudge, agreement, calibrate, passage_from_text
-from assistant.evaluation.report import cause_counts, diagnose, status_confusion, write_report
+from assistant.evaluation.report import diagnose, status_confusion, write_report
 
 
 # -- key facts ---------------------------------------------------------------------------------------------
@@ -326,27 +326,17 @@ def _question_record(**overrides):
 
 
 def test_diagnose_names_the_cause() -> None:
-    why = diagnose(_question_record(), k=5)
-    assert any(w.startswith("wrong source chosen") for w in why)
-    assert any("'b'" in w for w in why)
-    miss = diagnose(_question_record(passages=["x"], retrieval_hit=False), k=5)
-    assert miss[0].startswith("retrieval miss")
+    missed = diagnose(_question_record(outcome="abstained", evidence_read=True, verdicts=[{"kind": "related", "differs": ["it covers too little of what is asked"], "part": "", "ask": "", "drafted_from": "", "expected_source": True}]), k=5)
+    assert missed[0] == "judged not to fit: related: covers too little of what is asked; the nearest evidence is the expected evidence"
+    miss = diagnose(_question_record(outcome="abstained", passages=["x"], retrieval_hit=False, evidence_read=False), k=5)
+    assert miss[0].startswith("retrieval: ev not among the 1 passages read")
+    correct = diagnose(_question_record(outcome="correct"), k=5)
+    assert correct == ["missing key facts: 'b'"]  # no miss cause for a correct answer; the facts it left out still show
     answered = diagnose(_question_record(has_evidence=False, evidence=[], abstained=False, status_agrees=False, expected_status="needs_review", key_fact_recall=None), k=5)
     assert any("no evidence" in w for w in answered)
 
 
-def test_cause_counts_take_the_first_broken_link() -> None:
-    questions = [
-        _question_record(passages=["x"], cited_docs=["x"], key_fact_recall=0.0),  # evidence never retrieved
-        _question_record(status="needs_review", cited_docs=[], key_fact_recall=0.0),  # retrieved, no match
-        _question_record(key_fact_recall=0.5),  # retrieved, cites x instead
-        _question_record(cited_docs=["ev"], key_fact_recall=0.5),  # right source, facts differ
-        _question_record(cited_docs=["ev"], key_fact_recall=1.0),  # fine
-        _question_record(has_evidence=False, key_fact_recall=0.0),  # abstention question: not counted here
-    ]
-    counts = cause_counts(questions)
-    assert sum(counts.values()) == 4
-    assert counts["retrieval miss"] == 1 and counts["wrong source chosen"] == 1
+def test_status_confusion_counts_disagreements() -> None:
     confusion = status_confusion([_question_record(status_agrees=False, status="provided", expected_status="exempt")] * 2)
     assert confusion == [("exempt", "provided", 2)]
 
@@ -660,3 +650,116 @@ def test_a_note_for_the_officer_states_no_fact() -> None:
     wrong = "3 UASC went missing. [1]\n" + note
     assert m.grade(answer=wrong, status="needs_review", has_evidence=True, key_facts=["9"], wrong_facts=["3"])[0] == "confident_error"
     assert m.stated_text(drafted) == "Missing incidents involving UASC in the council's care: 2. [1]"
+
+
+# -- a figure stated as the answer to the question asked, not by chance -------------------------------------------
+# The demo council's real request lcc-uasc-nts-2021, as the person who split it read it (human_split).
+UASC_NTS = [
+    ("1", "The number of unaccompanied asylum seeker children (UASCs) in the care of the council;", []),
+    ("2", "The number of UASCs who have left the council's care via the National Transfer Scheme to",
+     [("a", "local authorities within England,"), ("b", "local authorities in Scotland or"), ("c", "local authorities in Wales")]),
+    ("3", "The number of UASCs currently residing in", [("a", "in-area placements or"), ("b", "out-ofarea placements;")]),
+    ("4", "The number of incidents of child criminal exploitation, involving UASCs in the care of the council;", []),
+    ("5", "The number of missing incidents involving UASCs in the care of the council;", []),
+]
+# Lines of the naive baseline's one draft for that whole request (real drafts).
+NAIVE_UASC = (
+    "The council has not referred any UASC out of its care through the National Transfer Scheme. [1]\n"
+    "0. [4]\n"
+    "This information is exempt under section 21 of the Freedom of Information Act because it is reasonably accessible by "
+    "other means. Ofsted publishes data on every registered children's home in England, including the local authority "
+    "area, the type of provider (private, voluntary or local authority) and the number of places. [5]\n"
+    "136 young people in total. By status: 109 looked-after children (including UASC); 10 children in need (CiN); 2 Team "
+    "Around the Child (TAC); 5 Early Help; 10 Future4Me (F4M); 0 care leavers. [7]"
+)
+
+
+def _shared(number: str) -> m.Asked:
+    """The question as graded against one draft that serves the whole request."""
+    return m.asked_for(number, UASC_NTS, lambda n: "the one draft")
+
+
+@pytest.mark.parametrize(
+    ("fact", "expected"), [("0", True), ("21", True), ("£1,011,455", True), ("58.09%", True), ("None", True), ("2018: 21", False), ("37 vacancies", False), ("section 12(1)", False)]
+)
+def test_a_figure_only_fact_is_a_bare_number_or_none(fact: str, expected: bool) -> None:
+    assert m.figure_only(fact) is expected
+
+
+def test_asked_for_reads_a_part_with_its_head_and_whether_the_draft_is_shared() -> None:
+    asked = m.asked_for("3b", UASC_NTS, lambda n: n[:1])
+    assert asked.text == "The number of UASCs currently residing in\nout-ofarea placements;"
+    assert len(asked.others) == 4 and asked.own_draft  # the draft for 3 serves its parts, no other question
+    assert not _shared("3b").own_draft
+    assert not m.asked_for("6", UASC_NTS, lambda n: None).own_draft and m.asked_for("6", UASC_NTS, lambda n: None).text == ""
+
+
+def test_a_bare_figure_in_an_unrelated_sentence_is_not_stated() -> None:
+    """lcc-uasc-nts-2021: the naive draft was graded correct on q3b ('21'), q4 ('0') and q5 ('2') by numbers that
+    answer something else: a section number, a 'Team Around the Child' count, '0 care leavers', a bare '0.' with no
+    words, and the transfer-scheme sentence, which answers question 2 (it names the UASC of q4, but q2 more fully)."""
+    assert m.fact_present("2", NAIVE_UASC) and m.fact_present("21", NAIVE_UASC) and m.fact_present("0", NAIVE_UASC)  # anywhere
+    assert not m.fact_present("2", NAIVE_UASC, _shared("5"))
+    assert not m.fact_present("21", NAIVE_UASC, _shared("3b"))
+    assert not m.fact_present("0", NAIVE_UASC, _shared("4"))
+    assert m.grade(answer=NAIVE_UASC, status="provided", has_evidence=True, key_facts=["2"], asked=_shared("5"))[0] == "confident_error"
+    # a day of a date counts nothing (lcc-cce-young-males-2025 q8, key fact '31')
+    cce = ("Fewer than 5 UASC in the council's care were the subject of a CE Screening Tool raising concerns of criminal "
+           "exploitation in the 12 months to 31 August 2025. [2]")
+    boys = m.Asked("How many boys were believed to be victims of criminal exploitation?",
+                   ("How many adults under the age of 25 were believed to be victims of criminal exploitation?",), own_draft=False)
+    assert m.fact_present("31", cce) and not m.fact_present("31", cce, boys)
+    # ... but a count before "may" is still a count
+    assert m.fact_present("5", "Fewer than 5 UASC may be identified as victims of criminal exploitation. [1]", boys)
+
+
+def test_the_same_figure_in_the_sentence_answering_the_question_is_stated() -> None:
+    answered = NAIVE_UASC + "\n2 missing incidents have involved UASC in the council's care. [8]"
+    assert m.fact_present("2", answered, _shared("5"))
+    assert m.grade(answer=answered, status="provided", has_evidence=True, key_facts=["2"], asked=_shared("5"))[0] == "correct"
+    # the transfer-scheme sentence states 0 for each part of question 2 (the extractive draft for 2, and the naive one)
+    extractive = "From 1 January 2018 to 30 June 2023: The council has not referred any UASC out of its care through the National Transfer Scheme. [1]"
+    assert m.fact_present("0", extractive, m.asked_for("2a", UASC_NTS, lambda n: n[:1]))
+    assert m.fact_present("0", NAIVE_UASC, _shared("2c"))
+    # a draft made for the question alone, stating few figures, states them as its answer (nm-weekly-vs-annual-costs q2)
+    own = "What was the average annual cost in 2022/23 of a placement in an independent registered children's home? [1] In 2022/23: £255,933.42. [1]"
+    cost = m.Asked("What was the average annual cost in 2022/23 of a placement in an independent registered children's home?")
+    assert m.fact_present("£255,933.42", own, cost)
+    assert m.fact_present("£255,933.42", "£255,933.42. [5]", cost)
+    assert not m.fact_present("£255,933.42", "£255,933.42. [5]", m.Asked(cost.text, ("What is the highest weekly cost?",), own_draft=False))
+
+
+def test_a_bare_zero_under_its_past_question_is_stated() -> None:
+    """A note for the officer that introduces the answer below with the past question it answered ties a bare '0.' to
+    that question; a part heading ends its reach, and a bare '0.' with no words answers nothing in a shared draft."""
+    note = (
+        "Note for the officer: the answer below was given to a differently worded question (question 4 of 14 May 2021, "
+        "source 1): “How many incidents of criminal exploitation involved unaccompanied asylum-seeking children in the "
+        "council's care?”. Check that it answers what is asked before using it."
+    )
+    asked = _shared("4")  # lcc-uasc-nts-2021 q4, graded against one draft for the whole request
+    assert m.fact_present("0", f"{note}\n0. [1]", asked)
+    assert not m.fact_present("0", "0. [1]", asked)
+    assert not m.fact_present("0", f"{note}\n(b)\n0. [1]", asked)
+    assert m.fact_present("0", f"{note}\n0. [1]", m.Asked(asked.text))  # the question's own draft
+
+
+def test_a_multi_figure_table_row_states_the_figures_of_the_measure_it_names() -> None:
+    """A row read with its headers (mp-front-door-years, lcc-mash-strategy-meetings-2024) states each of its figures
+    for a question on what it names, not for a question on something else."""
+    row = (
+        "Strategy meetings held, and children who were the subject of one, by year to 31 March — 2020/21: Strategy "
+        "meetings: 1,958; Children: 1,662. [2]"
+    )
+    children = m.Asked("The number of children who have been the subject of a strategy meeting", ("Are staff from the different agencies co-located?",), own_draft=False)
+    referrals = m.Asked("How many referrals were accepted by children's social care?", ("How many strategy meetings were held?",), own_draft=False)
+    assert m.fact_present("1,662", row, children) and m.fact_present("1,958", row, children)
+    assert not m.fact_present("1,958", row, referrals)
+    table = (
+        "Strategy meetings held, and children who were the subject of a strategy meeting, by year to 31 March:\n"
+        "| Year | Strategy meetings | Children |\n|---|---|---|\n| 2007/08 | 552 | 523 |\n| 2016/17 | 2,395 | 2,071 |"
+    )
+    meetings = m.asked_for("5a", [("3", "Are staff from the different agencies co-located?", []), ("5", "For each year ending 31st March from 1st April 2007 to 2023 please provide:", [("a", "The number of strategy meetings held"), ("b", "The number of children who have been the subject of a strategy meeting")])], lambda n: "one")
+    assert all(m.fact_present(f, table, meetings) for f in ("552", "2,395", "523"))
+    assert not m.fact_present("2007", table, meetings)  # a period is no figure
+    assert not m.fact_present("552", table, referrals)

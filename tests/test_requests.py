@@ -395,6 +395,15 @@ Freelance journalist"""
     assert all("Bloggs" not in q.full_text and "exempt" not in q.full_text for q in parsed.questions)
 
 
+@pytest.mark.parametrize("closing", ["Yours,\n\nT. Rowe", "Yours\nJo Bloggs", "Yours ever,\nSam"])
+def test_a_bare_yours_closes_the_request(closing: str) -> None:
+    """"Yours," alone (no "faithfully") still signs off: the name under it is no part of the last question."""
+    text = f"Dear FOI team,\n\n1. How many young carers were referred to the young carers service in 2025/26?\n\n{closing}\n"
+    parsed = parse_request(text)
+    assert [q.text for q in parsed.questions] == ["How many young carers were referred to the young carers service in 2025/26?"]
+    assert closing.split()[-1] not in parsed.questions[0].full_text
+
+
 def test_request_site_footer_after_the_sign_off_is_dropped() -> None:
     text = """Dear Lincolnshire County Council,
 

@@ -799,3 +799,38 @@ def test_an_ask_answered_by_a_reply_that_never_speaks_of_it_is_not_answered(corp
     d = corpus_drafter.draft_question(Question("1", text), received=date(2026, 6, 1), exclude=["2025-14482917-ehe-numbers-and-notices"])
     assert d.status is Status.NEEDS_REVIEW, (d.answer, d.status_reason)
     assert "template letters" not in d.answer, d.answer
+
+
+def test_rare_measure_words_weigh_more_than_common_ones():
+    from assistant.drafting.evidence import term_weights, weighted_share
+    from assistant.models import DocType, Unit
+
+    units = [Unit(f"u{i}", f"d{i}", DocType.DECISION, "Placements", f"{i} children were placed with approved carers.", "p") for i in range(9)]
+    units.append(Unit("u9", "d9", DocType.DECISION, "Orders", "12 children were placed under a S31 order.", "p"))
+    weights = term_weights(units)
+    assert weights["s31"] > weights["place"]
+    # Half the words, but not the rare one: well under half by weight.
+    assert weighted_share({"s31", "place"}, {"place"}, weights) < 0.45 < weighted_share({"s31", "place"}, {"s31"}, weights)
+    assert weighted_share({"transracial", "place"}, {"place"}, weights) < 0.45  # a word no unit has is as rare as can be
+
+
+@pytest.mark.parametrize(
+    "received, text",
+    [
+        # Real wordings (Wokingham 2026, Buckinghamshire): figures held for the common words only.
+        (date(2026, 3, 1), "The number of Black and Global Majority children placed with foster carers of a different ethnicity (transracial placements)."),
+        (date(2026, 11, 30), Question("2", "At the date of replying, how many children are in the care of the Local Authority under:", parts=[("a", "A S31 Order"), ("b", "A S20 Order")])),
+        (date(2025, 1, 10), "How many referrals about forced marriage did children's social care receive in 2024?"),
+    ],
+)
+def test_figures_missing_the_rare_words_of_the_measure_are_not_drafted(corpus_drafter, received, text):
+    draft = corpus_drafter.draft_question(text if isinstance(text, Question) else Question("1", text), received=received)
+    assert draft.status is Status.NEEDS_REVIEW
+    assert "most recent figures" not in draft.answer and "nothing is proposed" in draft.answer
+
+
+def test_figures_of_the_measure_asked_are_still_drafted_for_another_period(corpus_drafter):
+    """Thurrock 2024: the common words ("children", "placed") and the rare ones ("independent fostering agencies")."""
+    text = "Of those, please confirm how many individual children (not placements) were placed with foster carers of independent fostering agencies over the past 12 months."
+    draft = corpus_drafter.draft_question(Question("2", text), received=date(2024, 9, 1))
+    assert "most recent figures" in draft.answer and "IFA carers" in draft.answer

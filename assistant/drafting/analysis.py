@@ -123,7 +123,7 @@ _FRAME = frozenset(
     time times separately split respectively relating related regarding about whether if yes no copy copies via including include
     includes included request requested foi freedom act held hold list name names which following above below latest
     amount amounts possible possibly between during e g eg ie etc send together ideally example examples way written read generally use uses used non first second third one two three four five six seven eight nine ten twelve twenty per cent
-    cover covers covered covering nature""".split()
+    cover covers covered covering nature version versions responsible""".split()
 )
 
 # Qualifiers whose opposite makes a near miss: the same words with the other side are another measure.

@@ -15,11 +15,13 @@ and the period.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import date
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 from assistant.drafting.analysis import (
     CHILD_WORDS, GROUP_ALTERNATES, GROUPS, OPPOSING_PHRASES, OPPOSITES, Analysis, asks_other_kind, counted_of, either_or, measure_text, narrower_sides,
@@ -223,6 +225,7 @@ class Scored:
     reverse_coverage: float = 1.0  # share of the past question's terms the question shares
     unit_conflicts: tuple[str, ...] = ()  # qualifiers the whole past answer contradicts
     same_question: float = 0.0  # likeness of the question to the past question alone
+    weighted_coverage: float = 1.0  # coverage with each measure word weighted by its rarity in the corpus (`term_weights`)
     counts_asked: bool = True  # the passage names what a count question counts (its head noun)
     counts_other: str = ""  # the item's figure counts something else than the question counts ("requests", not children)
 
@@ -410,6 +413,31 @@ def names_counted(counted: str, found: set[str]) -> bool:
     return counted in CHILD_LIKE and bool(found & CHILD_LIKE)
 
 
+def term_weights(units: Iterable[Unit]) -> dict[str, float]:
+    """Each measure word's rarity over the corpus's units (inverse document frequency, smoothed). The words that say
+    what is counted ("deregistered", "transracial", "residential") are rare; the words every reply has ("children",
+    "council", "number") are common, so evidence that misses only those still fits, and evidence that misses the
+    rare one is about another measure."""
+    frequency: Counter[str] = Counter()
+    n = 0
+    for unit in units:
+        n += 1
+        frequency.update(set(terms(f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.question}\n{unit.text}")))
+    weights = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in frequency.items()}
+    weights[UNSEEN] = math.log(n + 1) + 1.0  # a word no unit has: as rare as can be
+    return weights
+
+
+UNSEEN = ""
+
+
+def weighted_share(wanted: set[str], found: set[str], weights: Mapping[str, float]) -> float:
+    """The share of the question's measure words found, each counted by its weight (`term_weights`)."""
+    unseen = weights.get(UNSEEN, 1.0)
+    total = sum(weights.get(t, unseen) for t in wanted)
+    return sum(weights.get(t, unseen) for t in wanted & found) / total if total else 1.0
+
+
 def score_items(
     question: Analysis,
     passages: Sequence[Passage],
@@ -417,8 +445,10 @@ def score_items(
     same_question: dict[int, float] | None = None,
     *,
     max_items: int = 400,
+    weights: Mapping[str, float] | None = None,
 ) -> list[Scored]:
-    """Every item of every passage, scored for fit (no embeddings: see `add_similarity`)."""
+    """Every item of every passage, scored for fit (no embeddings: see `add_similarity`); `weights` (from
+    `term_weights`) also give each item its coverage weighted by the rarity of the words it covers."""
     wanted = set(question.terms)
     asked_terms = set(terms(f"{question.text}\n{question.context}")) if question.context else set(terms(question.text))
     out: list[Scored] = []
@@ -451,6 +481,7 @@ def score_items(
             own = set(terms(f"{item.context}\n{item.text}"))
             all_terms = own | frame_terms
             cov = len(wanted & all_terms) / len(wanted) if wanted else 1.0
+            wcov = weighted_share(wanted, all_terms, weights) if weights else cov
             own_cov = len(wanted & own) / len(wanted) if wanted else 1.0
             words = frame_words | words_of(f"{item.context} {item.text}")
             asked_words = words_of(question.text)
@@ -478,6 +509,7 @@ def score_items(
                     counts_asked=counts_asked,
                     counts_other=(counts_other(question.counted, item, question.text) or counts_left_out(question, item)) if question.answer_type == "count" else "",
                     same_question=(same_question or {}).get(i, 0.0),
+                    weighted_coverage=wcov,
                 )
             )
             if len(out) >= max_items:

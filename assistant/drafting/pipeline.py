@@ -15,7 +15,7 @@ from assistant.citations import check_draft, make_citation, renumber, strip_mark
 from assistant.drafting.analysis import Analysis, analyse_question, ask_query, asks_not_answered, asks_of, is_follow_on
 from assistant.drafting.checks import figure_periods_cited, unfit_figures
 from assistant.drafting.engines import EngineInput, EngineOutput
-from assistant.drafting.evidence import states_later_figures
+from assistant.drafting.evidence import states_later_figures, term_weights
 from assistant.drafting.engines.extractive import ExtractiveConfig, draft_extractive, extractive_engine
 from assistant.drafting.repeats import Answered, repeated_from
 from assistant.flags import review_flags
@@ -78,8 +78,18 @@ class Drafter:
         self.index = index or Index(settings)
         self._chat_model = chat_model
         self._engines: dict[str, Runnable] = {}
+        self._weights: dict[str, float] = {}
+        self._weights_of: object = None
 
     # -- parts -----------------------------------------------------------------------------------
+    def term_weights(self) -> dict[str, float]:
+        """The rarity of each measure word in the corpus, read again only after an ingest changes the units."""
+        units = self.index.units()
+        if self._weights_of is not units:
+            self._weights = term_weights(units.values())
+            self._weights_of = units
+        return self._weights
+
     def embed(self, texts: list[str]) -> list[list[float]]:
         return self.index.embeddings.embed_documents(texts) if texts else []
 
@@ -171,7 +181,9 @@ class Drafter:
                                      for i, p in enumerate(p for p in sources if p.unit.id not in seen)]
         passages, warnings = screen_passages(passages)
         self._stored_vectors(passages)
-        output: EngineOutput = self.engine(name).invoke(EngineInput(query, passages, received, analysis, self._ask_similarity(query, passages)))
+        output: EngineOutput = self.engine(name).invoke(
+            EngineInput(query, passages, received, analysis, self._ask_similarity(query, passages), self.term_weights())
+        )
         draft = self._checked(question, output, passages, name, received, analysis)
         draft.flags.extend(passage_flags(warnings))
         if removed:
@@ -354,6 +366,7 @@ class Drafter:
             engine=engine,
             passages=list(passages),
             status_reason=reason,
+            verdict_records=list(output.verdict_records),
         )
 
     def recheck(self, draft: Draft, answer: str, *, received: date | None = None) -> Draft:
@@ -380,7 +393,7 @@ class Drafter:
             )
             output = parse_output(raw)
         else:
-            output = draft_extractive(EngineInput(question, passages), self.embed, self.extractive_config)
+            output = draft_extractive(EngineInput(question, passages, term_weights=self.term_weights()), self.embed, self.extractive_config)
         draft = self._checked(question, output, passages, name, None, check_asks=False)
         return ChatAnswer(draft.answer, draft.citations, draft.flags + passage_flags(warnings))
 

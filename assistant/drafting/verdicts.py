@@ -19,7 +19,7 @@ from typing import Sequence
 from assistant.drafting.analysis import Analysis, stem, terms
 from assistant.drafting.evidence import CHILD_LIKE, Scored, counts_zero, figure_of_type, is_none_statement, period_coverage, states_count_of_type, when
 from assistant.drafting.periods import Period, day_label, describe, is_open, label_list, missing_years, within
-from assistant.models import DocType, Passage, Status
+from assistant.models import DocType, Passage, Status, VerdictRecord
 
 ANSWERED, OTHER_PERIOD, RELATED, NONE = "answered", "other_period", "related", "none"
 OTHER_PERIOD_REASON = "figures to update for the period asked"
@@ -30,6 +30,7 @@ class VerdictConfig:
     match_floor: float = 0.60  # question to past question/answer likeness needed to treat it as the same question
     related_floor: float = 0.45  # likeness below which a passage is not even named as related
     coverage_floor: float = 0.5  # share of the measure terms the evidence must cover
+    weighted_floor: float = 0.45  # for figures: the share of the measure words covered, each weighted by its rarity
     reverse_floor: float = 0.3  # share of the past question's terms the question must share (else another measure)
     paraphrase_match: float = 0.75  # above this likeness the past question is a paraphrase: its own wording may differ
     period_coverage: float = 0.75  # share of the period asked the chosen items must cover
@@ -63,7 +64,9 @@ def _unit_fit(analysis: Analysis, scored: list[Scored], cfg: VerdictConfig) -> t
     differs = list(scored[0].unit_conflicts)
     if scored[0].extra_groups:
         differs.append(f"the past question is about {', '.join(scored[0].extra_groups)}, which the question does not ask about")
-    if best.coverage < cfg.coverage_floor:
+    if best.coverage < cfg.coverage_floor or analysis.period_bound and max(s.weighted_coverage for s in scored) < cfg.weighted_floor:
+        # Half the measure's words and, for figures, nearly half by weight: figures that miss the rare words saying
+        # what is counted ("transracial placements", "S31 orders", "forced marriage") count something else.
         differs.append("it covers too little of what is asked")
     elif scored[0].reverse_coverage < cfg.reverse_floor and scored[0].same_question < cfg.paraphrase_match:
         differs.append("the past question asked about something else")
@@ -534,6 +537,32 @@ def _reuse_reason(passage: Passage, match: float) -> str:
 
 def period_phrase(p: Period | None) -> str:
     return describe(p) if p else "in an undated past reply"
+
+
+def drafted_from(verdict: Verdict, passages: Sequence[Passage]) -> str:
+    """What a related verdict drafts for review all the same: a policy section ('policy'), a reply to a differently
+    worded question ('worded_reply') or a reply saying where a document is published ('published_copy'); '' when it
+    drafts nothing (or is not related)."""
+    if verdict.kind != RELATED or not verdict.items:
+        return ""
+    if passages[verdict.items[0].passage].unit.doc_type is DocType.POLICY:
+        return "policy"
+    return "worded_reply" if verdict.differs[:1] and verdict.differs[0].startswith(WORDED) else "published_copy"
+
+
+def record(verdict: Verdict, passages: Sequence[Passage], part: str = "", ask: str = "") -> VerdictRecord:
+    """The verdict as plain data kept with the draft: kind, what differs, what was drafted and from which units."""
+    used = verdict.items or verdict.nearest
+    differs = tuple(verdict.differs) or ((verdict.reason,) if verdict.kind == NONE and verdict.reason else ())
+    return VerdictRecord(
+        kind=verdict.kind,
+        part=part,
+        ask=ask,
+        differs=differs,
+        drafted_from=drafted_from(verdict, passages),
+        sources=tuple(dict.fromkeys(passages[s.passage].unit.id for s in used)),
+        reason=verdict.reason,
+    )
 
 
 def status_for(kind: str) -> Status | None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from statistics import mean
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from assistant.citations import MARKER, is_boilerplate, strip_markers
-from assistant.text import snowball, split_sentences
+from assistant.drafting.analysis import terms
+from assistant.text import figures, snowball, split_sentences
 
 T = TypeVar("T")
 Supports = Callable[[Sequence[T]], bool]
@@ -220,13 +222,16 @@ def stated_text(answer: str) -> str:
     return _CROSS_REFERENCE.sub("", "\n".join(lines))
 
 
-def fact_present(fact: str, answer: str) -> bool:
+def fact_present(fact: str, answer: str, asked: Asked | None = None) -> bool:
     """A key fact is stated when it appears case-insensitively in what the draft states (`stated_text`); figures and
     dates must match exactly. The fact 0 (or "none") is also stated by a sentence that counts nothing in words ("has not
     referred any UASC"); a described fact of several words also by the same words in other forms and with small
-    words between them (`_same_words`)."""
+    words between them (`_same_words`). Given the question asked, a fact that is only a figure must be stated as
+    the answer to it (`figure_answers`): a small number anywhere in a long draft is no answer."""
     if not fact.strip():
         return False
+    if asked is not None and figure_only(fact):
+        return figure_answers(fact, answer, asked)
     stated = stated_text(answer)
     text = normalise_for_facts(stated)
     if _fact_pattern(fact).search(text):
@@ -237,11 +242,168 @@ def fact_present(fact: str, answer: str) -> bool:
     return _same_words(normalise_for_facts(fact), lines)
 
 
-def key_fact_recall(facts: Sequence[str], answer: str) -> float | None:
+def key_fact_recall(facts: Sequence[str], answer: str, asked: Asked | None = None) -> float | None:
     """Share of the key facts the answer states; None when the question has no key facts."""
     if not facts:
         return None
-    return sum(fact_present(f, answer) for f in facts) / len(facts)
+    return sum(fact_present(f, answer, asked) for f in facts) / len(facts)
+
+
+# -- a figure stated as the answer to this question -----------------------------------------------------------
+@dataclass(frozen=True)
+class Asked:
+    """The question a draft is graded against, read from the evaluation's own record of the request (never from
+    the draft): its text (a sub-part with its question's head), the request's other questions, and whether the
+    draft was made for this question alone rather than shared by several questions of the request."""
+
+    text: str
+    others: tuple[str, ...] = ()
+    own_draft: bool = True
+
+
+FEW_FIGURES = 3
+"""A draft made for one question that states at most this many figures states them as its answer."""
+_BARE_FIGURE = re.compile(r"£?\d+(?:\.\d+)?%?")
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may(?!\s+(?:be|not|have|also|need|include)\b)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+# Numbers that count nothing: the number of a section, question or level ("section 21", "s.40(2)", "question 2",
+# "Level 2", "Year 7"), a day or year of a date ("31 August 2025", "March 2023") and a period ("2021/22", "2019-20").
+_NOT_A_COUNT = re.compile(
+    r"(?<![\w'])(?:sections?|s|regulations?|paragraphs?|paras?|articles?|schedules?|parts?|pages?|questions?|answers?|"
+    r"sources?|chapters?|clauses?|levels?|stages?|tiers?|years?|appendix|annex|items?|points?)\s*\.?\s*\d+[a-z]?(?:\(\d+\))*"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r"\b|\b" + _MONTHS + r"\s+\d{4}\b",
+    re.I,
+)
+_PERIOD_NUMBER = re.compile(r"(?<![\d.,£])(?:19|20)\d{2}(?:\s*[/-]\s*\d{2,4})?(?![\d,%])")
+_PART_HEADING = re.compile(r"^\s*\(?[a-z]{1,3}\)\s*$", re.I)
+_TABLE_LINE = re.compile(r"^\s*\|")
+_TABLE_RULE = re.compile(r"^\s*\|[\s:|-]+\|?\s*$")
+_ANSWER_BELOW = re.compile(r"\bbelow\b", re.I)
+
+
+def figure_only(fact: str) -> bool:
+    """A key fact that is only a figure ("0", "21", "£1,011,455", "58.09%") or a count of nothing ("None")."""
+    norm = normalise_for_facts(fact).rstrip(".")
+    return norm in _ZERO_FACTS or bool(_BARE_FIGURE.fullmatch(norm))
+
+
+def _counts_only(text: str) -> str:
+    """Normalised text with the numbers that count nothing (references, days and years of dates) taken out; read
+    before thousands separators go, so "1,958" stays a figure."""
+    return normalise_for_facts(_NOT_A_COUNT.sub(" ", strip_markers(text).translate(_QUOTES)))
+
+
+def _states_figure(fact: str, piece: str) -> bool:
+    if _fact_pattern(fact).search(_counts_only(piece)):
+        return True
+    return normalise_for_facts(fact).rstrip(".") in _ZERO_FACTS and bool(_ZERO_STATEMENT.search(normalise_for_facts(piece)))
+
+
+def _figure_count(answer: str) -> int:
+    """How many different figures a draft states (references, dates and periods such as 2021/22 are not figures)."""
+    text = _PERIOD_NUMBER.sub(" ", _NOT_A_COUNT.sub(" ", strip_markers(stated_text(answer)).translate(_QUOTES)))
+    return len(set(figures(text)))
+
+
+def fact_places(answer: str) -> list[tuple[str, str]]:
+    """(what one piece of a draft states, the words that say what that piece answers), piece by piece.
+
+    A piece is a sentence, a list item or a table row of what the draft states (`stated_text`). Its words are those
+    of its whole line (a question asked earlier on the line, "What was the average annual cost …? In 2022/23:
+    £255,933.42.", or the reason given after a bare "None (0)."), with those that introduce it: the list heading
+    above it (the nearest earlier line ending with a colon), the header row of its table, and the past question
+    quoted by a note for the officer that introduces the answer below it ("the answer below was given to …
+    question 4 …: “…”"). A part heading ("(b)") starts afresh."""
+    out: list[tuple[str, str]] = []
+    heading = header = asked_above = ""
+    for line in answer.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _PART_HEADING.match(stripped):
+            heading = header = asked_above = ""
+            continue
+        if _NOTE.match(stripped):
+            own = stated_text(stripped).strip()
+            if own:
+                out.append((own, own))
+                if _ANSWER_BELOW.search(own):
+                    asked_above = " ".join(m.group(0) for m in _NOTE_QUOTE.finditer(stripped))
+            continue
+        stated = stated_text(stripped).strip()
+        if not stated:
+            continue
+        if _TABLE_LINE.match(stated):
+            if not _TABLE_RULE.match(stated):
+                header = header or stated
+                out.append((stated, " ".join([stated, header, heading, asked_above])))
+            continue
+        header = ""
+        is_item = bool(_LIST_LINE.match(stated))
+        if not is_item:
+            heading = ""
+        pieces = [stated] if is_item else (split_sentences(stated) or [stated])
+        out.extend((piece, " ".join([stated, heading, asked_above])) for piece in pieces)
+        if strip_markers(stated).rstrip().endswith(":"):
+            heading = pieces[-1] if pieces else stated
+    return out
+
+
+RequestQuestion = tuple[str, str, Sequence[tuple[str, str]]]
+"""One question of a request as the evaluation records it: (number, text, [(part label, part text), …])."""
+
+
+def asked_for(number: str, questions: Sequence[RequestQuestion], draft_of: Callable[[str], object | None]) -> Asked:
+    """The question numbered `number` ("3", or the part "3b": its question's head with the part) among the request's
+    questions, with the request's other questions; an unknown number gives an empty text (no word can tie a figure).
+    `draft_of` gives the draft that answers a number: a draft that also answers another question of the request
+    (as the naive baseline's one draft for the whole request does) is shared, not the question's own."""
+    top = re.match(r"\d+", number)
+    base = top.group(0) if top else number
+    label = number[len(base):].strip(").").casefold()
+    text = ""
+    for num, head, parts in questions:
+        if num == number or (num == base and not label):
+            text = "\n".join([head, *(p for _, p in parts)])
+        elif num == base and label:
+            part = next((p for lab, p in parts if lab.casefold() == label), None)
+            text = "\n".join([head, part] if part is not None else [head, *(p for _, p in parts)])
+    others = tuple("\n".join([head, *(p for _, p in parts)]) for num, head, parts in questions if num != base)
+    draft = draft_of(number)
+    shared = any(draft_of(num) is draft for num, _, _ in questions if num != base)
+    return Asked(text, others, own_draft=draft is not None and not shared)
+
+
+def _named_share(named: set[str], question: set[str]) -> tuple[float, int]:
+    """How fully a piece names a question: the share of the question's words it names, then how many."""
+    hits = len(named & question)
+    return (hits / len(question) if question else 0.0, hits)
+
+
+def figure_answers(fact: str, answer: str, asked: Asked) -> bool:
+    """Whether a draft states a figure-only key fact as the answer to the question asked, not by chance.
+
+    The figure counts where a piece of the draft states it and also names something the question asks about (a
+    content word of the question, stemmed and with abbreviations folded as question analysis reads them); when
+    one draft serves several questions of the request, that piece must name this question at least as fully as any
+    other question of the request (the larger share of the question's words, then the more words: `_named_share`):
+    "0 care leavers" answers no question on exploitation; the sentence on the National Transfer Scheme answers the
+    question on transfers, not the one on exploitation incidents. A draft made for this question alone that
+    states few figures (`FEW_FIGURES`) states them as its answer.
+    """
+    places = [(piece, words) for piece, words in fact_places(answer) if _states_figure(fact, piece)]
+    if not places:
+        return False
+    if asked.own_draft and _figure_count(answer) <= FEW_FIGURES:
+        return True
+    wanted = set(terms(asked.text))
+    others = [set(terms(o)) for o in asked.others]
+    for _, words in places:
+        named = set(terms(words))
+        if not named & wanted:
+            continue
+        if asked.own_draft or all(_named_share(named, o) <= _named_share(named, wanted) for o in others):
+            return True
+    return False
 
 
 # -- retrieval, status, abstention ------------------------------------------------------------------------
@@ -457,9 +619,9 @@ def is_note_only(answer: str) -> bool:
     return not claim_sentences(answer)
 
 
-def sub_part_covered(label: str, facts: Sequence[str], answer: str, *, number: str = "") -> bool:
+def sub_part_covered(label: str, facts: Sequence[str], answer: str, *, number: str = "", asked: Asked | None = None) -> bool:
     """A lettered part is covered when its facts are stated, or a note for the officer names it (or the draft is only a note)."""
-    recall = key_fact_recall(facts, answer)
+    recall = key_fact_recall(facts, answer, asked)
     if recall is not None and recall >= CORRECT_RECALL:
         return True
     if is_note_only(answer):
@@ -485,6 +647,7 @@ def grade(
     other_periods: Sequence[str] = (),
     wrong_labels: Sequence[str] = (),
     sub_parts: Sequence[tuple[str, Sequence[str]]] = (),
+    asked: Asked | None = None,
 ) -> tuple[str, str]:
     """(outcome, why) for one drafted question.
 
@@ -494,6 +657,9 @@ def grade(
     - correct: the key facts (at least CORRECT_RECALL of them, and of each sub-part's) and no unlabelled wrong
       fact; for a period shift the newest figures must also be labelled with their period and left for review.
     - abstained: needs_review (or no draft) without the key facts and without an unlabelled wrong fact.
+
+    Given the question asked (`asked`), a key fact that is only a figure counts only where the draft states it as
+    the answer to that question (`figure_answers`).
     """
     labels = [*other_periods, *wrong_labels]
     abstaining = status in ("needs_review", "missing")
@@ -506,12 +672,12 @@ def grade(
         if abstaining:
             return "abstained", "no evidence in the corpus; left to the officer"
         return "confident_error", f"status {status} although the corpus holds no answer"
-    recall = key_fact_recall(key_facts, answer)
+    recall = key_fact_recall(key_facts, answer, asked)
     facts_ok = recall is None or recall >= CORRECT_RECALL
-    missing_parts = [label for label, facts in sub_parts if (key_fact_recall(facts, answer) or 0.0) < CORRECT_RECALL]
+    missing_parts = [label for label, facts in sub_parts if (key_fact_recall(facts, answer, asked) or 0.0) < CORRECT_RECALL]
     if sub_parts and missing_parts:
         facts_ok = False
-    found = f"{sum(fact_present(f, answer) for f in key_facts)}/{len(key_facts)} key facts"
+    found = f"{sum(fact_present(f, answer, asked) for f in key_facts)}/{len(key_facts)} key facts"
     if missing_parts:
         found += f"; parts {', '.join(missing_parts)} not answered"
     if kind == "period_shift":

@@ -8,7 +8,7 @@ expected [{question, key_facts, expected_status, answer_source}].
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import CaseError
+from assistant.evaluation.misses import miss_cause, verdicts_for
 from assistant.models import Question
 from assistant.requests import RequestError, split_request
 
@@ -30,6 +31,7 @@ class HumanItem:
     label: str
     text: str
     parts: tuple[str, ...] = ()
+    part_labels: tuple[str, ...] = ()  # each part's letter ("a", "b"), by position when the file gives none
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,13 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v.get("text") or v.get("label") or "") if isinstance(v, dict) else str(v) for v in value)
 
 
+def _labels(value: Any) -> tuple[str, ...]:
+    """Each part's label: as written, else its letter by position (a, b, c …)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v.get("label") or chr(ord("a") + i)) if isinstance(v, dict) else chr(ord("a") + i) for i, v in enumerate(value))
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -83,7 +92,7 @@ def parse_real_request(data: Any, path: str = "") -> RealRequest:
     try:
         split = data["human_split"] or {}
         items = tuple(
-            HumanItem(str(i.get("label", "")), str(i.get("text", "")), _strings(i.get("parts")))
+            HumanItem(str(i.get("label", "")), str(i.get("text", "")), _strings(i.get("parts")), _labels(i.get("parts")))
             for i in split.get("items") or []
             if isinstance(i, dict)
         )
@@ -220,6 +229,11 @@ def own_reply(request: RealRequest, units: Any) -> list[str]:
     return sorted(out)
 
 
+def human_questions(request: RealRequest) -> list[m.RequestQuestion]:
+    """The request's questions as the person who split it read them (`human_split`): the same for every engine."""
+    return [(item.label, item.text, list(zip(item.part_labels, item.parts))) for item in request.items if item.label]
+
+
 def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict[str, Any]]:
     """Draft one demo-council request, its own reply held out, and grade each question whose expected facts are known."""
     exclude = own_reply(request, drafter.index.units().values())
@@ -229,13 +243,15 @@ def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict
     except Exception as exc:  # noqa: BLE001 - one broken request must not end the run
         drafts, error = [], f"{type(exc).__name__}: {exc}"
     rows = []
+    asked_in = human_questions(request)
     for exp in request.expected:
         draft = _draft_for(exp.question, drafts, engine)
         answer = draft.answer if draft else ""
         status = draft.status.value if draft else "missing"
         has_evidence = bool(exp.key_facts) and exp.expected_status != "needs_review"
+        asked = m.asked_for(exp.question, asked_in, lambda n: _draft_for(n, drafts, engine))
         outcome, why = m.grade(
-            answer=answer, status=status, has_evidence=has_evidence, key_facts=exp.key_facts, expected_status=exp.expected_status
+            answer=answer, status=status, has_evidence=has_evidence, key_facts=exp.key_facts, expected_status=exp.expected_status, asked=asked
         )
         rows.append(
             {
@@ -245,15 +261,21 @@ def score_outcomes(request: RealRequest, drafter: Any, engine: str) -> list[dict
                 "status": status,
                 "expected_status": exp.expected_status,
                 "key_facts": list(exp.key_facts),
-                "key_facts_found": [f for f in exp.key_facts if m.fact_present(f, answer)],
+                "key_facts_found": [f for f in exp.key_facts if m.fact_present(f, answer, asked)],
                 "outcome": outcome,
                 "outcome_why": why,
                 "answer": answer,
                 "question_text": draft.question.full_text if draft else "",
                 "error": error,
                 "held_out": exclude,
+                "status_reason": draft.status_reason if draft else "",
+                "flags": [f.kind for f in draft.flags] if draft else [],
+                "verdicts": [{**asdict(v), "expected_source": None} for v in verdicts_for(exp.question, draft)] if engine != "naive" else [],
             }
         )
+        if engine != "naive":  # no evidence units are recorded for real requests: the cause starts at the verdict
+            cause = miss_cause(rows[-1])
+            rows[-1]["miss_cause"], rows[-1]["miss_detail"] = cause if cause else (None, "")
     return rows
 
 

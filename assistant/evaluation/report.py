@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from assistant.evaluation import metrics as m
+from assistant.evaluation.misses import CAUSES, cause_table, miss_cause
+from assistant.evaluation.misses import misses as missed_questions
 
 # What the product aims at; the report says whether each is met, it does not tune towards them.
 TARGETS: dict[str, float] = {
@@ -52,6 +54,10 @@ class Section:
         self.blocks.append(("table", list(headers), [list(r) for r in rows]))
         return self
 
+    def items(self, lines: Sequence[str]) -> "Section":
+        self.blocks.append(("list", list(lines)))
+        return self
+
     def image(self, path: Path, alt: str) -> "Section":
         self.blocks.append(("img", path, alt))
         return self
@@ -73,20 +79,18 @@ def _label(key: str) -> str:
 
 # -- diagnosis --------------------------------------------------------------------------------------------
 def diagnose(q: Mapping[str, Any], k: int) -> list[str]:
-    """Why a question falls short, in words an officer or developer can act on; empty when it meets every aim."""
+    """Why a question falls short, in words an officer or developer can act on; empty when it meets every aim.
+    A question with evidence that is not answered correctly leads with its miss cause (`misses.miss_cause`)."""
     why: list[str] = []
     evidence = set(q["evidence"])
     if q["has_evidence"]:
-        if not evidence & set(q["passages"]):
-            why.append("retrieval miss: no evidence document among the retrieved passages")
-        elif not q["retrieval_hit"]:
+        cause = (q["miss_cause"], q.get("miss_detail", "")) if q.get("miss_cause") else miss_cause(q)
+        if cause:
+            why.append(f"{CAUSES[cause[0]][0]}: {cause[1]}")
+        if evidence & set(q["passages"]) and not q["retrieval_hit"]:
             why.append(f"evidence retrieved but ranked below {k}")
-        if q["status"] == "needs_review" and evidence & set(q["passages"]):
-            why.append("evidence retrieved but no past answer passed the match floor (note to officer)")
-        elif q["cited_docs"] and not evidence & set(q["cited_docs"]):
-            why.append(f"wrong source chosen: cites {', '.join(q['cited_docs'])} instead of {', '.join(sorted(evidence))}")
         missing = [f for f in q["key_facts"] if f not in q["key_facts_found"]]
-        if missing and q["key_fact_recall"] is not None and q["key_fact_recall"] < 1:
+        if missing and q["key_fact_recall"] is not None and q["key_fact_recall"] < 1 and not cause:
             why.append("missing key facts: " + "; ".join(f"'{f}'" for f in missing))
     elif q["abstained"] is False:
         why.append(f"answered ({q['status']}) although the corpus holds no evidence")
@@ -101,27 +105,6 @@ def diagnose(q: Mapping[str, Any], k: int) -> list[str]:
     if imprecise:
         why.append(f"{imprecise} imprecise citation(s)")
     return why
-
-
-def shortfall_cause(q: Mapping[str, Any]) -> str:
-    """The first link of the chain that broke, for a question with evidence whose key facts were missed."""
-    evidence = set(q["evidence"])
-    if not evidence & set(q["passages"]):
-        return "retrieval miss"
-    if q["status"] == "needs_review" and not q["cited_docs"]:
-        return "evidence retrieved, no past answer matched (note to officer)"
-    if not evidence & set(q["cited_docs"]):
-        return "wrong source chosen"
-    return "evidence cited, facts differ (older answer or partial re-use)"
-
-
-def cause_counts(questions: Sequence[Mapping[str, Any]], floor: float = 0.8) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for q in questions:
-        if q["has_evidence"] and q["key_fact_recall"] is not None and q["key_fact_recall"] < floor:
-            cause = shortfall_cause(q)
-            counts[cause] = counts.get(cause, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def status_confusion(questions: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
@@ -526,6 +509,16 @@ def build_sections(
         if orows:
             rs.p("Outcomes on the demo-council requests whose answers are known:")
             rs.table(["Engine", "Questions", "Correct", "Abstained", "Confident errors", "Truthfulness"], orows)
+            extractive = real.get("outcomes", {}).get("extractive", {}).get("questions", [])
+            missed = missed_questions((q["id"], "real", q) for q in extractive)
+            if missed:
+                rs.p(
+                    f"Misses by cause, extractive ({len(missed)} of {sum(q['has_evidence'] for q in extractive)} questions with known facts). "
+                    "No evidence units are recorded for these requests, so retrieval is not judged, and the corpus may not hold "
+                    "the council's answer at all: a cause says what the drafter did, not that it should have answered."
+                )
+                rs.table(["Cause", "What it means", "real requests"], [row[:3] for row in cause_table(missed, ["real"])])
+                rs.items([f"{r['case']} q{r['number']}: {CAUSES[r['cause']][0]} — {r['detail']}" for r in missed])
             for e, data in real.get("outcomes", {}).items():
                 errs = [q for q in data["questions"] if q["outcome"] == "confident_error"]
                 if errs:
@@ -562,18 +555,13 @@ def build_sections(
         if engine == "naive":
             continue  # one pasted answer for the whole request: per-question diagnoses say nothing new
         every = [q for c in cases for q in c["questions"]]
-        causes = cause_counts(every)
-        cs = Section(f"Where it falls short: {engine}")
-        cs.p(
-            "Questions with evidence and key-fact recall below 0.8, by the first link that broke "
-            "(retrieval → choice of past answer → facts of that answer):"
-        )
-        cs.table(["Cause", "Questions"], [[cause, n] for cause, n in causes.items()] or [["none", 0]])
+        sections.append(misses_section(engine, cases))
         confusion = status_confusion(every)
         if confusion:
-            cs.p("Status disagreements (expected → drafted):")
-            cs.table(["Expected", "Drafted", "Questions"], [list(row) for row in confusion])
-        sections.append(cs)
+            st = Section(f"Status disagreements: {engine}")
+            st.p("Expected status → drafted status, whatever the outcome (a correct answer left for review is one of these, not a miss):")
+            st.table(["Expected", "Drafted", "Questions"], [list(row) for row in confusion])
+            sections.append(st)
         failing = [(c["id"], q, diagnose(q, k)) for c in cases for q in c["questions"]]
         failing = [(cid, q, why) for cid, q, why in failing if why]
         fq = Section(f"Questions short of an aim: {engine}")
@@ -589,6 +577,26 @@ def build_sections(
             )
         sections.append(fq)
     return sections
+
+
+def misses_section(engine: str, cases: Sequence[Mapping[str, Any]]) -> Section:
+    """'Misses by cause': questions with evidence not answered correctly, counted by first cause per split, then
+    each one as 'case q<number>: cause — detail' (held-out questions by id and counts only)."""
+    splits = [s for s in ("dev", "test") if any(c.get("split") == s for c in cases)]
+    rows = missed_questions((c["id"], c.get("split", ""), q) for c in cases for q in c["questions"])
+    sec = Section(f"Misses by cause: {engine}")
+    answerable = [q for c in cases for q in c["questions"] if q["has_evidence"]]
+    sec.p(
+        f"{len(rows)} of {len(answerable)} questions with evidence are not answered correctly. Each is counted once, by "
+        "its first cause in pipeline order (retrieval → verdict → what was drafted); a confident error is counted as "
+        "such whatever came before it. A correct answer whose status differs from the expected one is not a miss."
+    )
+    if not rows:
+        sec.p("None.")
+        return sec
+    sec.table(["Cause", "What it means", *splits, "all"], cause_table(rows, splits))
+    sec.items([f"{r['case']} q{r['number']}: {CAUSES[r['cause']][0]} — {r['detail']}" for r in rows])
+    return sec
 
 
 # -- rendering --------------------------------------------------------------------------------------------
@@ -609,6 +617,8 @@ def to_markdown(title: str, sections: Sequence[Section]) -> str:
                 out.append("|" + "---|" * len(headers))
                 out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
                 out.append("")
+            elif block[0] == "list":
+                out += [f"- {line}" for line in block[1]] + [""]
             elif block[0] == "img":
                 out += [f"![{block[2]}]({Path(block[1]).name})", ""]
     return "\n".join(out)
@@ -634,6 +644,8 @@ def to_html(title: str, sections: Sequence[Section]) -> str:
                 out.append("<table><thead><tr>" + "".join(f"<th>{esc(str(h))}</th>" for h in headers) + "</tr></thead><tbody>")
                 out += ["<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in rows]
                 out.append("</tbody></table>")
+            elif block[0] == "list":
+                out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in block[1]) + "</ul>")
             elif block[0] == "img":
                 data = base64.b64encode(Path(block[1]).read_bytes()).decode("ascii")
                 out.append(f"<p><img alt='{esc(block[2])}' src='data:image/png;base64,{data}'></p>")

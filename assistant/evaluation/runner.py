@@ -9,6 +9,7 @@ import json
 import platform
 import re
 import time
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -19,8 +20,10 @@ from assistant.drafting import Drafter
 from assistant.evaluation import metrics as m
 from assistant.evaluation.cases import EvalCase, EvalQuestion, as_received
 from assistant.evaluation.judge import CheckerJudge, Judge
+from assistant.evaluation.misses import SEARCH_DEPTH, miss_cause, verdicts_for
 from assistant.index import Index
 from assistant.models import Draft, Passage
+from assistant.retrieval import search_text, sources_after
 from assistant.settings import REPO_ROOT, Settings
 
 Progress = Callable[[str], None]
@@ -66,6 +69,16 @@ def match_draft(number: str, drafts: Sequence[Draft], engine: str) -> Draft | No
     return by_number.get(parent.group(0)) if parent else None
 
 
+def request_questions(drafter: Drafter, request: str) -> list[m.RequestQuestion]:
+    """The request's questions as the request splitter reads them (the same for every engine): number, text and
+    lettered parts, without the scope lines every question shares; none when the request cannot be split."""
+    try:
+        split = drafter.split(request)
+    except ValueError:
+        return []
+    return [(q.number, q.text, list(q.parts)) for q in split]
+
+
 def score_question(
     case: EvalCase,
     question: EvalQuestion,
@@ -74,6 +87,7 @@ def score_question(
     *,
     k: int,
     seconds: float,
+    asked: m.Asked | None = None,
 ) -> dict[str, Any]:
     """Every metric of one question as a flat record (see metrics.summarise for how they are pooled)."""
     has_evidence = case.has_evidence(question)
@@ -119,9 +133,10 @@ def score_question(
         other_periods=other_periods,
         wrong_labels=question.wrong_labels,
         sub_parts=question.sub_parts,
+        asked=asked,
     )
     covered = [
-        m.sub_part_covered(label, facts, answer, number=re.sub(r"[a-z]+$", "", question.number))
+        m.sub_part_covered(label, facts, answer, number=re.sub(r"[a-z]+$", "", question.number), asked=asked)
         for label, facts in question.sub_parts
     ]
     units = question.evidence_units
@@ -134,6 +149,24 @@ def score_question(
             return None
         return any(m.unit_matches(key, u.doc_id, u.question_numbers, u.heading_path) for key in units for u in pool)
 
+    def _expected_in(pool: Sequence[Any]) -> bool | None:
+        """An expected unit (or, when the case names none, an expected document) among these units."""
+        if not has_evidence:
+            return None
+        if units:
+            return _unit_in(pool)
+        return bool(set(question.evidence) & {u.doc_id for u in pool}) if question.evidence else None
+
+    by_id = {p.unit.id: p.unit for p in all_passages}
+    ranked_all = [p.unit for p in sorted(all_passages, key=lambda p: p.rank)]
+    verdicts = [
+        {
+            **asdict(v),
+            "sources": [unit_key(by_id[i]) if i in by_id else i for i in v.sources],  # 'doc#3', as cases name units
+            "expected_source": _expected_in([by_id[i] for i in v.sources if i in by_id]) if v.sources else None,
+        }
+        for v in verdicts_for(question.number, draft)
+    ]
     return {
         "number": question.number,
         "question_text": draft.question.full_text if draft else "",
@@ -150,6 +183,10 @@ def score_question(
         "evidence_units": list(units),
         "unit_hit": _unit_in(ranked_units),
         "unit_cited": _unit_in(cited_units),
+        "evidence_read": _expected_in([p.unit for p in all_passages]),
+        "evidence_read_rank": next((i for i, u in enumerate(ranked_all, start=1) if _expected_in([u])), None),
+        "passages_read": len(all_passages),
+        "verdicts": verdicts,
         "has_evidence": has_evidence,
         "evidence": list(question.evidence),
         "draft_found": draft is not None,
@@ -174,14 +211,49 @@ def score_question(
         "citation_recall": m.citation_recall(supported_flags),
         "citation_precision": m.citation_precision(precise_flags),
         "key_facts": list(question.key_facts),
-        "key_facts_found": [f for f in question.key_facts if m.fact_present(f, answer)],
-        "key_fact_recall": m.key_fact_recall(question.key_facts, answer),
+        "key_facts_found": [f for f in question.key_facts if m.fact_present(f, answer, asked)],
+        "key_fact_recall": m.key_fact_recall(question.key_facts, answer, asked),
         "rouge_l": m.rouge_l(answer, question.reference_answer),
         "seconds": seconds,
         "sentences": sentences,
         "flags": [f.kind for f in draft.flags] if draft else [],
         "status_reason": draft.status_reason if draft else "",
     }
+
+
+def unit_key(unit: Any) -> str:
+    """A unit as evaluation cases name one: 'doc#3' (a past reply's question numbers) or 'doc#Heading' (a policy chunk)."""
+    label = "/".join(unit.question_numbers) or (unit.heading_path[-1] if unit.heading_path else "")
+    return f"{unit.doc_id}#{label}" if label else unit.doc_id
+
+
+def evidence_rank(drafter: Drafter, case: EvalCase, number: str, query: str, *, depth: int = SEARCH_DEPTH) -> int | None:
+    """Rank (1 = best) of a question's first expected unit (or document) in the hybrid search, read `depth` deep,
+    over the corpus of the case's received date; None when it is not there at all."""
+    question = next(q for q in case.questions if q.number == number)
+    exclude = [*case.exclude, *(sources_after(drafter.index, case.received) if drafter.settings.only_earlier_decisions else [])]
+    found = drafter.index.search(query, k=depth, exclude=exclude, keyword_query=search_text(query))
+    for rank, p in enumerate(found, start=1):
+        if question.evidence_units:
+            if any(m.unit_matches(key, p.unit.doc_id, p.unit.question_numbers, p.unit.heading_path) for key in question.evidence_units):
+                return rank
+        elif p.unit.doc_id in question.evidence:
+            return rank
+    return None
+
+
+def with_miss_causes(drafter: Drafter | None, case: EvalCase, drafts: Sequence[Draft], records: list[dict[str, Any]]) -> None:
+    """Name the first cause of every missed question (`miss_cause`, `miss_detail`); for evidence the drafter never
+    read, look up how deep the hybrid search holds it (a few searches, only for those questions)."""
+    for record in records:
+        if drafter is not None and record["has_evidence"] and record["outcome"] != "correct" and record["evidence_read"] is False:
+            draft = match_draft(record["number"], drafts, "extractive")
+            query = draft.question.query_text if draft else record["question_text"]
+            if query:
+                record["evidence_search_rank"] = evidence_rank(drafter, case, record["number"], query)
+                record["evidence_search_depth"] = SEARCH_DEPTH
+        cause = miss_cause(record, quote=case.split != "test")  # held-out questions: counts and ids only
+        record["miss_cause"], record["miss_detail"] = cause if cause else (None, "")
 
 
 def draft_case(drafter: Drafter, case: EvalCase, engine: str) -> tuple[list[Draft], list[float], str]:
@@ -204,6 +276,7 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
     drafts, seconds, error = draft_case(drafter, case, engine)
     total = sum(seconds)
     per_draft = {d.question.number: s for d, s in zip(drafts, seconds)}
+    asked_in = request_questions(drafter, case.request)
     questions = []
     for q in case.questions:
         draft = match_draft(q.number, drafts, engine)
@@ -211,7 +284,10 @@ def run_case(drafter: Drafter, case: EvalCase, engine: str, judge: Judge, *, k: 
             spent = total / len(case.questions)
         else:
             spent = per_draft.get(draft.question.number, 0.0)
-        questions.append(score_question(case, q, draft, judge, k=k, seconds=spent))
+        asked = m.asked_for(q.number, asked_in, lambda n: match_draft(n, drafts, engine))
+        questions.append(score_question(case, q, draft, judge, k=k, seconds=spent, asked=asked))
+    if engine != "naive":  # one pasted answer for the whole request: a cause per question says nothing there
+        with_miss_causes(drafter, case, drafts, questions)
     shared = None
     if engine == "naive" and questions:
         # One draft serves every question: keep its text and sentence checks once, at case level.

@@ -104,7 +104,7 @@ _SIGNOFF_STRONG = (
 #: Phrases that close the request when the whole line is about closing (no question in it).
 _SIGNOFF_SENTENCE = r"thank\s+you\s+for\b|thanks\s+for\b|i\s+look\s+forward\s+to\b|sent\s+from\s+my\b"
 #: Short closings that must stand alone or be followed only by a name.
-_SIGNOFF_WEAK = r"thanks(?:\s+(?:again|very\s+much|a\s+lot))?|thank\s+you(?:\s+(?:again|very\s+much))?|cheers|best"
+_SIGNOFF_WEAK = r"thanks(?:\s+(?:again|very\s+much|a\s+lot))?|thank\s+you(?:\s+(?:again|very\s+much))?|cheers|best|yours(?:\s+ever)?"
 _SIGNOFF = re.compile(
     rf"^(?:(?P<strong>{_SIGNOFF_STRONG})|(?P<sentence>{_SIGNOFF_SENTENCE})|(?P<weak>{_SIGNOFF_WEAK}))\b(?P<rest>.*)$",
     re.I,

@@ -22,7 +22,7 @@ from assistant.drafting.analysis import Analysis, analyse_asks, analyse_question
 from assistant.drafting.engines import Embed, EngineInput, EngineOutput
 from assistant.drafting.evidence import Scored, score_items, states_count_of_type, states_figure, when
 from assistant.drafting.periods import describe
-from assistant.drafting.verdicts import ANSWERED, NONE, OTHER_PERIOD, OTHER_PERIOD_REASON, RELATED, Verdict, VerdictConfig, decide
+from assistant.drafting.verdicts import ANSWERED, NONE, OTHER_PERIOD, OTHER_PERIOD_REASON, RELATED, Verdict, VerdictConfig, decide, record
 from assistant.models import DocType, Passage, Status
 from assistant.safety import instruction_like
 from assistant.text import split_sentences
@@ -242,7 +242,7 @@ class _Section:
 
 def _decide_for(a: Analysis, query: str, inp: EngineInput, embed: Embed, cfg: ExtractiveConfig, avoid: frozenset[int]) -> Verdict:
     scores, same = question_matches(query, inp.passages, embed)
-    return decide(a, inp.passages, score_items(a, inp.passages, scores, same), cfg.verdict, avoid=avoid)
+    return decide(a, inp.passages, score_items(a, inp.passages, scores, same, weights=inp.term_weights), cfg.verdict, avoid=avoid)
 
 
 # Asks answered in words other than their own: "how often" by "weekly", "how long" by "18 weeks".
@@ -331,6 +331,7 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
         whole = _decide_for(a, query, inp, embed, cfg, used)
         groups.append(_per_ask(label, a, whole, a.text if a is analysis else query, inp, embed, cfg, used))
     verdicts = [(s.label, s.verdict) for g in groups for s in g]
+    records = [record(s.verdict, passages, s.label, s.ask) for g in groups for s in g]
     # An ask drafted with another period's figures is flagged as such (other_period); these have nothing drafted as
     # their answer, or only a reply to a differently worded question for the officer to check.
     unanswered = [s.ask for g in groups for s in g if s.ask and s.verdict.kind in (RELATED, NONE)]
@@ -353,10 +354,10 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     if not verdicts:
         return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="The question asks nothing that could be analysed.")
     if all(k == NONE for k in kinds):
-        return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="No close past answer or policy passage.", verdicts=kinds)
+        return EngineOutput(answer=NO_EVIDENCE_NOTE, status=Status.NEEDS_REVIEW, reason="No close past answer or policy passage.", verdicts=kinds, verdict_records=records)
     judged = unanswered if asked_one_by_one else None
     if all(k == ANSWERED for k in kinds):
-        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, evidence=used, unanswered=judged)
+        return EngineOutput(answer="\n".join(lines), reason=" ".join(dict.fromkeys(v.reason for _, v in verdicts)), verdicts=kinds, verdict_records=records, evidence=used, unanswered=judged)
     def why(v: Verdict) -> str:  # an other-period reason names itself ("figures to update for the period asked …")
         return v.reason if v.kind == OTHER_PERIOD and v.reason.startswith(OTHER_PERIOD_REASON) else f"{v.kind.replace('_', ' ')}: {v.reason}"
 
@@ -367,7 +368,7 @@ def draft_extractive(inp: EngineInput, embed: Embed, cfg: ExtractiveConfig) -> E
     figures_to_update = any(v.kind == OTHER_PERIOD and v.analysis.period_bound and not v.in_words for _, v in verdicts)
     if figures_to_update and not reasons[0].lower().startswith(OTHER_PERIOD_REASON):
         reasons.insert(0, OTHER_PERIOD_REASON.capitalize() + ".")
-    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, evidence=used, unanswered=judged)
+    return EngineOutput(answer="\n".join(lines), status=Status.NEEDS_REVIEW, reason=" ".join(reasons), verdicts=kinds, verdict_records=records, evidence=used, unanswered=judged)
 
 
 def extractive_engine(embed: Embed, cfg: ExtractiveConfig | None = None) -> Runnable:
