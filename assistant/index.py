@@ -334,6 +334,13 @@ class Index:
         base = self.settings.collection
         return {"generation": 0, "collection": base, "questions": f"{base}__questions", "bm25": self._key, "documents": {}}
 
+    def _answers_collection(self) -> Any | None:
+        """The answer-item vectors of the current generation; None for an index written before they were stored
+        (it is searched without them until `foi ingest` rebuilds it)."""
+        state = self.state()
+        name = state.get("answers")
+        return self._collection_named(name, legacy=False) if name else None
+
     def state(self) -> dict[str, Any]:
         """The current generation, re-read whenever the state file changed (another process swapped one in)."""
         try:
@@ -459,6 +466,16 @@ class Index:
             problems.append(f"{units} passages stored, {state.get('units')} recorded")
         if asked != state.get("question_units"):
             problems.append(f"{asked} past-question vectors stored, {state.get('question_units')} recorded")
+        if not state.get("answers") or state.get("answers_version") != _answers_version():
+            problems.append("the index holds no answer-item vectors of the current reading (an earlier version wrote it)")
+        else:
+            try:
+                items = int(self._answers_collection().count())
+            except Exception as exc:  # noqa: BLE001 - a missing collection is a damaged generation
+                items = -1
+                problems.append(f"the answer-item vectors cannot be read ({type(exc).__name__})")
+            if items >= 0 and items != state.get("answer_items"):
+                problems.append(f"{items} answer-item vectors stored, {state.get('answer_items')} recorded")
         keyword = KeywordIndex.load(self._bm25_dir(state))
         if keyword is None or len(keyword.ids) != state.get("units"):
             problems.append("the keyword (BM25) index does not match the passages")
@@ -611,15 +628,20 @@ class Index:
     ) -> None:
         """Embed, copy what is kept into new collections (with `refresh`'s metadata over the old), write BM25,
         then swap the state file (the commit)."""
-        vectors, asked, question_vectors = self._embed(to_add, progress=progress, show_bar=show_bar)
+        vectors, asked, question_vectors, answer_items, answer_vectors = self._embed(to_add, progress=progress, show_bar=show_bar)
         client = self._client()
         base = self.settings.collection
         generation = max([state["generation"], *self._generations()]) + 1
-        names = {"collection": f"{base}__g{generation}", "questions": f"{base}__g{generation}__questions"}
+        names = {
+            "collection": f"{base}__g{generation}",
+            "questions": f"{base}__g{generation}__questions",
+            "answers": f"{base}__g{generation}__answers",
+        }
         for name in names.values():  # a leftover of a killed run with the same number
             _drop_collection(client, name)
         passages = client.create_collection(names["collection"], configuration={"hnsw": {"space": "cosine"}})
         questions = client.create_collection(names["questions"], configuration={"hnsw": {"space": "cosine"}})
+        answers = client.create_collection(names["answers"], configuration={"hnsw": {"space": "cosine"}})
         texts: dict[str, str] = {}
         metas: dict[str, dict[str, Any]] = {}
         if base_ok:
@@ -647,6 +669,14 @@ class Index:
                     embeddings=[old_q["embeddings"][i] for i in part],
                     metadatas=[old_q["metadatas"][i] for i in part],
                 )
+            old_a = self._all(include=("embeddings", "metadatas"), collection=self._answers_collection())
+            keep_a = [i for i, aid in enumerate(old_a["ids"]) if _answer_unit(aid) not in to_remove]
+            for part in _batches(keep_a):
+                answers.add(
+                    ids=[old_a["ids"][i] for i in part],
+                    embeddings=[old_a["embeddings"][i] for i in part],
+                    metadatas=[old_a["metadatas"][i] for i in part],
+                )
         for part in _batches(list(range(len(to_add)))):
             units = [to_add[i] for i in part]
             metadatas = [_with_provenance(unit_to_metadata(u), registry) for u in units]
@@ -664,6 +694,12 @@ class Index:
                 embeddings=[question_vectors[i] for i in part],
                 metadatas=[{"doc_id": asked[i].doc_id, "doc_type": asked[i].doc_type.value} for i in part],
             )
+        for part in _batches(list(range(len(answer_items)))):
+            answers.add(
+                ids=[answer_items[i][0] for i in part],
+                embeddings=[answer_vectors[i] for i in part],
+                metadatas=[{"doc_id": answer_items[i][1].doc_id, "doc_type": answer_items[i][1].doc_type.value} for i in part],
+            )
         if progress:
             progress(1, 1, "writing")
         ids = sorted(texts)
@@ -675,6 +711,9 @@ class Index:
             "bm25": f"{self._key}.g{generation}",
             "units": len(ids),
             "question_units": int(questions.count()),
+            "answers": names["answers"],
+            "answer_items": int(answers.count()),
+            "answers_version": _answers_version(),
             "documents": registry,
             "embedding_backend": self.settings.embedding_backend,
             "written_at": _now(),
@@ -687,7 +726,9 @@ class Index:
         self._forget()
         self._collect_garbage(keep={generation, state["generation"]})
 
-    def _embed(self, to_add: list[Unit], *, progress: Progress | None, show_bar: bool) -> tuple[list, list[Unit], list]:
+    def _embed(
+        self, to_add: list[Unit], *, progress: Progress | None, show_bar: bool
+    ) -> tuple[list, list[Unit], list, list[tuple[str, Unit]], list]:
         """Embed everything before anything is written: a failure here leaves the index untouched.
 
         Units and their past questions go to the model together in large blocks: the model batches a call's
@@ -696,7 +737,8 @@ class Index:
         block = 1024
         total = len(to_add)
         asked = [u for u in to_add if u.question]
-        jobs = [_embedding_text(u) for u in to_add] + [_question_text(u) for u in asked]
+        items = [(f"{u.id}{_ANSWER_SEP}{n}", u, text) for u in asked for n, text in enumerate(answer_item_texts(u))]
+        jobs = [_embedding_text(u) for u in to_add] + [_question_text(u) for u in asked] + [t for _, _, t in items]
         out: list[list[float]] = []
         bar = None
         if show_bar and total > 64:
@@ -712,11 +754,12 @@ class Index:
                 progress(done, total, "embedding")
         if bar is not None:
             bar.close()
-        return out[:total], asked, out[total:]
+        split = total + len(asked)
+        return out[:total], asked, out[total:split], [(aid, u) for aid, u, _ in items], out[split:]
 
     def _generations(self) -> list[int]:
         found = []
-        pattern = re.compile(rf"^{re.escape(self.settings.collection)}__g(\d+)(?:__questions)?$")
+        pattern = re.compile(rf"^{re.escape(self.settings.collection)}__g(\d+)(?:__questions|__answers)?$")
         for col in self._client().list_collections():
             m = pattern.match(getattr(col, "name", str(col)))
             if m:
@@ -727,7 +770,7 @@ class Index:
         """Drop generations other than the current and the previous one (a reader may still be on it), and the
         leftovers of killed ingests."""
         base = self.settings.collection
-        pattern = re.compile(rf"^{re.escape(base)}(?:__g(\d+))?(?:__questions)?$")
+        pattern = re.compile(rf"^{re.escape(base)}(?:__g(\d+))?(?:__questions|__answers)?$")
         client = self._client()
         for col in client.list_collections():
             name = getattr(col, "name", str(col))
@@ -795,9 +838,12 @@ class Index:
         exclude: Sequence[str] = (),
         method: str = "hybrid",
         keyword_query: str | None = None,
+        answer_items: bool = True,
     ) -> list[Passage]:
         """Hybrid search: a dense ranking (each unit at the better of its passage and past-question vectors) and
-        a BM25 ranking fused by reciprocal rank fusion; `keyword_query` (default: the query) is what BM25 searches with. Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
+        a BM25 ranking fused by reciprocal rank fusion; `keyword_query` (default: the query) is what BM25 searches with;
+        `answer_items=False` leaves the answer-item vectors out of the dense ranking (a whole request's text, whose
+        one sentence an answer item can match, is not a question). Raises ValueError for bad arguments and IndexUnavailable (with a message for people) when
         the store cannot be read; a generation swapped in mid-search is picked up and the search run again."""
         if k is not None and k < 1:
             raise ValueError(f"k must be at least 1, not {k}")
@@ -812,7 +858,9 @@ class Index:
             types = {DocType(t).value for t in doc_types}
         for attempt in (1, 2):
             try:
-                return self._search(query, k or self.settings.retrieval_k, types, set(exclude), method, keyword_query)
+                return self._search(
+                    query, k or self.settings.retrieval_k, types, set(exclude), method, keyword_query, answer_items
+                )
             except IndexUnavailable:
                 if attempt == 2:
                     raise
@@ -827,7 +875,14 @@ class Index:
         return []  # pragma: no cover - the loop returns or raises
 
     def _search(
-        self, query: str, k: int, types: set[str] | None, excluded: set[str], method: str, keyword_query: str | None = None
+        self,
+        query: str,
+        k: int,
+        types: set[str] | None,
+        excluded: set[str],
+        method: str,
+        keyword_query: str | None = None,
+        answer_items: bool = True,
     ) -> list[Passage]:
         if not query.strip() or self.count() == 0:
             return []
@@ -836,6 +891,7 @@ class Index:
         units = self.units()
         dense = self.dense(query, candidates, where) if method in ("hybrid", "dense") else []
         asked = self.dense(query, candidates, where, collection=self.questions) if method == "hybrid" else []
+        answered = self._answer_ranking(query, candidates, types, excluded) if method == "hybrid" and answer_items else []
         keyword: list[tuple[str, float]] = []
         if method in ("hybrid", "bm25"):
             raw = self.keyword().search(keyword_query or query, candidates * 3 if (types or excluded) else candidates)
@@ -845,8 +901,8 @@ class Index:
                 if uid in units and units[uid].doc_id not in excluded and (types is None or units[uid].doc_type.value in types)
             ][:candidates]
         passage_sims = dict(dense)  # the relevance floor reads the passage vector's similarity
-        if asked:
-            dense = _better_of(dense, asked, candidates)
+        if asked or answered:
+            dense = _better_of(_better_of(dense, asked, candidates), answered, candidates)
         fused: dict[str, float] = {}
         for ranking in (dense, keyword):
             for rank, (uid, _) in enumerate(ranking):
@@ -861,6 +917,28 @@ class Index:
             for i, (uid, score) in enumerate(ordered)
             if uid in units
         ]
+
+    def _answer_ranking(
+        self, query: str, k: int, types: set[str] | None = None, excluded: set[str] = frozenset()
+    ) -> list[tuple[str, float]]:
+        """Past replies ranked by their closest answer item (sentence, list item, table row): a reply is found by
+        what its answer says when its question was worded apart ("Please describe those monitoring mechanisms"
+        answers "how children at risk are identified" with the screening tool and MACE). Empty for an index
+        written before answer items were stored. Types and exclusions are applied to what the store returns (a
+        store-side filter costs several times the query itself), from a deeper list when there are any."""
+        collection = self._answers_collection()
+        if collection is None:
+            return []
+        units = self.units()
+        best: dict[str, float] = {}
+        for item_id, sim in self.dense(query, k * (8 if types or excluded else 4), collection=collection):
+            uid = _answer_unit(item_id)
+            unit = units.get(uid)
+            if unit is None or unit.doc_id in excluded or (types is not None and unit.doc_type.value not in types):
+                continue
+            if sim > best.get(uid, -1.0):
+                best[uid] = sim
+        return sorted(best.items(), key=lambda item: -item[1])[:k]
 
     def documents(self) -> list[dict[str, Any]]:
         """One row per indexed document with its unit count, for the corpus view and `foi stats`."""
@@ -1013,6 +1091,33 @@ def _better_of(passages: list[tuple[str, float]], questions: list[tuple[str, flo
         if sim > best.get(uid, -1.0):
             best[uid] = sim
     return sorted(best.items(), key=lambda item: -item[1])[:k]
+
+
+_ANSWER_SEP = "::"
+
+
+def _answer_unit(item_id: str) -> str:
+    """The unit an answer-item vector belongs to (its id is the unit's id, the separator and the item's number)."""
+    return item_id.rsplit(_ANSWER_SEP, 1)[0]
+
+
+def answer_item_texts(unit: Unit, min_words: int = 4) -> list[str]:
+    """What a past reply's answer-item vectors are made from: each sentence, list item (after its lead-in) and
+    table row (with its headers) of the answer, as drafting reads them; fragments too short to say anything
+    ("Yes.", "Not held.") are left to the passage vector."""
+    from assistant.drafting.evidence import items_of
+
+    if not unit.question:
+        return []
+    texts = dict.fromkeys(item.render() for item in items_of(unit))
+    return [t for t in texts if len(t.split()) >= min_words]
+
+
+def _answers_version() -> int:
+    """The reading the stored answer items follow: an index with another one is rebuilt by `foi ingest`."""
+    from assistant.drafting.evidence import EVIDENCE_VERSION
+
+    return EVIDENCE_VERSION
 
 
 def _where(types: set[str] | None, excluded: set[str]) -> dict[str, Any] | None:

@@ -26,7 +26,8 @@ def retrieve(
 
     With `as_of` (the date the request was received), sources dated after it (decisions, published documents)
     are left out: a reply cannot rest on an answer that did not exist yet. `prior` (from `request_prior`): the
-    past replies that match the request as a whole; their passages move up within the candidates.
+    past replies that match the request as a whole; their passages move up within the candidates. A question
+    asking how, which or who (no figure) reads past replies that describe before those that only count.
     """
     query = question.query_text if isinstance(question, Question) else question  # scope lines included
     k = k or settings.retrieval_k
@@ -34,6 +35,8 @@ def retrieve(
     found = index.search(query, k=k * 3, exclude=[*exclude, *sources_after(index, as_of)], keyword_query=search_text(query))
     if prior:
         found = with_request_prior(found, prior, index.settings.rrf_k)
+    if isinstance(question, Question):
+        found = figures_after_descriptions(found, question.text)
     kept = [
         p
         for p in dedupe(found)
@@ -55,7 +58,8 @@ def request_prior(
     if len(questions) < 2:
         return {}
     text = "\n".join(q.full_text for q in questions)[:5000]
-    found = index.search(text, k=depth * 4, exclude=[*exclude, *sources_after(index, as_of)])
+    # The past questions and passages decide a repeat; one answer sentence close to one of many asks does not.
+    found = index.search(text, k=depth * 4, exclude=[*exclude, *sources_after(index, as_of)], answer_items=False)
     ranks: dict[str, int] = {}
     for passage in found:
         if passage.unit.question and passage.unit.doc_id not in ranks:  # past replies only: a policy is not a repeat
@@ -69,6 +73,24 @@ def with_request_prior(found: Sequence[Passage], prior: dict[str, int], rrf_k: i
     score = {p.unit.id: p.score + (1.0 / (rrf_k + prior[p.unit.doc_id]) if p.unit.doc_id in prior else 0.0) for p in found}
     ordered = sorted(found, key=lambda p: -score[p.unit.id])  # stable: ties keep the search's order
     return [Passage(p.unit, score[p.unit.id], i + 1, p.method, p.similarity) for i, p in enumerate(ordered)]
+
+
+def figures_after_descriptions(found: Sequence[Passage], text: str) -> list[Passage]:
+    """For a question that asks how something is done, which or who (and for no figure), the candidates whose past
+    question asked only for a figure move after the others, in their order; nothing is dropped. "How children
+    who might be exploited are identified" shares its words with "How many CSE cases were monitored …", whose
+    answer is a count; the reply describing the screening tool and MACE is the one to read."""
+    from assistant.drafting.analysis import asks_for_figures, asks_for_words
+
+    if not asks_for_words(text) or asks_for_figures(text):
+        return list(found)
+
+    def figure_only(passage: Passage) -> bool:
+        past = passage.unit.question.splitlines()[0] if passage.unit.question else ""
+        return bool(past) and asks_for_figures(past) and not asks_for_words(past)
+
+    ordered = [p for p in found if not figure_only(p)] + [p for p in found if figure_only(p)]
+    return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(ordered)]
 
 
 def search_text(query: str) -> str:

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from assistant.index import Index
+from assistant.index import Index, answer_item_texts
 from assistant.sources import find_moves, folder_recorded, location_of, moved
 from assistant.uploads import add_files, corpus_roots
 
@@ -158,8 +158,10 @@ def test_a_copied_checkout_beside_the_original_takes_its_own_files(tmp_path, mak
     assert report.failures == [], [str(f) for f in report.failures]
     assert report.documents == 4  # three decisions and the upload
     assert report.updated == 1 and report.removed == len(breaks_units)
-    assert sum(embedded) == 1 + 1  # the edited answer: its passage and its past question, nothing else
     units = index.units()
+    [edited_unit] = [u for uid, u in units.items() if u.doc_id == ADOPTION_ID and uid not in adoption_units]
+    # the edited answer: its passage, its past question and its answer items, nothing else
+    assert sum(embedded) == 1 + 1 + len(answer_item_texts(edited_unit))
     assert all(under(u.source_path, copy) for u in units.values()), "no unit may point into the other checkout"
     assert "short-breaks" not in {u.doc_id for u in units.values()}
     assert any("4 children experienced" in u.text for u in units.values() if u.doc_id == ADOPTION_ID)

@@ -46,6 +46,54 @@ def test_a_reply_is_found_by_its_passage_when_its_past_question_is_worded_apart(
     assert ("2023-7510328-foster-carers-numbers", ("4",)) in found
 
 
+def test_a_reply_is_found_by_what_its_answer_says(corpus_index, foi_settings, monkeypatch):
+    """Each sentence, list item and table row of a past answer has its own vector: a reply is found by what its
+    answer says when neither its question nor the opening of its answer is worded like the question asked. The
+    2022 SEND reply was asked how many children have special educational needs; its answer points to the DfE's
+    published statistics, which is what a question on EHC plan timeliness needs when the 2018-2022 reply is out."""
+    from assistant.evaluation.metrics import unit_matches
+
+    asked = "What proportion of EHC plans were finalised within the 20-week limit in each of the last five years?"
+    held_out = ["2023-73134-ehc-assessments-and-plans-2018-2022"]
+
+    def rank() -> int | None:
+        found = corpus_index.search(asked, k=30, exclude=held_out)
+        return next((p.rank for p in found if unit_matches("2022-70240-send-and-ehcps#1", p.unit.doc_id, p.unit.question_numbers, p.unit.heading_path)), None)
+
+    with_answers = rank()
+    monkeypatch.setattr(corpus_index, "_answer_ranking", lambda *args, **kwargs: [])
+    assert rank() is None, "without answer items the reply is not among the candidates"
+    assert with_answers is not None and with_answers <= 20
+
+
+def test_the_answer_ranking_reads_answers_not_questions(corpus_index):
+    """Ranked by its closest answer item, a reply whose past question never names the screening tool comes
+    first for who completes it: its answer says so."""
+    units = corpus_index.units()
+    ranked = corpus_index._answer_ranking("Who completes the Child Exploitation Screening Tool?", 4)
+    assert len({uid for uid, _ in ranked}) == len(ranked) == 4, "each reply once, at its best item"
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+    top = units[ranked[0][0]]
+    assert "screening tool" in top.answer.lower() and "screening tool" not in top.question.lower()
+
+
+def test_the_request_prior_is_read_without_answer_items(corpus_index, monkeypatch):
+    """A whole request is many asks: one answer sentence close to one of them is no sign that a past reply
+    repeats the request, so the request-level search leaves answer items out."""
+    from assistant.retrieval import request_prior
+
+    calls: list[bool] = []
+    real = corpus_index.search
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("answer_items", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(corpus_index, "search", spy)
+    request_prior(corpus_index, [Question("1", "How many foster carers?"), Question("2", "How much were they paid?")])
+    assert calls == [False]
+
+
 def test_better_of_two_vectors_ranks_each_unit_once():
     from assistant.index import _better_of
 
@@ -91,3 +139,37 @@ def test_dedupe_drops_a_repeated_answer_but_keeps_answers_to_two_asks():
     again = unit("2024-missing", "4a", "Occasions a missing child was believed sexually exploited?", sexual)
     kept = dedupe([a, b, again])
     assert [p.unit.id for p in kept] == ["2021-missing#4a", "2021-missing#4b"], "the later word-for-word copy goes"
+
+
+def _past(uid: str, question: str) -> "Passage":
+    from assistant.models import Passage, Unit
+
+    unit = Unit(uid, f"doc-{uid}", DocType.DECISION, "t", f"{question} Answer.", "/x", question=question, answer="Answer.")
+    return Passage(unit, 1.0, 1)
+
+
+def test_a_question_asking_how_reads_descriptions_before_counts():
+    """Real wordings: a question asking how something is done, which or who (and no figure) reads the past
+    replies that describe before those that only count; nothing is dropped, and a question asking for a figure,
+    or for both, keeps the search's order."""
+    from assistant.retrieval import figures_after_descriptions
+
+    found = [
+        _past("a", "How many CSE cases were monitored in each year from 2010 to 2024?"),
+        _past("b", "How much was spent on exploitation work?"),
+        _past("c", "Please describe those monitoring mechanisms and the strategy."),
+        _past("d", "Which organisations take part, and how many meetings were held?"),
+        _past("e", ""),
+    ]
+    how = figures_after_descriptions(found, "How children who might be exploited are identified, and how their cases are looked at by the different agencies.")
+    assert [p.unit.id for p in how] == ["c", "d", "e", "a", "b"]
+    assert [p.rank for p in how] == [1, 2, 3, 4, 5]
+    who = figures_after_descriptions(found, "Who carries out return interviews for children in your care?")
+    assert [p.unit.id for p in who][:3] == ["c", "d", "e"]
+    for asks_figures in (
+        "How many return interviews were offered?",
+        "What percentage of EHC plans were issued within 20 weeks?",
+        "Which organisations sit on the panel and how many meetings were held?",
+        "The number of foster carers at the end of the year.",
+    ):
+        assert [p.unit.id for p in figures_after_descriptions(found, asks_figures)] == list("abcde"), asks_figures

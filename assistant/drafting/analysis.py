@@ -347,6 +347,19 @@ _OTHER_ASK = re.compile(
 )
 
 
+_WORDS_ASK = re.compile(r"\bhow\b(?!\s+(?:many|much|long|often|old|far)\b)|\bdescribe\b|\bexplain\b|\bwhich\b|\bwho\b|\bwhat\s+(?:is|are)\s+the\s+(?:process|criteria|policy|arrangements?)\b", re.I)
+
+
+def asks_for_figures(text: str) -> bool:
+    """Whether the wording asks for a figure: how many, how much, a number, a rate."""
+    return bool(_COUNT_ASK.search(text) or _MONEY_ASK.search(text) or _TYPE_CUES["rate"].search(text))
+
+
+def asks_for_words(text: str) -> bool:
+    """Whether the wording asks for something described or named: how something is done, which, who."""
+    return bool(_WORDS_ASK.search(text))
+
+
 def asks_other_kind(answer_type: str, past_question: str) -> str:
     """What differs when the past question asked for another kind of answer: only a figure when names or a copy
     are asked; only a number of things when an amount of money is asked, or the other way round (a past "not
