@@ -610,6 +610,9 @@ def test_a_past_question_that_asked_only_for_a_figure_does_not_answer_a_question
 
     assert "count figure, not names" in asks_other_kind("list", "How many individual children were placed in mainstream foster care?")
     assert "money figure, not a copy" in asks_other_kind("document", "How much did the council pay to IFAs in 2021/22?")
+    # money asked without "how much" (Thurrock 2024: "which company provides the most placements?")
+    assert "money figure, not names" in asks_other_kind("list", "What were the minimum, maximum and average weekly IFA fees for parent and child placements?")
+    assert "money figure, not names" in asks_other_kind("list", "What was the total spend on agency social workers in 2022/23?")
     # a past question that also asks how something is done, or for names, may answer it
     assert asks_other_kind("document", "What is the weekly Special Guardianship Allowance, and how is it means-tested?") == ""
     assert asks_other_kind("list", "How many partners sit on the MACE panel, and which organisations are they?") == ""

@@ -339,7 +339,11 @@ _NAMED_ASK_WORDS = {"list": "names", "document": "a copy of a document"}
 # Only a past question that plainly asks for a figure, and for nothing described ("What is the allowance, and how is
 # it means-tested?" also describes the means test).
 _COUNT_ASK = re.compile(r"\bhow\s+many\b|\b(?:the\s+)?numbers?\s+of\b|\bcount\s+of\b", re.I)
-_MONEY_ASK = re.compile(r"\bhow\s+much\b", re.I)
+_MONEY_ASK = re.compile(
+    r"\bhow\s+much\b|\b(?:minimum|maximum|average|mean|median|total|weekly|annual)\s+(?:[\w-]+\s+){0,3}(?:fees?|costs?|spend|allowances?|prices?)\b"
+    r"|\bwhat\s+(?:was|were|is|are)\s+the\s+(?:[\w-]+\s+){0,3}(?:fees?|costs?|spend|budgets?)\b",
+    re.I,
+)
 _OTHER_ASK = re.compile(
     r"\bhow\s+(?:is|are|was|were|do|does|did|often)\b|\bwhich\b|\bwho\b|\bwhat\s+(?:is|are)\s+the\s+(?:process|criteria|policy)\b"
     r"|\bdescribe\b|\bexplain\b|\bcop(?:y|ies)\b|\bpolic(?:y|ies)\b|\bprocedures?\b|\bnames?\b|\blist\b",
