@@ -181,6 +181,9 @@ def test_report_section_lists_each_miss_by_id() -> None:
     assert "| retrieval | no expected evidence among the passages the drafter read | 1 | 1 |" in text
     assert "- c1 q3: retrieval — doc-a#1 not among the 2 passages read" in text
     assert "q4" not in text
+    held_out = [{"id": "h1", "split": "test", "questions": [_record(number="3", evidence_read=False)]}]
+    text = to_markdown("t", [misses_section("extractive", held_out)])
+    assert "- h1 q3: retrieval\n" in text + "\n" and "doc-a" not in text  # a held-out question: id and cause only
 
 
 # -- on the real corpus --------------------------------------------------------------------------------------------
