@@ -33,16 +33,25 @@ def retrieve(
     k = k or settings.retrieval_k
     # Later sources are left out of the search itself, so every candidate comes from the corpus of the time.
     found = index.search(query, k=k * 3, exclude=[*exclude, *sources_after(index, as_of)], keyword_query=search_text(query))
-    if prior:
-        found = with_request_prior(found, prior, index.settings.rrf_k)
+
+    def usable(ranked: Sequence[Passage]) -> list[Passage]:
+        return [
+            p
+            for p in dedupe(ranked)
+            if p.similarity >= settings.relevance_floor and not (as_of and p.unit.date and p.unit.date > as_of)
+        ]
+
+    ordered = with_request_prior(found, prior, index.settings.rrf_k) if prior else list(found)
     if isinstance(question, Question):
-        found = figures_after_descriptions(found, question.text)
-    kept = [
-        p
-        for p in dedupe(found)
-        if p.similarity >= settings.relevance_floor and not (as_of and p.unit.date and p.unit.date > as_of)
-    ]
-    return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(kept[:k])]
+        ordered = figures_after_descriptions(ordered, question.text)
+    top = usable(ordered)[:k]
+    # Re-ordering never pushes the question's own best passages out: a long request's prior (the past replies that
+    # match the request as a whole) can otherwise fill every place with its passages.
+    shown = {p.unit.id for p in top}
+    lost = [p for p in usable(found)[: settings.own_passages_kept] if p.unit.id not in shown]
+    if lost:
+        top = [*top[: max(0, k - len(lost))], *lost]
+    return [Passage(p.unit, p.score, i + 1, p.method, p.similarity) for i, p in enumerate(top)]
 
 
 def request_prior(

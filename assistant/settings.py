@@ -87,6 +87,7 @@ class Settings(BaseSettings):
 
     # Retrieval
     retrieval_k: int = 8
+    own_passages_kept: int = 3  # a question's own best passages stay among its k whatever re-orders them
     candidate_k: int = 30
     rrf_k: int = 60
     relevance_floor: float = 0.30

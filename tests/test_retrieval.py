@@ -173,3 +173,20 @@ def test_a_question_asking_how_reads_descriptions_before_counts():
         "The number of foster carers at the end of the year.",
     ):
         assert [p.unit.id for p in figures_after_descriptions(found, asks_figures)] == list("abcde"), asks_figures
+
+
+def test_the_request_prior_never_pushes_a_questions_own_best_passages_out(corpus_index, foi_settings):
+    """Barnet 2022, one question of a long request about social workers: the whole request matches the workforce
+    replies best, and their passages move up, but the question's own three best passages stay among its k (without
+    that rule the prior filled the places and its best passage was lost)."""
+    question = Question("1", "What is a social worker's average case load in your borough?")
+    received = date(2022, 4, 25)
+    prior = {"2022-69772-agency-childrens-social-workers": 1, "2022-69438-social-worker-turnover-2017-2021": 2,
+             "2023-75198-educational-psychology-services": 3, "2023-71876-flexible-working-adult-social-care": 4,
+             "2024-80987-social-worker-recruitment-retention": 5}
+    own = retrieve(corpus_index, question, foi_settings, as_of=received)
+    best = [p.unit.id for p in own[:3]]
+    with_prior = [p.unit.id for p in retrieve(corpus_index, question, foi_settings, as_of=received, prior=prior)]
+    assert set(best) <= set(with_prior) and len(with_prior) == len(own)
+    crowded = retrieve(corpus_index, question, foi_settings.model_copy(update={"own_passages_kept": 0}), as_of=received, prior=prior)
+    assert best[0] not in {p.unit.id for p in crowded}
