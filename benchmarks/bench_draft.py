@@ -204,7 +204,7 @@ def main() -> None:
             ["stage", "seconds", "share"],
             [
                 ["retrieval (hybrid search, dedupe, floor)", tally["retrieve s"], f"{tally['retrieve s'] / total:.0%}"],
-                ["engine (past-question match, policy sentences)", engine_s, f"{engine_s / total:.0%}"],
+                ["engine (past-question match, fit and verdicts)", engine_s, f"{engine_s / total:.0%}"],
                 ["citation checks (sentence support)", tally["checks s"], f"{tally['checks s'] / total:.0%}"],
                 ["review flags", tally["flags s"], f"{tally['flags s'] / total:.0%}"],
                 [
