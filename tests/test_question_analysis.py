@@ -887,3 +887,21 @@ def test_an_ask_is_searched_with_what_its_sentence_names():
     assert ask_query("what is the lead officer's title", ehe) == "what is the lead officer's title (EHE elective home education)"
     cse = "Which organisations sit on the multi-agency exploitation meetings and how often these meet."
     assert ask_query("how often these meet.", cse) == f"{cse}\nhow often these meet."
+
+
+def test_a_part_that_names_only_a_period_asks_the_main_measure_for_it():
+    """Scottish Borders 2021: "How many pupils were deregistered from school to be electively home educated … in:
+    a) July 2021 b) July 2020": each part asks the main question's measure for its month, not "anything in July 2021"."""
+    from assistant.drafting.analysis import analyse_question
+
+    question = Question(
+        "2", "How many pupils were deregistered from school to be electively home educated in the local authority in:",
+        parts=[("a", "July 2021"), ("b", "July 2020")],
+    )
+    a = analyse_question(question, date(2021, 9, 1))
+    assert "deregist" in a.terms
+    for part, month in zip(a.parts, ("July 2021", "July 2020")):
+        assert part.terms == a.terms and part.period.label == month and part.answer_type == "count"
+    # a part with words of its own keeps them
+    own = analyse_question(Question("1", "How many children were placed:", parts=[("a", "inside the county"), ("b", "outside the county")]), date(2021, 9, 1))
+    assert own.parts[0].terms != own.terms

@@ -843,3 +843,15 @@ def test_a_count_over_a_span_is_no_current_number(corpus_drafter):
     draft = corpus_drafter.draft_question(Question("1", text), received=date(2026, 11, 30))
     assert draft.status is Status.NEEDS_REVIEW
     assert "most recent figures" not in draft.answer and "counts over a span (2022 to date)" in draft.answer
+
+
+def test_parts_naming_only_a_month_are_not_drafted_from_another_measure(corpus_drafter):
+    """Scottish Borders 2021: children known to be home educated in 2020-21 is no count of pupils deregistered to be
+    home educated in July 2021 (each part names only its month)."""
+    question = Question(
+        "2", "How many pupils were deregistered from school to be electively home educated in the local authority in:",
+        parts=[("a", "July 2021"), ("b", "July 2020")],
+    )
+    draft = corpus_drafter.draft_question(question, received=date(2021, 9, 1))
+    assert draft.status is Status.NEEDS_REVIEW
+    assert "most recent figures" not in draft.answer and draft.answer.count("nothing is proposed") == 3

@@ -538,12 +538,17 @@ def analyse(
         for part_label, part_text in (parts or [])
     )
     groups = tuple(sorted((words_of(text) | words_of(context)) & GROUPS))
+    measure = tuple(terms(measure_text(strip_periods(text, received))))
+    counted = counted_of(measure_text(text)) if types[0] == "count" else ""
+    # A part that names only a period ("a) July 2021 b) July 2020") asks the main question's measure for it: with
+    # no words of its own, any figure of that period would fit it.
+    sub = tuple(replace(s, terms=measure, counted=s.counted or counted) if not s.terms and measure else s for s in sub)
     return Analysis(
         label=label,
         text=text,
         answer_type=types[0],
         answer_types=types,
-        terms=tuple(terms(measure_text(strip_periods(text, received)))),
+        terms=measure,
         qualifiers=qualifiers_of(text),
         groups=groups,
         period=period,
@@ -551,7 +556,7 @@ def analyse(
         breakdown=breakdown_of(f"{text}\n{context}"),
         parts=sub,
         context=context,
-        counted=counted_of(measure_text(text)) if types[0] == "count" else "",
+        counted=counted,
         without=groups_without(text),
     )
 
