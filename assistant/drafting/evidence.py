@@ -413,6 +413,9 @@ def names_counted(counted: str, found: set[str]) -> bool:
     return counted in CHILD_LIKE and bool(found & CHILD_LIKE)
 
 
+UNSEEN = ""  # the weight key of a word no unit has
+
+
 def term_weights(units: Iterable[Unit]) -> dict[str, float]:
     """Each measure word's rarity over the corpus's units (inverse document frequency, smoothed). The words that say
     what is counted ("deregistered", "transracial", "residential") are rare; the words every reply has ("children",
@@ -426,9 +429,6 @@ def term_weights(units: Iterable[Unit]) -> dict[str, float]:
     weights = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in frequency.items()}
     weights[UNSEEN] = math.log(n + 1) + 1.0  # a word no unit has: as rare as can be
     return weights
-
-
-UNSEEN = ""
 
 
 def weighted_share(wanted: set[str], found: set[str], weights: Mapping[str, float]) -> float:

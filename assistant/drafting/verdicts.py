@@ -227,28 +227,29 @@ def _policy_passages(analysis: Analysis, passages: Sequence[Passage], by_passage
     if not wanted:
         return []
 
-    def covered(i: int) -> set[str]:
-        unit = passages[i].unit
-        return wanted & set(terms(f"{unit.title}\n{' '.join(unit.heading_path)}\n{unit.text}"))
-
+    covered = {
+        i: wanted & set(terms(f"{u.title}\n{' '.join(u.heading_path)}\n{u.text}"))
+        for i in by_passage if (u := passages[i].unit).doc_type is DocType.POLICY
+    }
     # Words naming who (children, young people, care leavers) are in every safeguarding document: a section must
     # share at least two of the question's other words, and half of them ("The age of the child?" is no question
     # for the missing-children protocol).
     specific = wanted - CHILD_LIKE
     fitting = [
-        i for i, group in by_passage.items()
-        if passages[i].unit.doc_type is DocType.POLICY and group[0].unit_match >= cfg.related_floor
-        and not group[0].unit_conflicts and group[0].counts_asked
-        and len(covered(i)) >= cfg.coverage_floor * len(wanted)
-        and len(covered(i) & specific) >= max(2, math.ceil(len(specific) / 2))
+        i for i, words in covered.items()
+        if by_passage[i][0].unit_match >= cfg.related_floor and not by_passage[i][0].unit_conflicts and by_passage[i][0].counts_asked
+        and len(words) >= cfg.coverage_floor * len(wanted)
+        and len(words & specific) >= max(2, math.ceil(len(specific) / 2))
     ]
     fitting.sort(key=lambda i: -by_passage[i][0].unit_match)  # the closest section in meaning (words only tie)
     chosen = fitting[:1]
+    said = set(covered[chosen[0]]) if chosen else set()
     for i in fitting[1:]:
         if len(chosen) >= most:
             break
-        if covered(i) - set().union(*(covered(c) for c in chosen)) and passages[i].unit.doc_id == passages[chosen[0]].unit.doc_id:
+        if covered[i] - said and passages[i].unit.doc_id == passages[chosen[0]].unit.doc_id:
             chosen.append(i)
+            said |= covered[i]
     return chosen
 
 

@@ -304,7 +304,8 @@ def _figure_count(answer: str) -> int:
     return len(set(figures(text)))
 
 
-def fact_places(answer: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=512)
+def fact_places(answer: str) -> tuple[tuple[str, str], ...]:
     """(what one piece of a draft states, the words that say what that piece answers), piece by piece.
 
     A piece is a sentence, a list item or a table row of what the draft states (`stated_text`). Its words are those
@@ -345,7 +346,7 @@ def fact_places(answer: str) -> list[tuple[str, str]]:
         out.extend((piece, " ".join([stated, heading, asked_above])) for piece in pieces)
         if strip_markers(stated).rstrip().endswith(":"):
             heading = pieces[-1] if pieces else stated
-    return out
+    return tuple(out)
 
 
 RequestQuestion = tuple[str, str, Sequence[tuple[str, str]]]
